@@ -1,0 +1,38 @@
+import { CliError, type Command } from './command';
+
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  fmf: () => import('./commands/fmf'),
+  exec: () => import('./commands/exec'),
+  control: () => import('./commands/control'),
+};
+
+const usage = `usage: testyard <command> [args]
+
+commands:
+  ${Object.keys(commands).join('\n  ')}
+
+Run "testyard <command> --help" for a command's options.`;
+
+/** Runs one CLI invocation and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage + '\n');
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`testyard: unknown command "${name}"\n${usage}\n`);
+    return 2;
+  }
+  try {
+    const { command } = await load();
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`testyard ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
