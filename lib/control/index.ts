@@ -2,58 +2,79 @@
  * Test-control stream: the seam between a running test and the executor.
  *
  * The executor owns clocks, process killing and reconnects. This module owns
- * parsing the control stream and writing the attempt's artifacts
- * (`results` as JSON Lines, `files/`, `output.txt`) exactly as atex does.
+ * parsing the control stream (spec/TEST_CONTROL.md, atex's TEST_CONTROL.md and
+ * RESULTS.md) and writing the attempt's artifacts exactly as atex does:
+ * `results` (JSON Lines) and `files/`.
  *
- * Usage by the executor, per test attempt:
+ * Per test attempt the executor does:
+ *
  *   const recorder = await AttemptRecorder.create(artifactsDir, { onDuration, onDisconnect });
- *   // pipe the test's stdout+stderr into a write stream on recorder.outputPath (append)
- *   const end = await recorder.consume(wrapperStdout);   // again after each reboot
- *   const results = await recorder.finish({ exitCode }) // or { abort: 'TestAbortedError(...)' }
+ *   // append the test's stdout+stderr to recorder.outputPath while it runs
+ *   let end = await recorder.consume(wrapperStdout);
+ *   // end.kind === 'disconnect': reconnect, restart the test, consume() the new stream (state carries over)
+ *   // end.kind === 'exitcode':   the wrapper reported the test's exit code; the stream reached EOF
+ *   // end.kind === 'eof':        no `exitcode` — an infrastructure failure, abort
+ *   // end.kind === 'error':      the test broke the protocol; kill it and abort with end.note
+ *   const results = await recorder.finish({ exitCode }); // or { abort: 'TestAbortedError(test duration timeout reached)' }
  *
- * `consume` never rejects for bad test input: a protocol violation resolves
- * with `{ kind: 'error', message }` and everything written so far is kept.
+ * `consume` never rejects because of what the test sent; it rejects only on
+ * misuse (called concurrently or after `finish`). When it resolves it has
+ * stopped reading and released the stream (an unfinished stream is destroyed,
+ * so a test looping on `noop` after `disconnect` sees EPIPE).
+ *
+ * After an `error`, nothing more from the test is trusted: further `consume`
+ * calls return the same error without reading, and `finish` writes the
+ * fallback as `infra` with the error's note whatever it is given.
  */
 
 /** Every bound the control stream is held to; all in bytes except the count. */
 export interface ControlLimits {
   /** One control line including its `\n` (atex: 4096). */
   maxLineBytes: number;
-  /** The JSON object announced by `result LEN`. */
+  /** The JSON announced by `result LEN`; also bounds a held partial result as written out. */
   maxResultJsonBytes: number;
-  /** One announced `files` entry length. */
+  /** One `files` entry's announced length. */
   maxFileBytes: number;
-  /** All bytes read from control streams during one attempt (all reboots together). */
+  /** Everything read from the control streams of one attempt (all reboots together). */
   maxTotalBytes: number;
   /** Partial results held at the same time (distinct `name`s). */
   maxPendingPartials: number;
 }
 
 export type DurationChange =
+  /** `duration 15m`: new limit, clock restarts. */
   | { kind: 'set'; seconds: number }
+  /** `duration +60` / `duration -30`: move the limit, clock keeps running; seconds may be negative. */
   | { kind: 'add'; seconds: number }
   | { kind: 'save' }
   | { kind: 'restore' };
 
 export interface ControlHandlers {
-  /** `duration ...` arrived; for `add`, seconds may be negative. */
   onDuration?(change: DurationChange): void;
-  /** `disconnect` arrived: the test is about to reboot; `consume` resolves with `{ kind: 'disconnect' }` right after. */
+  /** `disconnect` arrived; `consume` resolves with `{ kind: 'disconnect' }` right after. */
   onDisconnect?(): void;
-  /** A result line was written to `results` (final results only, not held partials). */
+  /** A line was written to `results` (held partial results only when they are written out). */
   onResult?(result: Record<string, unknown>): void;
 }
 
 export type StreamEnd =
+  /** EOF after `exitcode N` (the last one wins). */
   | { kind: 'exitcode'; code: number }
   | { kind: 'disconnect' }
-  /** Stream closed without `exitcode` or `disconnect`: an infrastructure failure for the executor. */
+  /** EOF without `exitcode` or `disconnect`: an infrastructure failure. */
   | { kind: 'eof' }
-  | { kind: 'error'; message: string };
+  /**
+   * The stream broke the protocol or a limit. `message` names the problem;
+   * `note` is the atex-style fallback note, e.g. `BadControlError(unknown control word: foo)`.
+   */
+  | { kind: 'error'; message: string; note: string };
 
-/** How an attempt ended, for the fallback result. */
+/**
+ * How the attempt ended: the test's exit code, or the note for an attempt the
+ * runner cut short (e.g. `TestAbortedError(test duration timeout reached)`).
+ */
 export type AttemptEnd = { exitCode: number } | { abort: string };
 
-export { defaultControlLimits } from './limits';
+export { defaultControlLimits, resolveControlLimits } from './limits';
 export { AttemptRecorder } from './recorder';
 export { parseFmfDuration } from './duration';

@@ -1,0 +1,219 @@
+import { constants as fsConstants } from 'node:fs';
+import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badControl, badReport, ControlError } from './errors';
+import { serializeJson, type JsonObject } from './json';
+import {
+  FileNameSet,
+  mergeResultFields,
+  resultFilePath,
+  resultLineSize,
+  toResultLine,
+  type ReportedResult,
+  type ResultFields,
+} from './result';
+
+/** Names inside the artifacts folder, as atex uses them. */
+export const resultsFileName = 'results';
+export const filesDirName = 'files';
+/** Test output collects here and is hard-linked to every `testout` name; removed when the attempt ends. */
+export const testOutputFileName = 'testout.temp';
+export const fallbackTestoutName = 'output.txt';
+
+export interface ArtifactsLimits {
+  maxResultJsonBytes: number;
+  maxPendingPartials: number;
+}
+
+/** How the attempt ended, as far as the fallback result is concerned. */
+export type FallbackCause = { exitCode: number } | { abortNote: string };
+
+/**
+ * Writes one attempt's `results` and `files/` the way atex's Reporter does,
+ * refusing anything that would land outside `files/`.
+ */
+export class ArtifactsWriter {
+  /** Held `partial: true` results by name (null = the test itself), in order of first arrival. */
+  private readonly pending = new Map<string | null, ResultFields>();
+  private finalResultForTestSeen = false;
+  /** Problems while writing held results at the end, which atex only logs. */
+  readonly finishProblems: string[] = [];
+
+  private constructor(
+    readonly artifactsDir: string,
+    private readonly resultsFile: FileHandle,
+    private readonly limits: ArtifactsLimits,
+    private readonly onLineWritten: (line: string) => void,
+  ) {}
+
+  get filesDir(): string {
+    return join(this.artifactsDir, filesDirName);
+  }
+
+  get testOutputPath(): string {
+    return join(this.artifactsDir, testOutputFileName);
+  }
+
+  /** Fails if a previous attempt left `results`, `files` or the output file in the folder. */
+  static async create(
+    artifactsDir: string,
+    limits: ArtifactsLimits,
+    onLineWritten: (line: string) => void,
+  ): Promise<ArtifactsWriter> {
+    await mkdir(artifactsDir, { recursive: true });
+    for (const name of [resultsFileName, testOutputFileName, filesDirName]) {
+      const exists = await lstat(join(artifactsDir, name)).then(
+        () => true,
+        () => false,
+      );
+      if (exists) throw new Error(`${join(artifactsDir, name)} already exists`);
+    }
+    await mkdir(join(artifactsDir, filesDirName));
+    await (await open(join(artifactsDir, testOutputFileName), 'wx')).close();
+    const resultsFile = await open(join(artifactsDir, resultsFileName), 'wx');
+    return new ArtifactsWriter(artifactsDir, resultsFile, limits, onLineWritten);
+  }
+
+  /** Opens a result's file for appending, creating its folders; refuses to follow symlinks. */
+  async openFileForAppend(pathParts: readonly string[], rawName: string): Promise<FileHandle> {
+    const path = await this.prepareFolders(pathParts, rawName);
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND | fsConstants.O_NOFOLLOW;
+    try {
+      return await open(path, flags, 0o644);
+    } catch (error) {
+      throw fileSystemProblem(error, `file '${rawName}'`);
+    }
+  }
+
+  /** Records a result whose files have all been received. */
+  async submit(result: ReportedResult): Promise<void> {
+    const held = this.pending.get(result.name);
+    if (result.partial) {
+      if (held) {
+        mergeResultFields(held, result.fields);
+        this.ensurePendingSize(result.name, held);
+      } else {
+        if (this.pending.size >= this.limits.maxPendingPartials) {
+          throw badReport(`more than ${this.limits.maxPendingPartials} partial results pending at once`);
+        }
+        this.ensurePendingSize(result.name, result.fields);
+        this.pending.set(result.name, result.fields);
+      }
+      return;
+    }
+    let final = result.fields;
+    if (held) {
+      this.pending.delete(result.name);
+      mergeResultFields(held, result.fields);
+      final = held;
+    }
+    await this.writeResult(final);
+  }
+
+  /**
+   * Adds the fallback result for the test itself unless it reported a final
+   * one, then writes every held partial result, and drops the output file.
+   */
+  async finish(cause: FallbackCause): Promise<void> {
+    try {
+      if (!this.finalResultForTestSeen) await this.submit(this.fallbackResult(cause));
+      for (const fields of this.pending.values()) {
+        try {
+          await this.writeResult(fields);
+        } catch (error) {
+          if (!(error instanceof ControlError)) throw error;
+          this.finishProblems.push(`${error.note} when writing held result ${serializeJson(toResultLine(fields))}`);
+        }
+      }
+      this.pending.clear();
+    } finally {
+      await this.resultsFile.close();
+      await unlink(this.testOutputPath).catch(() => undefined);
+    }
+  }
+
+  private fallbackResult(cause: FallbackCause): ReportedResult {
+    const held = this.pending.get(null);
+    const heldFiles = held?.get('files');
+    const outputAlreadyThere =
+      held !== undefined && (held.has('testout') || (heldFiles instanceof FileNameSet && heldFiles.has(fallbackTestoutName)));
+    const fields: ResultFields = new Map();
+    if ('abortNote' in cause) {
+      fields.set('status', 'infra');
+      fields.set('note', cause.abortNote);
+    } else {
+      const heldStatus = held?.get('status');
+      fields.set('status', heldStatus !== undefined ? heldStatus : cause.exitCode === 0 ? 'pass' : 'fail');
+    }
+    if (!outputAlreadyThere) fields.set('testout', fallbackTestoutName);
+    return { name: null, partial: true, fields, files: [] };
+  }
+
+  private ensurePendingSize(name: string | null, fields: ResultFields): void {
+    const size = resultLineSize(fields);
+    if (size > this.limits.maxResultJsonBytes) {
+      const which = name === null ? 'for the test itself' : `'${name}'`;
+      throw badReport(`partial result ${which} grew to ${size} bytes, over the limit of ${this.limits.maxResultJsonBytes}`);
+    }
+  }
+
+  private async writeResult(fields: ResultFields): Promise<void> {
+    const name = fields.get('name');
+    const resultName = typeof name === 'string' ? name : null;
+    const testout = fields.get('testout');
+    if (typeof testout === 'string') await this.linkTestOutput(resultName, testout);
+    const line = serializeJson(toResultLine(fields) satisfies JsonObject);
+    if (resultName === null) this.finalResultForTestSeen = true;
+    await this.resultsFile.write(`${line}\n`);
+    this.onLineWritten(line);
+  }
+
+  private async linkTestOutput(resultName: string | null, testout: string): Promise<void> {
+    const path = await this.prepareFolders(resultFilePath(resultName, testout, 'testout'), testout);
+    try {
+      await link(this.testOutputPath, path);
+    } catch (error) {
+      if (isErrnoException(error) && error.code === 'EEXIST') throw badReport(`file '${testout}' already exists`);
+      throw fileSystemProblem(error, `testout '${testout}'`);
+    }
+  }
+
+  /** Creates the folders above a file inside `files/`, checking each is a real folder (no symlink). */
+  private async prepareFolders(pathParts: readonly string[], rawName: string): Promise<string> {
+    let folder = this.filesDir;
+    for (const part of pathParts.slice(0, -1)) {
+      folder = join(folder, part);
+      try {
+        await mkdir(folder);
+      } catch (error) {
+        if (!isErrnoException(error) || error.code !== 'EEXIST') throw fileSystemProblem(error, `folder for '${rawName}'`);
+      }
+      const stats = await lstat(folder);
+      if (!stats.isDirectory()) {
+        throw badReport(`cannot store '${rawName}': '${part}' already exists and is not a folder`);
+      }
+    }
+    return join(folder, pathParts[pathParts.length - 1]);
+  }
+}
+
+function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
+
+/** File system refusals caused by the test's names (a folder in the way, a name too long) are the test's error. */
+function fileSystemProblem(error: unknown, what: string): Error {
+  if (!isErrnoException(error)) return error instanceof Error ? error : new Error(String(error));
+  switch (error.code) {
+    case 'EISDIR':
+      return badReport(`cannot write ${what}: a folder of that name exists`);
+    case 'ENOTDIR':
+      return badReport(`cannot write ${what}: part of its path is a file`);
+    case 'ELOOP':
+      return badReport(`cannot write ${what}: it is a symlink`);
+    case 'ENAMETOOLONG':
+      return badReport(`cannot write ${what}: name too long`);
+    default:
+      return badControl(`cannot write ${what}: ${error.message}`);
+  }
+}
