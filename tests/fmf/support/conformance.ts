@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FmfError } from '../../../lib/fmf/errors';
+import { sharedDir } from '../../support/shared';
+import { parsePythonJson } from './python-json';
+import type { FmfMapping, FmfValue } from '../../../lib/fmf/values';
+
+export const conformanceDir = () => path.join(sharedDir(), 'conformance', 'fmf');
+
+export function readGolden(file: string): FmfMapping {
+  return parsePythonJson(readFileSync(file, 'utf8')) as FmfMapping;
+}
+
+export function goldenTreeCases(): { tree: string; caseName: string; file: string }[] {
+  const goldenDir = path.join(conformanceDir(), 'golden');
+  return readdirSync(goldenDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'atex-discover')
+    .flatMap((entry) =>
+      readdirSync(path.join(goldenDir, entry.name))
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => ({ tree: entry.name, caseName: name.slice(0, -5), file: path.join(goldenDir, entry.name, name) })),
+    );
+}
+
+/**
+ * The shared copy of the conformance trees stores symlinks as plain files
+ * holding the link target (as git does without symlink support). These are
+ * the entries that are symlinks in the reference trees; they are restored
+ * in a `cp -a` copy before the tree is read.
+ */
+const symlinkEntries: Record<string, string[]> = {
+  'synth-symlinks': ['link', 'file-link.fmf', 'dangling'],
+};
+
+const copies = new Map<string, string>();
+
+/** The path to read a conformance tree from (a temporary copy with symlinks restored when needed). */
+export function conformanceTreePath(tree: string): string {
+  const original = path.join(conformanceDir(), 'trees', tree);
+  const links = symlinkEntries[tree];
+  if (!links) return original;
+  const cached = copies.get(tree);
+  if (cached) return cached;
+  const copyRoot = mkdtempSync(path.join(tmpdir(), 'fmf-conformance-'));
+  const copy = path.join(copyRoot, tree);
+  execFileSync('cp', ['-a', original, copy]);
+  execFileSync('chmod', ['-R', 'u+w', copy]);
+  for (const link of links) {
+    const target = readFileSync(path.join(copy, link), 'utf8').trim();
+    rmSync(path.join(copy, link));
+    symlinkSync(target, path.join(copy, link));
+  }
+  copies.set(tree, copy);
+  return copy;
+}
+
+/** The reference class name for an engine error (`re.error` is called `error` in Python). */
+export function referenceClass(error: unknown): string {
+  if (!(error instanceof FmfError)) throw error;
+  return error.kind === 'RegexError' ? 'error' : error.kind;
+}
+
+export type { FmfValue };
