@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { Client, type ClientChannel } from 'ssh2';
+import { describeExit, extractTarWithCommand } from '../run';
+import { shellCommand } from '../shell-quote';
+import { appendStreamToFile, emptyStream } from '../streams';
+import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, type RunOptions } from '../types';
+
+/**
+ * How the server's host key is checked: against a known fingerprint, or
+ * accepted on first sight (then pinned for every reconnect) and reported.
+ */
+export type HostKeyPolicy =
+  | { kind: 'pinned'; fingerprint: string }
+  | { kind: 'accept-new'; onNewHostKey?(fingerprint: string): void };
+
+export interface SshConnectionOptions {
+  host: string;
+  port?: number;
+  username: string;
+  /** OpenSSH or PEM private key text. */
+  privateKey: string;
+  passphrase?: string;
+  hostKey: HostKeyPolicy;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  connectTimeoutMs?: number;
+}
+
+/** OpenSSH's fingerprint format: `SHA256:` and the unpadded base64 digest of the key blob. */
+export function sshFingerprint(hostKeyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(hostKeyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export class SshConnection implements Connection {
+  readonly label: string;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private pinnedFingerprint: string | undefined;
+
+  constructor(private readonly options: SshConnectionOptions) {
+    this.label = `ssh://${options.username}@${options.host}:${options.port ?? 22}`;
+    if (options.hostKey.kind === 'pinned') this.pinnedFingerprint = options.hostKey.fingerprint;
+  }
+
+  /** The fingerprint every connection is checked against, once known. */
+  get hostKeyFingerprint(): string | undefined {
+    return this.pinnedFingerprint;
+  }
+
+  async connect(): Promise<void> {
+    await this.openClient();
+  }
+
+  private openClient(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.handshake().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private handshake(): Promise<Client> {
+    const client = new Client();
+    let hostKeyProblem: string | undefined;
+    return new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => {
+        this.client = client;
+        client.once('close', () => {
+          if (this.client === client) this.client = undefined;
+        });
+        resolve(client);
+      });
+      client.once('error', (error) => {
+        client.destroy();
+        reject(new ConnectionError(`${this.label}: ${hostKeyProblem ?? error.message}`));
+      });
+      client.once('close', () => reject(new ConnectionError(`${this.label}: connection closed during handshake`)));
+      client.connect({
+        host: this.options.host,
+        port: this.options.port ?? 22,
+        username: this.options.username,
+        privateKey: this.options.privateKey,
+        passphrase: this.options.passphrase,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 5_000,
+        keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+        readyTimeout: this.options.connectTimeoutMs ?? 20_000,
+        hostVerifier: (key: Buffer) => {
+          const fingerprint = sshFingerprint(key);
+          if (this.pinnedFingerprint === undefined) {
+            this.pinnedFingerprint = fingerprint;
+            if (this.options.hostKey.kind === 'accept-new') this.options.hostKey.onNewHostKey?.(fingerprint);
+            return true;
+          }
+          if (fingerprint === this.pinnedFingerprint) return true;
+          hostKeyProblem = `host key mismatch: expected ${this.pinnedFingerprint}, server offered ${fingerprint}`;
+          return false;
+        },
+      });
+    });
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RemoteProcess> {
+    const client = await this.openClient();
+    const channel = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(shellCommand(argv), (error, opened) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot start a command: ${error.message}`)) : resolve(opened),
+      ),
+    );
+    const stderrTarget = options.stderr ?? 'pipe';
+    const stderrWritten =
+      stderrTarget === 'pipe' ? Promise.resolve() : appendStreamToFile(channel.stderr, stderrTarget.appendToFile);
+    const stdout = new PassThrough();
+    channel.pipe(stdout);
+    // a dropped transport closes the channel without ending it
+    channel.once('close', () => stdout.end());
+    const exited = new Promise<ExitStatus>((resolve) => {
+      let reported: ExitStatus | undefined;
+      channel.once('exit', (code: number | null, signal?: string) => {
+        reported = code === null ? { kind: 'signaled', signal: signal ?? 'unknown' } : { kind: 'exited', code };
+      });
+      channel.once('close', () => {
+        const status = reported ?? { kind: 'lost', reason: 'the channel closed without an exit status' };
+        stderrWritten.then(
+          () => resolve(status),
+          (error: Error) => resolve({ kind: 'lost', reason: `cannot store stderr: ${error.message}` }),
+        );
+      });
+    });
+    channel.on('error', () => {});
+    return {
+      stdin: channel,
+      stdout,
+      stderr: stderrTarget === 'pipe' ? channel.stderr : emptyStream(),
+      exited,
+      kill: () => {
+        channel.end();
+        channel.signal('TERM');
+      },
+    };
+  }
+
+  upload(tar: Readable, remoteDir: string): Promise<void> {
+    return extractTarWithCommand(this, tar, remoteDir);
+  }
+
+  async download(remotePath: string): Promise<Readable> {
+    const reader = await this.run(['cat', '--', remotePath]);
+    const failure: Buffer[] = [];
+    reader.stderr.on('data', (chunk: Buffer) => failure.push(chunk));
+    void reader.exited.then((status) => {
+      if (status.kind !== 'exited' || status.code !== 0) {
+        const reason = Buffer.concat(failure).toString().trim() || describeExit(status);
+        reader.stdout.destroy(new ConnectionError(`${this.label}: cannot download ${remotePath}: ${reason}`));
+      }
+    });
+    return reader.stdout;
+  }
+
+  disconnect(): void {
+    this.client?.destroy();
+    this.client = undefined;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.end();
+    await closed;
+  }
+}

@@ -1,0 +1,332 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AttemptRecorder, type ControlLimits, type StreamEnd } from '../control';
+import { describeExit, runCommand, succeeded } from '../connection/run';
+import type { Connection, ExitStatus, RemoteProcess } from '../connection/types';
+import { Deadline } from './deadline';
+import { ControlStreamError, ExecutorError, TestAbortedError, TestSetupError, noteFor } from './errors';
+import { packageInstallScript, planShellScript, testScript } from './scripts';
+import { startTimer } from './timer';
+import { archiveTree } from './tree-archive';
+import type { ExecutableTest, PlanStep, TestSuite } from './types';
+
+const wrapperScript = readFileSync(path.join(import.meta.dirname, 'test-wrapper.sh'), 'utf8');
+
+/** How long a stopped wrapper gets to kill its test and exit before the transport is dropped under it. */
+const stopGraceMs = 10_000;
+/** Pause between reconnect attempts while a rebooting system is away. */
+const reconnectRetryMs = 500;
+
+export interface FmfExecutorOptions {
+  /** Added to every test's and every plan script's environment (after plan and test `environment`). */
+  environment?: Record<string, string>;
+  limits?: Partial<ControlLimits>;
+  /** atex's debugging switches: the wrapper writes no `exitcode` line. */
+  wrapperWritesExitCode?: boolean;
+}
+
+export interface RunTestOptions {
+  environment?: Record<string, string>;
+  /** Aborting stops the test at once (TestAbortedError "cancel requested"). */
+  signal?: AbortSignal;
+}
+
+export interface TestRun {
+  exitCode: number;
+  results: Array<Record<string, unknown>>;
+  /** How many times the test was restarted after announcing a reboot. */
+  reboots: number;
+}
+
+/** Remote paths, all inside one work directory created by `setup()`. */
+interface RemoteLayout {
+  workDir: string;
+  tree: string;
+  wrapper: string;
+  planEnvironmentFile: string;
+  testDir: string;
+}
+
+/**
+ * Runs fmf tests on one remote through one Connection: the tree and the test
+ * wrapper are uploaded once by `setup()`, after that each test costs a single
+ * command on the remote (plus a package check the first time a test with
+ * `require`/`recommend` runs).
+ */
+export class FmfExecutor {
+  private layout: RemoteLayout | undefined;
+  private readonly testsWithPackages = new Set<string>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly suite: TestSuite,
+    private readonly options: FmfExecutorOptions = {},
+  ) {}
+
+  /** Creates the remote work directory, uploads the tree and the wrapper, runs the plan's `prepare`. */
+  async setup(): Promise<void> {
+    await this.connection.connect();
+    const created = await runCommand(this.connection, ['mktemp', '-d', '-p', '/var/tmp', 'testyard-XXXXXXXXXX']);
+    if (!succeeded(created.status)) {
+      throw new TestSetupError(`cannot create a work directory: ${created.stderr.trim() || describeExit(created.status)}`);
+    }
+    const workDir = created.stdout.trim();
+    const layout: RemoteLayout = {
+      workDir,
+      tree: `${workDir}/tree`,
+      wrapper: `${workDir}/test-wrapper.sh`,
+      planEnvironmentFile: `${workDir}/plan_env`,
+      testDir: `${workDir}/test`,
+    };
+    await this.connection.upload(
+      archiveTree(this.suite.root, 'tree', [
+        { name: 'test-wrapper.sh', content: wrapperScript },
+        { name: 'plan_env', content: '' },
+        { name: 'test/metadata.yaml', content: '' },
+      ]),
+      workDir,
+    );
+    this.layout = layout;
+    await this.runPlanSteps('prepare', this.suite.plan.prepare);
+  }
+
+  /** Runs the plan's `finish` and removes the work directory. */
+  async teardown(): Promise<void> {
+    const layout = this.layout;
+    if (!layout) return;
+    try {
+      await this.runPlanSteps('finish', this.suite.plan.finish);
+    } finally {
+      this.layout = undefined;
+      await runCommand(this.connection, ['rm', '-rf', layout.workDir]);
+    }
+  }
+
+  /**
+   * Runs one test attempt and writes its `results` and `files/` into
+   * `artifactsDir`. Resolves with the test's exit code when the test ran to
+   * its end; rejects (after writing the fallback result) when the runner had
+   * to end it: TestSetupError, TestAbortedError, ControlStreamError.
+   */
+  async runTest(name: string, artifactsDir: string, options: RunTestOptions = {}): Promise<TestRun> {
+    const layout = this.requireLayout();
+    const test = this.suite.tests.get(name);
+    if (!test) throw new ExecutorError(`test ${name} is not in the plan`);
+    let deadline: Deadline | undefined;
+    const recorder = await AttemptRecorder.create(artifactsDir, {
+      limits: this.options.limits,
+      onDuration: (change) => deadline?.apply(change),
+    });
+    try {
+      await this.installTestPackages(test);
+      deadline = new Deadline(test.durationSeconds);
+      const { exitCode, reboots } = await this.runAttempt(test, layout, recorder, deadline, options);
+      return { exitCode, reboots, results: await recorder.finish({ exitCode }) };
+    } catch (error) {
+      if (!(error instanceof ExecutorError)) throw error;
+      await recorder.finish({ abort: noteFor(error) });
+      throw error;
+    } finally {
+      deadline?.dispose();
+    }
+  }
+
+  private async runAttempt(
+    test: ExecutableTest,
+    layout: RemoteLayout,
+    recorder: AttemptRecorder,
+    deadline: Deadline,
+    { environment = {}, signal }: RunTestOptions,
+  ): Promise<{ exitCode: number; reboots: number }> {
+    const stopped = new Promise<string>((resolve) => {
+      void deadline.expired.then(() => resolve('test duration timeout reached'));
+      if (signal?.aborted) resolve('cancel requested');
+      signal?.addEventListener('abort', () => resolve('cancel requested'), { once: true });
+    });
+    const argv = (reboots: number) => this.wrapperCommand(test, layout, { ...environment, ...rebootCounters(reboots) });
+
+    for (let reboots = 0; ; reboots++) {
+      const wrapper = await this.startWithin(stopped, () =>
+        this.connection.run(argv(reboots), { stderr: { appendToFile: testOutputTarget(recorder) } }),
+      );
+      const consumed = recorder.consume(wrapper.stdout);
+      const outcome = await Promise.race([
+        consumed.then((end) => ({ kind: 'stream' as const, end })),
+        stopped.then((reason) => ({ kind: 'stopped' as const, reason })),
+      ]);
+      if (outcome.kind === 'stopped') {
+        await this.stop(wrapper);
+        // the recorder must be done with the stream before the fallback result is written
+        await consumed;
+        throw new TestAbortedError(outcome.reason);
+      }
+      const end: StreamEnd = outcome.end;
+      switch (end.kind) {
+        case 'exitcode': {
+          const status = await Promise.race([wrapper.exited, stopped.then(() => undefined)]);
+          if (!status) {
+            await this.stop(wrapper);
+            throw new TestAbortedError('test duration timeout reached');
+          }
+          if (!succeeded(status)) throw wrapperFailure(status);
+          return { exitCode: end.code, reboots };
+        }
+        case 'disconnect':
+          // the test reboots the system once it sees the stream close: give it
+          // the rest of its time, then drop the transport and wait for the system
+          wrapper.stdin.end(`disconnect ${Math.ceil(deadline.remainingMs() / 1000)}\n`);
+          wrapper.stdout.destroy();
+          this.connection.disconnect();
+          await this.reconnect(stopped);
+          break;
+        case 'eof': {
+          const status = await this.stop(wrapper);
+          if (succeeded(status)) throw new TestAbortedError('exitcode not reported, wrapper bug?');
+          throw wrapperFailure(status);
+        }
+        case 'error':
+          await this.stop(wrapper);
+          throw new ControlStreamError(end.message);
+      }
+    }
+  }
+
+  private wrapperCommand(test: ExecutableTest, layout: RemoteLayout, extraEnvironment: Record<string, string>): string[] {
+    const environment = {
+      ...this.suite.plan.environment,
+      TMT_PLAN_ENVIRONMENT_FILE: layout.planEnvironmentFile,
+      TMT_TEST_NAME: test.name,
+      TMT_TEST_METADATA: `${layout.testDir}/metadata.yaml`,
+      ...test.environment,
+      ...this.commonEnvironment(layout),
+      ...extraEnvironment,
+    };
+    const flags = [test.tty ? 'pty' : '', this.options.wrapperWritesExitCode === false ? 'noexitcode' : '']
+      .filter(Boolean)
+      .join(',');
+    return [
+      'env',
+      ...Object.entries(environment).map(([key, value]) => `${key}=${value}`),
+      'bash',
+      layout.wrapper,
+      layout.testDir,
+      path.posix.join(layout.tree, test.directory),
+      flags,
+      testScript(test.command),
+      // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
+      JSON.stringify(test.metadata),
+    ];
+  }
+
+  private commonEnvironment(layout: RemoteLayout): Record<string, string> {
+    return { ...this.options.environment, TMT_TREE: layout.tree };
+  }
+
+  /** Starts a command unless the attempt is stopped first. */
+  private async startWithin(stopped: Promise<string>, start: () => Promise<RemoteProcess>): Promise<RemoteProcess> {
+    const started = start();
+    const outcome = await Promise.race([started, stopped.then((reason) => new TestAbortedError(reason))]);
+    if (outcome instanceof TestAbortedError) {
+      void started.then((process) => this.stop(process), () => {});
+      throw outcome;
+    }
+    return outcome;
+  }
+
+  /** Ends the wrapper (which kills the test's process group) and waits for it; drops the transport if it does not go. */
+  private async stop(wrapper: RemoteProcess): Promise<ExitStatus> {
+    wrapper.kill();
+    const grace = startTimer(stopGraceMs);
+    const status = await Promise.race([wrapper.exited, grace.elapsed.then(() => undefined)]);
+    grace.cancel();
+    if (status) return status;
+    this.connection.disconnect();
+    return wrapper.exited;
+  }
+
+  /** Reconnects after an announced reboot, until it works or the attempt is stopped. */
+  private async reconnect(stopped: Promise<string>): Promise<void> {
+    let stopReason: string | undefined;
+    void stopped.then((reason) => {
+      stopReason = reason;
+    });
+    for (;;) {
+      const attempt = await Promise.race([
+        this.connection.connect().then(
+          () => 'connected' as const,
+          () => 'failed' as const,
+        ),
+        stopped.then(() => 'stopped' as const),
+      ]);
+      if (attempt === 'connected') return;
+      if (attempt === 'stopped' || stopReason) throw new TestAbortedError(stopReason ?? 'stopped while reconnecting');
+      const pause = startTimer(reconnectRetryMs);
+      await Promise.race([pause.elapsed, stopped]);
+      pause.cancel();
+    }
+  }
+
+  private async installTestPackages(test: ExecutableTest): Promise<void> {
+    if (this.testsWithPackages.has(test.name)) return;
+    if (test.require.length || test.recommend.length) {
+      const result = await runCommand(this.connection, [
+        'bash',
+        '-c',
+        packageInstallScript({ required: test.require, recommended: test.recommend }),
+      ]);
+      if (!succeeded(result.status)) {
+        throw new TestSetupError(
+          `installing ${test.require.join(' ')} failed (${describeExit(result.status)}): ${(result.stderr + result.stdout).trim()}`,
+        );
+      }
+    }
+    this.testsWithPackages.add(test.name);
+  }
+
+  private async runPlanSteps(phase: 'prepare' | 'finish', steps: PlanStep[]): Promise<void> {
+    const layout = this.requireLayout();
+    const environment = {
+      ...this.suite.plan.environment,
+      ...this.commonEnvironment(layout),
+      TMT_PLAN_ENVIRONMENT_FILE: layout.planEnvironmentFile,
+    };
+    const envArgs = Object.entries(environment).map(([key, value]) => `${key}=${value}`);
+    for (const step of steps) {
+      const commands =
+        step.how === 'install'
+          ? step.packages.length
+            ? [['bash', '-c', packageInstallScript({ required: step.packages })]]
+            : []
+          : step.scripts.map((script) => ['env', ...envArgs, 'bash', '-c', planShellScript(script, layout.tree)]);
+      for (const argv of commands) {
+        const result = await runCommand(this.connection, argv);
+        if (!succeeded(result.status)) {
+          throw new TestSetupError(
+            `plan ${phase} (${step.how}) failed with ${describeExit(result.status)}: ${(result.stderr + result.stdout).trim()}`,
+          );
+        }
+      }
+    }
+  }
+
+  private requireLayout(): RemoteLayout {
+    if (!this.layout) throw new ExecutorError('setup() has not run on this remote');
+    return this.layout;
+  }
+}
+
+function rebootCounters(reboots: number): Record<string, string> {
+  return { TMT_REBOOT_COUNT: String(reboots), TMT_TEST_RESTART_COUNT: String(reboots) };
+}
+
+function wrapperFailure(status: ExitStatus): TestAbortedError {
+  return new TestAbortedError(
+    `test wrapper ${status.kind === 'lost' ? `lost: ${status.reason}` : `unexpectedly exited with ${describeExit(status)}`} and disconnect was not sent via test control`,
+  );
+}
+
+/** atex's ATEX_DEBUG_TEST_OUTPUT_FD: test output goes to one of the worker's descriptors instead of output.txt. */
+function testOutputTarget(recorder: AttemptRecorder): string {
+  const debugFd = process.env.ATEX_DEBUG_TEST_OUTPUT_FD;
+  return debugFd && /^\d+$/.test(debugFd) ? `/dev/fd/${debugFd}` : recorder.outputPath;
+}
