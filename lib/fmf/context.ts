@@ -126,8 +126,9 @@ function versionCompare(left: string[], right: string[], mode: CompareMode): num
     if (compared !== 0) return compared;
   }
   if (right.length <= left.length) return 0;
-  if (mode.minor || left.length === 1) throw new Undecidable();
+  if (mode.minor) throw new Undecidable();
   if (!mode.ordered) return 1;
+  if (left.length === 1) throw new Undecidable();
   return -1;
 }
 

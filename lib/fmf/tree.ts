@@ -292,7 +292,8 @@ function inherit(node: FmfNode): void {
     node.sources = [...parent.sources, ...node.sources];
     node.data = deepCopy(parent.data);
   }
-  mergeSpecial(node.data, node.ownData, node.name);
+  // A copy, so that adjust (which merges in place) never changes what the node itself defined.
+  mergeSpecial(node.data, deepCopy(node.ownData), node.name);
   for (const child of node.children.values()) inherit(child);
 }
 

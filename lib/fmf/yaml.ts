@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode, Scalar } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YamlNode, Scalar } from 'yaml';
 import { FmfError } from './errors';
 import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEquals, pyInt, type FmfMapping, type FmfScalar, type FmfValue } from './values';
 
@@ -144,7 +144,8 @@ class Converter {
       if (node.tag === yamlTag('omap') || node.tag === yamlTag('pairs')) {
         const mapping = newMapping();
         for (const item of node.items) {
-          const entries = this.entries(item as YamlNode);
+          // The yaml package already turns `- key: value` items of an !!omap into pairs.
+          const entries = isPair(item) ? [this.pairEntry(item.key as YamlNode, item.value as YamlNode)] : this.entries(item as YamlNode);
           if (entries.length !== 1) throw new YamlInputError('expected a single mapping item in !!omap', offset);
           mapping[this.keyText(entries[0][0], offset)] = entries[0][1];
         }
@@ -161,6 +162,10 @@ class Converter {
       return mapping;
     }
     throw new YamlInputError('unsupported YAML node', offset);
+  }
+
+  private pairEntry(keyNode: YamlNode, valueNode: YamlNode): [FmfScalar, FmfValue] {
+    return [this.value(keyNode) as FmfScalar, this.value(valueNode)];
   }
 
   private keyText(key: FmfScalar, offset: number | undefined): string {
@@ -203,7 +208,7 @@ class Converter {
 function position(lineCounter: LineCounter, offset: number | undefined): string {
   if (offset === undefined) return '';
   const { line, col } = lineCounter.linePos(offset);
-  return `line ${line}, column ${col}`;
+  return ` at line ${line}, column ${col}`;
 }
 
 /** Parses YAML text; errors are FileError naming the file, line and column. */
@@ -212,9 +217,9 @@ export function parseYaml(text: string, fileName: string): YamlDocument {
   const document = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, merge: false, lineCounter, strict: true, prettyErrors: false });
   const failure = document.errors[0];
   if (failure) {
-    const where = failure.linePos ? `line ${failure.linePos[0].line}, column ${failure.linePos[0].col}` : '';
+    const where = failure.linePos ? ` at line ${failure.linePos[0].line}, column ${failure.linePos[0].col}` : '';
     const message = failure.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new FmfError('FileError', `Failed to parse '${fileName}' at ${where}: ${message}`);
+    throw new FmfError('FileError', `Failed to parse '${fileName}'${where}: ${message}`);
   }
   const converter = new Converter(document);
   try {
@@ -225,7 +230,7 @@ export function parseYaml(text: string, fileName: string): YamlDocument {
     return value === null ? { kind: 'null' } : { kind: 'other', value };
   } catch (error) {
     if (!(error instanceof YamlInputError)) throw error;
-    throw new FmfError('FileError', `Failed to parse '${fileName}' at ${position(lineCounter, error.offset)}: ${error.message}`);
+    throw new FmfError('FileError', `Failed to parse '${fileName}'${position(lineCounter, error.offset)}: ${error.message}`);
   }
 }
 
