@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { writev } from 'node:fs';
 import type { ArtifactsWriter } from './artifacts';
 import type { ControlReader } from './control-reader';
 import { parseFmfDuration } from './duration';
@@ -86,7 +86,7 @@ async function receiveResult(context: ControlStreamContext, argument: string): P
   for (const file of result.files) {
     const handle = await context.artifacts.openFileForAppend(file.pathParts, file.name);
     try {
-      await context.reader.copyTo(file.length, `file '${file.name}'`, (chunk) => writeFully(handle, chunk));
+      await context.reader.copyTo(file.length, `file '${file.name}'`, (chunks) => writeAll(handle.fd, chunks));
     } finally {
       await handle.close();
     }
@@ -103,10 +103,22 @@ function decodeResultJson(bytes: Buffer): JsonValue {
   }
 }
 
-async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
-  let written = 0;
-  while (written < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, null);
-    written += bytesWritten;
+/** The callback `writev` is markedly faster here than FileHandle's; partial writes are resumed. */
+async function writeAll(fd: number, chunks: Buffer[]): Promise<void> {
+  let pending = chunks;
+  while (pending.length > 0) {
+    const written = await new Promise<number>((resolve, reject) =>
+      writev(fd, pending, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))),
+    );
+    pending = dropWrittenBytes(pending, written);
   }
+}
+
+function dropWrittenBytes(chunks: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let index = 0;
+  while (index < chunks.length && skip >= chunks[index].length) skip -= chunks[index++].length;
+  const rest = chunks.slice(index);
+  if (rest.length > 0 && skip > 0) rest[0] = rest[0].subarray(skip);
+  return rest;
 }

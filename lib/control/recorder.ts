@@ -44,6 +44,11 @@ export class AttemptRecorder {
     return this.artifacts.artifactsDir;
   }
 
+  /** The `results` file (JSON Lines), complete once `finish` has resolved. */
+  get resultsPath(): string {
+    return join(this.artifacts.artifactsDir, resultsFileName);
+  }
+
   get outputPath(): string {
     return this.artifacts.testOutputPath;
   }
@@ -93,7 +98,7 @@ export class AttemptRecorder {
         ? { abortNote: end.abort }
         : { exitCode: end.exitCode };
     await this.artifacts.finish(cause);
-    const results = await readFile(join(this.artifacts.artifactsDir, resultsFileName), 'utf8');
+    const results = await readFile(this.resultsPath, 'utf8');
     return results
       .split('\n')
       .filter((line) => line !== '')
