@@ -30,6 +30,8 @@ export class FmfNode {
   constructor(
     readonly name: string,
     readonly parent: FmfNode | undefined,
+    /** Absolute path of the tree root this node belongs to. */
+    readonly root: string,
   ) {}
 
   /** A node is selected by `climb()` if it is a leaf, unless the `select` directive says otherwise. */
@@ -212,7 +214,7 @@ class TreeBuilder {
   }
 
   private createChild(parent: FmfNode, name: string): FmfNode {
-    const child = new FmfNode(parent.name === '/' ? `/${name}` : `${parent.name}/${name}`, parent);
+    const child = new FmfNode(parent.name === '/' ? `/${name}` : `${parent.name}/${name}`, parent, parent.root);
     parent.children.set(name, child);
     return child;
   }
@@ -323,7 +325,7 @@ export function loadTree(startPath: string): FmfTree {
   const version = parsePythonInt(versionText);
   if (version === undefined) throw new FmfError('FormatError', `Invalid version format in '${versionPath}'`);
   const { config, configPath } = readConfig(root);
-  const rootNode = new FmfNode('/', undefined);
+  const rootNode = new FmfNode('/', undefined, root);
   new TreeBuilder(realpathSync(root), config, configPath).grow(rootNode, root);
   inherit(rootNode);
   return { root, version, config: config ?? newMapping(), rootNode };
