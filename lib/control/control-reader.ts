@@ -153,7 +153,9 @@ export class ControlReader {
         }
       }
     } catch (error) {
+      // Whatever arrived before the failure is kept on disk, as atex does.
       await inFlight.catch(() => undefined);
+      if (batch.length > 0) await writeBatch(batch).catch(() => undefined);
       throw error;
     }
     await inFlight;
