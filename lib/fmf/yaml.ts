@@ -217,9 +217,8 @@ export function parseYaml(text: string, fileName: string): YamlDocument {
   const document = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, merge: false, lineCounter, strict: true, prettyErrors: false });
   const failure = document.errors[0];
   if (failure) {
-    const where = failure.linePos ? ` at line ${failure.linePos[0].line}, column ${failure.linePos[0].col}` : '';
     const message = failure.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new FmfError('FileError', `Failed to parse '${fileName}'${where}: ${message}`);
+    throw new FmfError('FileError', `Failed to parse '${fileName}'${position(lineCounter, failure.pos[0])}: ${message}`);
   }
   const converter = new Converter(document);
   try {
@@ -251,15 +250,28 @@ export function readUtf8(path: string): string {
   }
 }
 
+/** The offset of the first byte that makes the text invalid UTF-8 (a prefix's validity is monotonic, so bisect). */
 function findInvalidUtf8Offset(bytes: Buffer): number {
-  for (let length = 1; length <= bytes.length; length++) {
+  const prefixIsValid = (length: number) => {
     try {
       new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return true;
     } catch {
-      return length - 1;
+      return false;
     }
+  };
+  let valid = 0;
+  let invalid = bytes.length;
+  while (invalid - valid > 1) {
+    const middle = Math.floor((valid + invalid) / 2);
+    if (prefixIsValid(middle)) valid = middle;
+    else invalid = middle;
   }
-  return bytes.length;
+  // The first failing byte may end an incomplete sequence: report where that sequence starts.
+  const failing = invalid - 1;
+  let start = failing - 1;
+  while (start >= 0 && failing - start <= 3 && (bytes[start] & 0xc0) === 0x80) start--;
+  return start >= 0 && failing - start <= 3 && bytes[start] >= 0xc0 ? start : failing;
 }
 
 export function loadYamlFile(path: string): YamlDocument {

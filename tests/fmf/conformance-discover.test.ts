@@ -3,10 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toAtexResult } from '../../lib/fmf/atex-result';
 import { discoverTests } from '../../lib/fmf/discover';
-import { toJson } from '../../lib/fmf/json';
+import { parseJson, toJson } from '../../lib/fmf/json';
 import { isMapping, type FmfMapping } from '../../lib/fmf/values';
 import { conformanceDir, conformanceTreePath, readGolden, referenceClass } from './support/conformance';
-import { parsePythonJson, strictEqual } from './support/python-json';
+import { strictEqual } from './support/strict-equal';
 
 const goldenDir = () => path.join(conformanceDir(), 'golden', 'atex-discover');
 
@@ -31,7 +31,7 @@ describe('fmf conformance: atex discover', () => {
           context: isMapping(args.context) ? (args.context as Record<string, string>) : undefined,
           libraries: args.libraries === true,
         });
-        outcome = { result: parsePythonJson(toJson(toAtexResult(result))) } as FmfMapping;
+        outcome = { result: parseJson(toJson(toAtexResult(result))) } as FmfMapping;
       } catch (error) {
         outcome = { error_class: referenceClass(error) } as FmfMapping;
       }

@@ -6,7 +6,7 @@ import { prune } from '../../lib/fmf/select';
 import { loadTree, type FmfTree } from '../../lib/fmf/tree';
 import { isMapping, newMapping, type FmfMapping, type FmfValue } from '../../lib/fmf/values';
 import { conformanceTreePath, goldenTreeCases, readGolden, referenceClass } from './support/conformance';
-import { strictEqual } from './support/python-json';
+import { strictEqual } from './support/strict-equal';
 
 function mapping(entries: [string, FmfValue][]): FmfMapping {
   const result = newMapping();

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FmfError } from '../../../lib/fmf/errors';
 import { sharedDir } from '../../support/shared';
-import { parsePythonJson } from './python-json';
+import { parseJson } from '../../../lib/fmf/json';
 import type { FmfMapping, FmfValue } from '../../../lib/fmf/values';
 
 export const conformanceDir = () => path.join(sharedDir(), 'conformance', 'fmf');
 
 export function readGolden(file: string): FmfMapping {
-  return parsePythonJson(readFileSync(file, 'utf8')) as FmfMapping;
+  return parseJson(readFileSync(file, 'utf8')) as FmfMapping;
 }
 
 export function goldenTreeCases(): { tree: string; caseName: string; file: string }[] {

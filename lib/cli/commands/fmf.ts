@@ -1,0 +1,176 @@
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { CliError, type Command } from '../command';
+import {
+  adjustTree,
+  Context,
+  discoverTests,
+  FmfError,
+  isMapping,
+  loadTree,
+  matchesFilter,
+  parseJson,
+  prune,
+  toAtexResult,
+  toJson,
+  type ContextDimensions,
+  type FmfValue,
+  type JsonLike,
+} from '../../fmf';
+
+const usage = `usage:
+  testyard fmf show PATH [--context KEY=VALUE]... [--no-adjust] [--filter EXPR]... [--json]
+  testyard fmf tests PATH [--plan NAME] [--context KEY=VALUE]... [--name REGEXP]... [--exclude REGEXP]... [--json]
+  testyard fmf eval < cases.jsonl
+
+show   every node of the fmf tree at PATH with its resolved data (only the
+       nodes the filters select when --filter is given)
+tests  what a run would execute: the tests of a plan, as atex discovers them
+eval   evaluates adjust rules and filters, one JSON object per input line:
+       {"context": {...}, "rule": "...", "case_sensitive": true}
+       {"filter": "...", "data": {...}, "regexp": false, "sensitive": true, "name": "/x"}
+       and prints {"result": true | false | "cannot-decide"} or {"result": {"error": "..."}}
+
+--context KEY=VALUE   adjust context; several values comma-separated (distro=fedora-40,rhel-9)`;
+
+const exitOnFmfError = 1;
+
+function parseContext(pairs: string[] | undefined): ContextDimensions {
+  const context: ContextDimensions = {};
+  for (const pair of pairs ?? []) {
+    const separator = pair.indexOf('=');
+    if (separator <= 0) throw new CliError(`invalid --context '${pair}': expected KEY=VALUE`);
+    const values = pair.slice(separator + 1).split(',').map((value) => value.trim());
+    context[pair.slice(0, separator).trim()] = values.length === 1 ? values[0] : values;
+  }
+  return context;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof FmfError ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
+}
+
+async function withFmfErrors<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof FmfError) throw new CliError(describeError(error), exitOnFmfError);
+    // Not an expected failure, but bad input must still end with a message, not a stack trace.
+    throw new CliError(`unexpected error: ${describeError(error)}`, exitOnFmfError);
+  }
+}
+
+function singlePath(positionals: string[], subcommand: string): string {
+  if (positionals.length !== 1) throw new CliError(`fmf ${subcommand}: expected exactly one PATH\n${usage}`);
+  return positionals[0];
+}
+
+function print(value: JsonLike): void {
+  process.stdout.write(`${toJson(value, 2)}\n`);
+}
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      context: { type: 'string', multiple: true },
+      'no-adjust': { type: 'boolean' },
+      filter: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+  });
+  const treePath = singlePath(positionals, 'show');
+  const context = parseContext(values.context);
+  const nodes = await withFmfErrors(() => {
+    const tree = loadTree(treePath);
+    if (!values['no-adjust']) adjustTree(tree.rootNode, new Context(context));
+    return values.filter?.length ? [...prune(tree.rootNode, { filters: values.filter })] : [...tree.rootNode.climb(true)];
+  });
+  if (values.json) {
+    print(Object.fromEntries(nodes.map((node) => [node.name, node.data])));
+  } else {
+    for (const node of nodes) process.stdout.write(`${node.name}\n${Object.keys(node.data).length ? `${toJson(node.data, 2)}\n` : ''}`);
+  }
+  return 0;
+}
+
+async function tests(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      plan: { type: 'string' },
+      context: { type: 'string', multiple: true },
+      name: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+  });
+  const treePath = singlePath(positionals, 'tests');
+  const discovered = await withFmfErrors(() =>
+    discoverTests(treePath, { plan: values.plan, context: parseContext(values.context), names: values.name, excludes: values.exclude }),
+  );
+  if (values.json) {
+    print(toAtexResult(discovered));
+  } else {
+    for (const test of discovered.tests) process.stdout.write(`${test.name}  (${test.runtime.duration}, in ${test.source})\n`);
+  }
+  return 0;
+}
+
+function evaluateLine(line: string): JsonLike {
+  const request = parseJson(line);
+  if (!isMapping(request)) throw new FmfError('ValueError', 'each line must be a JSON object');
+  if ('rule' in request) {
+    const dimensions = request.context ?? {};
+    if (!isMapping(dimensions)) throw new FmfError('ValueError', "'context' must be an object");
+    const context = new Context(dimensions as Record<string, FmfValue>, request.case_sensitive !== false);
+    return context.decide(request.rule);
+  }
+  if ('filter' in request) {
+    const filter = request.filter;
+    if (filter !== null && typeof filter !== 'string') throw new FmfError('ValueError', "'filter' must be a string");
+    return matchesFilter(filter, request.data ?? {}, {
+      regexp: request.regexp === true,
+      sensitive: request.sensitive !== false,
+      name: typeof request.name === 'string' ? request.name : undefined,
+    });
+  }
+  throw new FmfError('ValueError', "expected an object with 'rule' or 'filter'");
+}
+
+async function evaluate(argv: string[]): Promise<number> {
+  parseArgs({ args: argv, options: {} });
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let result: JsonLike;
+    try {
+      result = evaluateLine(line);
+    } catch (error) {
+      result = { error: describeError(error) };
+    }
+    process.stdout.write(`${toJson({ result })}\n`);
+  }
+  return 0;
+}
+
+const subcommands: Record<string, (argv: string[]) => Promise<number>> = { show, tests, eval: evaluate };
+
+export const command: Command = async (argv) => {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage}\n`);
+    return name ? 0 : 2;
+  }
+  const subcommand = subcommands[name];
+  if (!subcommand) throw new CliError(`unknown subcommand '${name}'\n${usage}`);
+  try {
+    return await subcommand(rest);
+  } catch (error) {
+    // parseArgs reports unknown or malformed options with a TypeError carrying a code.
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) throw new CliError(`${error.message}\n${usage}`);
+    throw error;
+  }
+};
