@@ -85,29 +85,30 @@ export class ArtifactsWriter {
     }
   }
 
-  /** Records a result whose files have all been received. */
+  /** Records a result from the test whose files have all been received. */
   async submit(result: ReportedResult): Promise<void> {
+    if (result.partial) this.hold(result, true);
+    else await this.writeMergedWithHeld(result);
+  }
+
+  /** Keeps a partial result, merged into the one of the same name; the fallback bypasses the limits. */
+  private hold(result: ReportedResult, enforceLimits: boolean): void {
     const held = this.pending.get(result.name);
-    if (result.partial) {
-      if (held) {
-        mergeResultFields(held, result.fields);
-        this.ensurePendingSize(result.name, held);
-      } else {
-        if (this.pending.size >= this.limits.maxPendingPartials) {
-          throw badReport(`more than ${this.limits.maxPendingPartials} partial results pending at once`);
-        }
-        this.ensurePendingSize(result.name, result.fields);
-        this.pending.set(result.name, result.fields);
-      }
-      return;
+    if (!held && enforceLimits && this.pending.size >= this.limits.maxPendingPartials) {
+      throw badReport(`more than ${this.limits.maxPendingPartials} partial results pending at once`);
     }
-    let final = result.fields;
-    if (held) {
-      this.pending.delete(result.name);
-      mergeResultFields(held, result.fields);
-      final = held;
-    }
-    await this.writeResult(final);
+    const fields = held ?? result.fields;
+    if (held) mergeResultFields(held, result.fields);
+    else this.pending.set(result.name, fields);
+    if (enforceLimits) this.ensurePendingSize(result.name, fields);
+  }
+
+  private async writeMergedWithHeld(result: ReportedResult): Promise<void> {
+    const held = this.pending.get(result.name);
+    if (!held) return this.writeResult(result.fields);
+    this.pending.delete(result.name);
+    mergeResultFields(held, result.fields);
+    await this.writeResult(held);
   }
 
   /**
@@ -116,7 +117,7 @@ export class ArtifactsWriter {
    */
   async finish(cause: FallbackCause): Promise<void> {
     try {
-      if (!this.finalResultForTestSeen) await this.submit(this.fallbackResult(cause));
+      if (!this.finalResultForTestSeen) this.hold(this.fallbackResult(cause), false);
       for (const fields of this.pending.values()) {
         try {
           await this.writeResult(fields);

@@ -33,9 +33,12 @@ export async function readControlStream(context: ControlStreamContext): Promise<
       case 'exitcode':
         exitCode = parseExitCode(argument);
         break;
-      case 'duration':
-        context.handlers.onDuration?.(parseDurationChange(argument));
+      case 'duration': {
+        // Parsed even without a handler: a malformed duration is a protocol error either way.
+        const change = parseDurationChange(argument);
+        context.handlers.onDuration?.(change);
         break;
+      }
       case 'disconnect':
         context.handlers.onDisconnect?.();
         return { kind: 'disconnect' };
