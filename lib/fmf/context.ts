@@ -67,16 +67,34 @@ function splitExpression(expression: string): ContextExpression {
   throw new FmfError('InvalidRule', `Cannot parse expression '${expression}'.`);
 }
 
+const parsedRules = new Map<string, ParsedRule>();
+
 /** Parses a `when` value. Only strings and booleans are rules; anything else is the reference's TypeError. */
 export function parseRule(rule: FmfValue | undefined): ParsedRule {
   if (typeof rule === 'boolean') return [[{ kind: 'constant', value: rule }]];
   if (typeof rule !== 'string') throw new FmfError('TypeError', `Invalid rule ${pyStr(rule ?? null)}: expected a string or a boolean`);
-  // A single `=` means `==`, even inside values (`a=b` becomes `a==b`).
-  const normalised = rule.replace(/(?<![=!~<>])=(?!=)/g, '==');
-  return splitRuleToGroups(normalised).map((group) => group.map(splitExpression));
+  let parsed = parsedRules.get(rule);
+  if (!parsed) {
+    // A single `=` means `==`, even inside values (`a=b` becomes `a==b`).
+    const normalised = rule.replace(/(?<![=!~<>])=(?!=)/g, '==');
+    parsed = splitRuleToGroups(normalised).map((group) => group.map(splitExpression));
+    parsedRules.set(rule, parsed);
+  }
+  return parsed;
 }
 
 class Undecidable extends Error {}
+
+const splitRuleValues = new WeakMap<ContextExpression, ContextValue[]>();
+
+function ruleValuesOf(expression: ContextExpression & { kind: 'compare' }): ContextValue[] {
+  let values = splitRuleValues.get(expression);
+  if (!values) {
+    values = (expression.values ?? []).map(contextValue);
+    splitRuleValues.set(expression, values);
+  }
+  return values;
+}
 
 function casefold(text: string): string {
   return text.toUpperCase().toLowerCase();
@@ -185,7 +203,7 @@ export class Context {
     const dimensionValues = this.dimensions.get(dimension);
     if (!dimensionValues) return CANNOT_DECIDE;
     const test = pairTests[operator];
-    const ruleValues = (values ?? []).map(contextValue);
+    const ruleValues = ruleValuesOf(expression);
     let decided = false;
     for (const left of dimensionValues) {
       for (const right of ruleValues) {

@@ -1,6 +1,6 @@
 import { FmfError } from './errors';
 import { compilePythonRegex, pySearch } from './pyregex';
-import { isMapping, pyStr, pyTypeName, type FmfValue } from './values';
+import { hasKey, isMapping, pyStr, pyTypeName, type FmfValue } from './values';
 
 /**
  * fmf's filter expressions (FMF.md §9): `tag: A, -B & tier: 1 | /name`.
@@ -16,14 +16,41 @@ export interface FilterOptions {
   name?: string;
 }
 
-function normaliseData(data: Record<string, FmfValue>, sensitive: boolean): Map<string, string[]> {
-  const normalised = new Map<string, string[]>();
-  for (const key of Object.keys(data)) {
-    const value = data[key];
-    const texts = Array.isArray(value) ? value.map((item) => pyStr(item)) : [pyStr(value)];
-    normalised.set(sensitive ? key : key.toLowerCase(), sensitive ? texts : texts.map((text) => text.toLowerCase()));
-  }
-  return normalised;
+/** A literal: a node-name test, or a dimension with the values that must all match. */
+type Clause = { names: string[]; dimensions: [string, string[]][] };
+
+const compiledFilters = new Map<string, Clause[]>();
+
+/** Splits a filter into clauses (`|`), literals (`&`) and dimensions; `\|` and `\&` escape the operators. */
+function compileFilter(text: string): Clause[] {
+  let clauses = compiledFilters.get(text);
+  if (clauses) return clauses;
+  clauses = text.split(/\s*(?<!\\)\|\s*/).map((rawClause) => {
+    const clause: Clause = { names: [], dimensions: [] };
+    const byDimension = new Map<string, string[]>();
+    for (const rawLiteral of rawClause.replace(/\\\|/g, '|').split(/\s*(?<!\\)&\s*/)) {
+      const literal = rawLiteral.replace(/\\&/g, '&');
+      const matched = /^([^:]*)\s*:\s*([^\n]*)\n?$/.exec(literal);
+      if (!matched) {
+        clause.names.push(literal);
+        continue;
+      }
+      const [, dimension, value] = matched;
+      const values = byDimension.get(dimension);
+      if (values) values.push(value);
+      else byDimension.set(dimension, [value]);
+    }
+    clause.dimensions = [...byDimension];
+    return clause;
+  });
+  compiledFilters.set(text, clauses);
+  return clauses;
+}
+
+/** The data values of one key as Python `str()` texts (lists item by item). */
+function dataTexts(value: FmfValue, sensitive: boolean): string[] {
+  const texts = Array.isArray(value) ? value.map((item) => pyStr(item)) : [pyStr(value)];
+  return sensitive ? texts : texts.map((text) => text.toLowerCase());
 }
 
 /** Evaluates a filter against node data; FilterError for an unknown key or a name test without a name. */
@@ -31,13 +58,16 @@ export function matchesFilter(filter: string | null | undefined, data: FmfValue,
   const { sensitive = true, regexp = false, name } = options;
   if (filter === null || filter === undefined || filter === '') return true;
   if (!isMapping(data)) throw new FmfError('FilterError', `Invalid data type '${pyTypeName(data)}'`);
-  const values = normaliseData(data, sensitive);
-  const text = sensitive ? filter : filter.toLowerCase();
+  // Case-insensitive mode compares lowercased keys; only the keys a filter uses are converted.
+  const keys = sensitive ? undefined : new Map(Object.keys(data).map((key) => [key.toLowerCase(), key]));
+  const lookup = (dimension: string): string[] | undefined => {
+    const key = keys ? keys.get(dimension) : hasKey(data, dimension) ? dimension : undefined;
+    return key === undefined ? undefined : dataTexts(data[key], sensitive);
+  };
 
   const matchValue = (pattern: string, candidate: string) => (regexp ? compilePythonRegex(`^${pattern}$`).test(candidate) : pattern === candidate);
 
-  const checkValue = (dimension: string, value: string): boolean => {
-    const items = values.get(dimension) ?? [];
+  const checkValue = (items: string[], value: string): boolean => {
     for (const atom of value.split(/\s*,\s*/)) {
       if (atom.startsWith('-')) {
         const negated = atom.slice(1);
@@ -54,27 +84,19 @@ export function matchesFilter(filter: string | null | undefined, data: FmfValue,
     return regexp ? pySearch(pattern, name) : pattern === name;
   };
 
-  const checkClause = (clause: string): boolean => {
-    const literals = new Map<string, string[]>();
-    for (const rawLiteral of clause.split(/\s*(?<!\\)&\s*/)) {
-      const literal = rawLiteral.replace(/\\&/g, '&');
-      const matched = /^([^:]*)\s*:\s*([^\n]*)\n?$/.exec(literal);
-      if (!matched) {
-        if (checkName(literal)) continue;
-        return false;
-      }
-      const [, dimension, value] = matched;
-      literals.set(dimension, [...(literals.get(dimension) ?? []), value]);
-    }
+  const checkClause = (clause: Clause): boolean => {
+    if (!clause.names.every(checkName)) return false;
     // Every dimension is checked (no short-circuit), so an unknown key always raises.
-    const results = [...literals].map(([dimension, dimensionValues]) => {
-      if (!values.has(dimension)) throw new FmfError('FilterError', `Invalid filter '${dimension}'`);
-      return dimensionValues.map((value) => checkValue(dimension, value)).every(Boolean);
+    const results = clause.dimensions.map(([dimension, values]) => {
+      const items = lookup(dimension);
+      if (!items) throw new FmfError('FilterError', `Invalid filter '${dimension}'`);
+      return values.map((value) => checkValue(items, value)).every(Boolean);
     });
     return results.every(Boolean);
   };
 
   // Every clause is evaluated (no short-circuit), as in the reference.
-  const clauses = text.split(/\s*(?<!\\)\|\s*/).map((clause) => checkClause(clause.replace(/\\\|/g, '|')));
-  return clauses.some(Boolean);
+  return compileFilter(sensitive ? filter : filter.toLowerCase())
+    .map(checkClause)
+    .some(Boolean);
 }

@@ -61,8 +61,12 @@ export interface FmfTree {
   readonly rootNode: FmfNode;
 }
 
+const surrogate = /[\uD800-\uDFFF]/;
+
 /** Python's string ordering (by code point); JavaScript's default compares UTF-16 units. */
 export function compareCodePoints(a: string, b: string): number {
+  // UTF-16 order equals code point order unless a surrogate pair is involved.
+  if (!surrogate.test(a) && !surrogate.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const length = Math.min(a.length, b.length);
   for (let index = 0; index < length; index++) {
     const left = a.codePointAt(index) ?? 0;

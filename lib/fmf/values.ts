@@ -39,28 +39,27 @@ export function newMapping(): FmfMapping {
   return Object.create(null) as FmfMapping;
 }
 
+/** Mappings are null-prototype objects (plain objects from callers are accepted too). */
 export function isMapping(value: FmfValue | undefined): value is FmfMapping {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof FmfFloat) &&
-    !(value instanceof FmfDate) &&
-    !(value instanceof FmfTimestamp) &&
-    !(value instanceof Uint8Array) &&
-    !(value instanceof FmfSet)
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || prototype === Object.prototype;
 }
 
 export function hasKey(mapping: FmfMapping, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(mapping, key);
+  return Object.hasOwn(mapping, key);
 }
 
 export function deepCopy<T extends FmfValue>(value: T): T {
-  if (Array.isArray(value)) return value.map((item) => deepCopy(item)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy: FmfValue[] = new Array(value.length);
+    for (let index = 0; index < value.length; index++) copy[index] = deepCopy(value[index]);
+    return copy as T;
+  }
   if (isMapping(value)) {
     const copy = newMapping();
-    for (const key of Object.keys(value)) copy[key] = deepCopy(value[key]);
+    for (const key in value) copy[key] = deepCopy(value[key]);
     return copy as T;
   }
   return value;

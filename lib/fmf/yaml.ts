@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YamlNode, Scalar } from 'yaml';
 import { FmfError } from './errors';
+import { parseFastYaml } from './yaml-fast';
 import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEquals, pyInt, type FmfMapping, type FmfScalar, type FmfValue } from './values';
 
 /**
@@ -213,6 +214,11 @@ function position(lineCounter: LineCounter, offset: number | undefined): string 
 
 /** Parses YAML text; errors are FileError naming the file, line and column. */
 export function parseYaml(text: string, fileName: string): YamlDocument {
+  return parseFastYaml(text, resolvePlainScalar) ?? parseYamlWithLibrary(text, fileName);
+}
+
+/** Parses with the `yaml` library only (the fast path's reference). */
+export function parseYamlWithLibrary(text: string, fileName: string): YamlDocument {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, merge: false, lineCounter, strict: true, prettyErrors: false });
   const failure = document.errors[0];
