@@ -81,7 +81,8 @@ function parseTimestamp(text: string): FmfDate | FmfTimestamp | undefined {
   return new FmfTimestamp(micros ? `${base}.${pad(micros, 6)}` : base);
 }
 
-function resolvePlainScalar(text: string): FmfScalar {
+/** The type of an unquoted, untagged scalar (YAML 1.2 core rules as ruamel applies them). */
+export function resolvePlainScalar(text: string): FmfScalar {
   if (nullPattern.test(text)) return null;
   if (boolPattern.test(text)) return text.toLowerCase() === 'true';
   if (intPattern.test(text) && /[0-9]/.test(text)) return parseInt(text);
