@@ -37,6 +37,8 @@ export interface DiscoverOptions {
   libraries?: boolean;
   /** Where fetched repositories are cached (remote discover sections and libraries). */
   cacheDir?: string;
+  /** Where `library(nick/name)` requirements are looked up: `<beakerlibUrl>/<nick>` (default GitHub's beakerlib organisation). */
+  beakerlibUrl?: string;
 }
 
 /** A `require` entry: a package name, or a library / file reference as written in the metadata. */
@@ -251,7 +253,7 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
     trees.push({ prefix, root: sectionTree.root, ...(fetched ? { fetched } : {}) });
     const selected = selectSectionTests(sectionTree, section, options);
     if (options.libraries ?? true) {
-      const resolver = new LibraryResolver(sectionTree, prefix, context, options.cacheDir);
+      const resolver = new LibraryResolver(sectionTree, prefix, context, options);
       for (const test of selected) {
         const { require, recommend } = await resolver.resolve(test.data);
         test.data.require = require;
@@ -329,7 +331,7 @@ class LibraryResolver {
     private readonly tree: FmfTree,
     private readonly prefix: string,
     private readonly context: Context,
-    private readonly cacheDir: string | undefined,
+    private readonly options: Pick<DiscoverOptions, 'cacheDir' | 'beakerlibUrl'>,
   ) {
     this.libsDir = path.posix.join(prefix, 'libs');
   }
@@ -381,7 +383,7 @@ class LibraryResolver {
   }
 
   private async legacyLibrary(entry: string, nick: string, name: string, require: Requirement[], recommend: string[]) {
-    const url = `https://github.com/beakerlib/${nick}`;
+    const url = `${this.options.beakerlibUrl ?? 'https://github.com/beakerlib'}/${nick}`;
     const reference = newMapping();
     Object.assign(reference, { type: 'library', url, name });
     const key = `${nick}${name}`;
@@ -398,7 +400,7 @@ class LibraryResolver {
       node = (await this.remoteNode(url, undefined, '.', name)).node;
     } catch (error) {
       // A library that does not exist is left for the package manager, as atex does.
-      if (!(error instanceof FmfError) || !(error.is('ReferenceError') || error.is('RootError') || /not found|does not exist/i.test(error.message))) throw error;
+      if (!(error instanceof FmfError) || !(error.is('ReferenceError') || error.is('RootError') || /not found|does not exist|does not appear to be a git repository/i.test(error.message))) throw error;
     }
     if (!node) {
       this.notFound.add(key);
@@ -464,7 +466,7 @@ class LibraryResolver {
   }
 
   private async remoteNode(url: string, ref: string | undefined, treePath: string, name: string): Promise<{ node: FmfNode }> {
-    const repository = await fetchRepository(url, ref, this.cacheDir);
+    const repository = await fetchRepository(url, ref, this.options.cacheDir);
     const tree = loadTreeInside(repository.checkout, treePath.replace(/^\/+/, '') || '.');
     const node = findNode(tree, name);
     adjustTree(node, this.context);

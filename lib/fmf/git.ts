@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -55,6 +55,23 @@ async function resolveCommit(mirror: string, ref: string | undefined): Promise<s
   throw new FmfError('FetchError', `Reference '${ref ?? 'HEAD'}' not found in the repository`);
 }
 
+/** Writes the files of `commit` into `target` (`git archive | tar -x`), without touching the shared clone's index. */
+function exportCommit(mirror: string, commit: string, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const archive = spawn('git', ['-C', mirror, 'archive', '--format=tar', commit], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const extract = spawn('tar', ['-x', '-C', target], { stdio: ['pipe', 'ignore', 'pipe'] });
+    archive.stdout.pipe(extract.stdin);
+    let errors = '';
+    archive.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    extract.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    const exits = [archive, extract].map((child) => new Promise<number | null>((done, fail) => child.on('error', fail).on('close', done)));
+    Promise.all(exits).then(([archiveCode, extractCode]) => {
+      if (archiveCode === 0 && extractCode === 0) resolve();
+      else reject(new Error(errors.trim() || `git archive exited ${archiveCode}, tar exited ${extractCode}`));
+    }, reject);
+  });
+}
+
 /** Clones (or updates) `url` in the cache, resolves `ref` (default branch when absent) and checks that commit out. */
 export async function fetchRepository(url: string, ref?: string, cacheDir = defaultCacheDir()): Promise<FetchedRepository> {
   if (!url) throw new FmfError('FetchError', 'Repository URL is empty');
@@ -79,12 +96,12 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
   if (!existsSync(checkout)) {
     const temporary = `${checkout}.${process.pid}.${Date.now()}`;
     await mkdir(temporary, { recursive: true });
-    // `git archive` exports the commit without touching the shared clone's index.
-    const exportCommit = 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"';
-    await run('sh', ['-c', `set -o pipefail 2>/dev/null; ${exportCommit}`, 'sh', mirror, commit, temporary]).catch(async (error: unknown) => {
+    try {
+      await exportCommit(mirror, commit, temporary);
+    } catch (error) {
       await rm(temporary, { recursive: true, force: true });
-      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${String((error as { stderr?: string }).stderr ?? error)}`);
-    });
+      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${(error as Error).message}`);
+    }
     try {
       await rename(temporary, checkout);
     } catch {
