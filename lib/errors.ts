@@ -1,0 +1,22 @@
+/** A problem with one field of the input: `path` is where it is, e.g. "config.hosts.0.port". */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Errors the core raises on purpose; the web layer maps each to an HTTP status. */
+export class AppError extends Error {
+  constructor(
+    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict',
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string, issues: FieldIssue[] = []) => new AppError('invalid', message, issues);
+export const notFound = (what: string) => new AppError('not-found', `${what} not found`);
+export const forbidden = (message: string) => new AppError('forbidden', message);
+export const conflict = (message: string) => new AppError('conflict', message);
+export const unauthenticated = () => new AppError('unauthenticated', 'sign in or send an API token');

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Actor } from '../access/actor';
+import { requireTeamRole } from '../access/team-access';
+import type { Db } from '../db/client';
+import { conflict, forbidden, invalid, notFound } from '../errors';
+import { parseInput } from '../validation';
+import { fmfContext, kindsNeedingSecret, provisionerConfig, type ProvisionerConfig } from './spec';
+
+const platformName = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
+
+const platformInput = z.object({
+  name: platformName,
+  config: provisionerConfig,
+  context: fmfContext,
+  maxRemotes: z.number().int().min(1).max(1000).default(1),
+  maxSpares: z.number().int().min(0).max(1000).default(0),
+  secretId: z.string().min(1).nullable().default(null),
+});
+const platformUpdate = platformInput.partial();
+
+export interface PlatformInfo {
+  id: string;
+  name: string;
+  config: ProvisionerConfig;
+  context: Record<string, string>;
+  maxRemotes: number;
+  maxSpares: number;
+  secretId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type PlatformRow = Awaited<ReturnType<Db['platform']['findFirstOrThrow']>>;
+
+export async function listPlatforms(db: Db, actor: Actor, teamSlug: string): Promise<PlatformInfo[]> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
+  const rows = await db.platform.findMany({ where: { teamId: team.id }, orderBy: { name: 'asc' } });
+  return rows.map(toInfo);
+}
+
+export async function getPlatform(db: Db, actor: Actor, teamSlug: string, id: string): Promise<PlatformInfo> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
+  return toInfo(await findPlatform(db, team.id, id));
+}
+
+export async function createPlatform(db: Db, actor: Actor, teamSlug: string, input: unknown): Promise<PlatformInfo> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'admin');
+  const data = parseInput(platformInput, input, 'platform');
+  await checkPlatform(db, team.id, data);
+  if (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: data.name } } })) {
+    throw conflict(`a platform named ${data.name} already exists in this team`);
+  }
+  const { config, ...rest } = data;
+  return toInfo(await db.platform.create({ data: { ...rest, teamId: team.id, kind: config.kind, config } }));
+}
+
+export async function updatePlatform(db: Db, actor: Actor, teamSlug: string, id: string, input: unknown): Promise<PlatformInfo> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'admin');
+  const current = toInfo(await findPlatform(db, team.id, id));
+  const changes = parseInput(platformUpdate, input, 'platform');
+  const merged = { ...current, ...changes };
+  await checkPlatform(db, team.id, merged);
+  if (changes.name && changes.name !== current.name && (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))) {
+    throw conflict(`a platform named ${changes.name} already exists in this team`);
+  }
+  const { config, ...rest } = changes;
+  const updated = await db.platform.update({
+    where: { id },
+    data: { ...rest, ...(config ? { kind: config.kind, config } : {}) },
+  });
+  return toInfo(updated);
+}
+
+export async function deletePlatform(db: Db, actor: Actor, teamSlug: string, id: string): Promise<void> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'admin');
+  const { count } = await db.platform.deleteMany({ where: { id, teamId: team.id } });
+  if (count === 0) throw notFound('platform');
+}
+
+async function checkPlatform(db: Db, teamId: string, platform: { config: ProvisionerConfig; secretId: string | null }): Promise<void> {
+  if (platform.config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
+    throw forbidden('local platforms run tests on the worker host itself; the server administrator must enable them (TESTYARD_ENABLE_LOCAL=1)');
+  }
+  if (kindsNeedingSecret.has(platform.config.kind) && !platform.secretId) {
+    throw invalid(`a ${platform.config.kind} platform needs a secret`, [{ path: 'secretId', message: 'required for this kind' }]);
+  }
+  if (platform.secretId && !(await db.secret.findFirst({ where: { id: platform.secretId, teamId } }))) {
+    throw invalid('unknown secret', [{ path: 'secretId', message: 'no such secret in this team' }]);
+  }
+}
+
+async function findPlatform(db: Db, teamId: string, id: string): Promise<PlatformRow> {
+  const row = await db.platform.findFirst({ where: { id, teamId } });
+  if (!row) throw notFound('platform');
+  return row;
+}
+
+function toInfo(row: PlatformRow): PlatformInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    config: provisionerConfig.parse(row.config),
+    context: fmfContext.parse(row.context),
+    maxRemotes: row.maxRemotes,
+    maxSpares: row.maxSpares,
+    secretId: row.secretId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const hostName = z.string().trim().min(1).max(253).regex(/^[\w.:-]+$/, 'not a host name or address');
+const envVars = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string()).default({});
+
+/** How a platform's systems are provisioned; one shape per provisioner kind. */
+export const provisionerConfig = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('container'),
+    image: z.string().trim().min(1).max(500),
+    env: envVars,
+    privileged: z.boolean().default(false),
+    memoryMiB: z.number().int().positive().max(1024 * 1024).optional(),
+    cpus: z.number().positive().max(1024).optional(),
+  }),
+  z.object({
+    kind: z.literal('ssh'),
+    hosts: z
+      .array(z.object({ host: hostName, port: z.number().int().min(1).max(65535).default(22), user: z.string().min(1).max(64).default('root') }))
+      .min(1, 'list at least one host'),
+    /** Run on a host when its lease ends, e.g. to roll back a snapshot. */
+    resetCommand: z.string().max(4096).optional(),
+    hostKeyFingerprints: z.record(z.string(), z.string()).default({}),
+  }),
+  z.object({
+    kind: z.literal('testing-farm'),
+    compose: z.string().trim().min(1).max(200),
+    arch: z.string().trim().min(1).max(50).default('x86_64'),
+    apiUrl: z.url().optional(),
+    pool: z.string().max(200).optional(),
+  }),
+  z.object({ kind: z.literal('local') }),
+]);
+
+export type ProvisionerConfig = z.infer<typeof provisionerConfig>;
+export type ProvisionerKind = ProvisionerConfig['kind'];
+
+/** Kinds that cannot work without a stored secret (an SSH key, a service token). */
+export const kindsNeedingSecret: ReadonlySet<ProvisionerKind> = new Set(['ssh', 'testing-farm']);
+
+/** fmf context dimensions, e.g. {"distro": "fedora-41", "arch": "x86_64"}. */
+export const fmfContext = z.record(z.string().regex(/^[\w-]+$/, 'not a context dimension name'), z.string()).default({});

@@ -1,0 +1,1 @@
+export const secretKinds = ['ssh-private-key', 'token', 'other'] as const;
