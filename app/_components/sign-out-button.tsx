@@ -1,0 +1,20 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { authClient } from '../_lib/auth-client';
+
+export function SignOutButton() {
+  const router = useRouter();
+  return (
+    <button
+      className="btn-quiet"
+      onClick={async () => {
+        await authClient.signOut();
+        router.push('/sign-in');
+        router.refresh();
+      }}
+    >
+      Sign out
+    </button>
+  );
+}

@@ -1,0 +1,70 @@
+// The web process: Next.js pages and API plus Socket.IO on one port. Live
+// events from workers and other web nodes arrive through Socket.IO's
+// Postgres adapter (LISTEN/NOTIFY).
+import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import next from 'next';
+import pg from 'pg';
+import { Server } from 'socket.io';
+import { canJoinRoom } from './lib/access/room-access';
+import { actorFromHeaders } from './lib/auth/actor';
+import { projectRoot } from './lib/config';
+import { db } from './lib/db/client';
+import { startHeartbeat } from './lib/health/heartbeat';
+import { attachmentsTable, rooms } from './lib/live/rooms';
+
+const dev = process.argv.includes('--dev');
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '0.0.0.0';
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`');
+
+const app = next({ dev, dir: projectRoot(), hostname: 'localhost', port });
+const handle = app.getRequestHandler();
+await app.prepare();
+const handleUpgrade = app.getUpgradeHandler();
+
+const server = createServer((request, response) => {
+  // Rate limits key on the client address: never trust one the client sent.
+  request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
+  handle(request, response);
+});
+
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+const io = new Server(server, { destroyUpgrade: false });
+io.adapter(createAdapter(pool, { tableName: attachmentsTable }));
+
+io.on('connection', async (socket) => {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(socket.request.headers)) if (typeof value === 'string') headers.set(name, value);
+  const actor = await actorFromHeaders(headers).catch(() => null);
+  socket.on('subscribe', async (room: unknown, ack?: (ok: boolean) => void) => {
+    const allowed = typeof room === 'string' && (await canJoinRoom(db(), actor, room).catch(() => false));
+    if (allowed) await socket.join(room);
+    if (typeof ack === 'function') ack(allowed);
+  });
+  socket.on('unsubscribe', (room: unknown) => typeof room === 'string' && socket.leave(room));
+});
+
+server.on('upgrade', (request, socket, head) => {
+  if (!request.url?.startsWith('/socket.io/')) handleUpgrade(request, socket, head);
+});
+
+const heartbeat = startHeartbeat(db(), 'web', { port }, (beat) => io.to(rooms.health).emit('heartbeat', beat));
+
+server.listen(port, host, () => console.log(`web: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}${dev ? ' (dev)' : ''}`));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`web: ${signal}, stopping`);
+  await heartbeat.stop();
+  io.close();
+  server.close();
+  await pool.end().catch(() => {});
+  await db().$disconnect();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
