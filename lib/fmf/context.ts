@@ -190,14 +190,9 @@ export class Context {
     }
   }
 
-  /** Dimension name → raw values, e.g. for showing the context. */
-  entries(): [string, string[]][] {
-    return [...this.dimensions].map(([name, values]) => [name, values.map((value) => value.raw)]);
-  }
-
   private evaluate(expression: ContextExpression): Decision {
     if (expression.kind === 'constant') return expression.value;
-    const { dimension, operator, values } = expression;
+    const { dimension, operator } = expression;
     if (operator === 'is defined') return this.dimensions.has(dimension);
     if (operator === 'is not defined') return !this.dimensions.has(dimension);
     const dimensionValues = this.dimensions.get(dimension);

@@ -50,7 +50,3 @@ export class FmfError extends Error {
     return false;
   }
 }
-
-export function describeUnknownError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -183,7 +183,7 @@ function timestampText(iso: string): string {
 }
 
 /** Python `repr(str)`. */
-export function pyStringRepr(text: string): string {
+function pyStringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let body = '';
   for (const char of text) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YamlNode, Scalar } from 'yaml';
 import { FmfError } from './errors';
 import { parseFastYaml } from './yaml-fast';
-import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEquals, pyInt, type FmfMapping, type FmfScalar, type FmfValue } from './values';
+import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEquals, pyInt, type FmfScalar, type FmfValue } from './values';
 
 /**
  * YAML loading with the typing of fmf's parser (ruamel.yaml, safe loader,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adjustTree } from '../../lib/fmf/adjust';
 import { Context } from '../../lib/fmf/context';
+import { loadAdjustedTree } from '../../lib/fmf';
 import { loadTree } from '../../lib/fmf/tree';
 
 const roots: string[] = [];
@@ -102,5 +103,7 @@ describe('tree loading', () => {
     const fresh = loadTree(root);
     adjustTree(fresh.rootNode.find('/child')!, new Context({ arch: 'x86_64' }));
     expect(fresh.rootNode.find('/child')?.data.tag).toEqual(['c', 'x86']);
+    const viaApi = loadAdjustedTree(makeTree({ 'main.fmf': 'adjust:\n  tag+: [x86]\n  when: arch == x86_64\n/t:\n  tag: [t]\n' }), { arch: 'x86_64' });
+    expect(viaApi.rootNode.find('/t')?.data.tag).toEqual(['t', 'x86']);
   });
 });
