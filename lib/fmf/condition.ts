@@ -1,4 +1,5 @@
 import { FmfError } from './errors';
+import { memoByText } from './memo';
 import { FmfFloat, hasKey, isMapping, newMapping, numericValue, pyArithmetic, pyEquals, pyStr, pyTruthy, pyTypeName, type FmfMapping, type FmfValue } from './values';
 
 /**
@@ -395,14 +396,9 @@ function callFunction(name: string, args: FmfValue[], namespace: FmfMapping): Fm
   }
 }
 
-const compiledConditions = new Map<string, Expression>();
+const compileCondition = memoByText((condition: string) => new ConditionParser(condition, tokenize(condition)).parse());
 
 /** Evaluates a condition against node data; FilterError means "this node does not match". */
 export function evaluateCondition(condition: string, data: FmfMapping): boolean {
-  let expression = compiledConditions.get(condition);
-  if (!expression) {
-    expression = new ConditionParser(condition, tokenize(condition)).parse();
-    compiledConditions.set(condition, expression);
-  }
-  return pyTruthy(expression(data));
+  return pyTruthy(compileCondition(condition)(data));
 }

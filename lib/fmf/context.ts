@@ -1,4 +1,5 @@
 import { FmfError } from './errors';
+import { memoByText } from './memo';
 import { pySearch } from './pyregex';
 import { pyStr, type FmfValue } from './values';
 
@@ -67,20 +68,17 @@ function splitExpression(expression: string): ContextExpression {
   throw new FmfError('InvalidRule', `Cannot parse expression '${expression}'.`);
 }
 
-const parsedRules = new Map<string, ParsedRule>();
+/** Parses rule text: a single `=` means `==`, even inside values (`a=b` becomes `a==b`). */
+const parseRuleText = memoByText((rule: string): ParsedRule => {
+  const normalised = rule.replace(/(?<![=!~<>])=(?!=)/g, '==');
+  return splitRuleToGroups(normalised).map((group) => group.map(splitExpression));
+});
 
 /** Parses a `when` value. Only strings and booleans are rules; anything else is the reference's TypeError. */
 export function parseRule(rule: FmfValue | undefined): ParsedRule {
   if (typeof rule === 'boolean') return [[{ kind: 'constant', value: rule }]];
   if (typeof rule !== 'string') throw new FmfError('TypeError', `Invalid rule ${pyStr(rule ?? null)}: expected a string or a boolean`);
-  let parsed = parsedRules.get(rule);
-  if (!parsed) {
-    // A single `=` means `==`, even inside values (`a=b` becomes `a==b`).
-    const normalised = rule.replace(/(?<![=!~<>])=(?!=)/g, '==');
-    parsed = splitRuleToGroups(normalised).map((group) => group.map(splitExpression));
-    parsedRules.set(rule, parsed);
-  }
-  return parsed;
+  return parseRuleText(rule);
 }
 
 class Undecidable extends Error {}

@@ -1,4 +1,5 @@
 import { FmfError } from './errors';
+import { memoByText } from './memo';
 import { compilePythonRegex, pySearch } from './pyregex';
 import { hasKey, isMapping, pyStr, pyTypeName, type FmfValue } from './values';
 
@@ -19,13 +20,9 @@ export interface FilterOptions {
 /** A literal: a node-name test, or a dimension with the values that must all match. */
 type Clause = { names: string[]; dimensions: [string, string[]][] };
 
-const compiledFilters = new Map<string, Clause[]>();
-
 /** Splits a filter into clauses (`|`), literals (`&`) and dimensions; `\|` and `\&` escape the operators. */
-function compileFilter(text: string): Clause[] {
-  let clauses = compiledFilters.get(text);
-  if (clauses) return clauses;
-  clauses = text.split(/\s*(?<!\\)\|\s*/).map((rawClause) => {
+const compileFilter = memoByText((text: string): Clause[] =>
+  text.split(/\s*(?<!\\)\|\s*/).map((rawClause) => {
     const clause: Clause = { names: [], dimensions: [] };
     const byDimension = new Map<string, string[]>();
     for (const rawLiteral of rawClause.replace(/\\\|/g, '|').split(/\s*(?<!\\)&\s*/)) {
@@ -42,10 +39,8 @@ function compileFilter(text: string): Clause[] {
     }
     clause.dimensions = [...byDimension];
     return clause;
-  });
-  compiledFilters.set(text, clauses);
-  return clauses;
-}
+  }),
+);
 
 /** The data values of one key as Python `str()` texts (lists item by item). */
 function dataTexts(value: FmfValue, sensitive: boolean): string[] {

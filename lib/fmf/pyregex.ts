@@ -1,4 +1,5 @@
 import { FmfError } from './errors';
+import { memoByText } from './memo';
 
 /**
  * Python `re` patterns run on JavaScript RegExp. The syntax differences that
@@ -6,8 +7,6 @@ import { FmfError } from './errors';
  * `\Z`, leading inline flags, `{,n}`, and `$` (which in Python also matches
  * before a final newline). Known deviation: `\w`, `\d` and `\b` stay ASCII.
  */
-const compiled = new Map<string, RegExp>();
-
 const inlineFlagMap: Record<string, string> = { i: 'i', m: 'm', s: 's' };
 
 function translate(pattern: string): { source: string; flags: string } {
@@ -87,20 +86,23 @@ function translate(pattern: string): { source: string; flags: string } {
   return { source, flags };
 }
 
-/** Compiles a Python pattern (cached). Invalid patterns raise FmfError('RegexError'), like `re.error`. */
-export function compilePythonRegex(pattern: string, extraFlags = ''): RegExp {
-  const cacheKey = `${extraFlags}\u0000${pattern}`;
-  const cached = compiled.get(cacheKey);
-  if (cached) return cached;
+function compile(cacheKey: string): RegExp {
+  const separator = cacheKey.indexOf('\u0000');
+  const extraFlags = cacheKey.slice(0, separator);
+  const pattern = cacheKey.slice(separator + 1);
   const { source, flags } = translate(pattern);
-  let regex: RegExp;
   try {
-    regex = new RegExp(source, [...new Set(flags + extraFlags)].join(''));
+    return new RegExp(source, [...new Set(flags + extraFlags)].join(''));
   } catch (error) {
     throw new FmfError('RegexError', `invalid regular expression '${pattern}': ${(error as Error).message}`);
   }
-  compiled.set(cacheKey, regex);
-  return regex;
+}
+
+const compileCached = memoByText(compile);
+
+/** Compiles a Python pattern (cached). Invalid patterns raise FmfError('RegexError'), like `re.error`. */
+export function compilePythonRegex(pattern: string, extraFlags = ''): RegExp {
+  return compileCached(`${extraFlags}\u0000${pattern}`);
 }
 
 /** Python `re.search(pattern, text) is not None`. */

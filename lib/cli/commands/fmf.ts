@@ -31,7 +31,8 @@ eval   evaluates adjust rules and filters, one JSON object per input line:
        {"filter": "...", "data": {...}, "regexp": false, "sensitive": true, "name": "/x"}
        and prints {"result": true | false | "cannot-decide"} or {"result": {"error": "..."}}
 
---context KEY=VALUE   adjust context; several values comma-separated (distro=fedora-40,rhel-9)`;
+--context KEY=VALUE   adjust context; several values comma-separated (distro=fedora-40,rhel-9)
+                      or given by repeating the option`;
 
 const exitOnFmfError = 1;
 
@@ -40,8 +41,9 @@ function parseContext(pairs: string[] | undefined): ContextDimensions {
   for (const pair of pairs ?? []) {
     const separator = pair.indexOf('=');
     if (separator <= 0) throw new CliError(`invalid --context '${pair}': expected KEY=VALUE`);
-    const values = pair.slice(separator + 1).split(',').map((value) => value.trim());
-    context[pair.slice(0, separator).trim()] = values.length === 1 ? values[0] : values;
+    const name = pair.slice(0, separator).trim();
+    const values = [...[context[name] ?? []].flat(), ...pair.slice(separator + 1).split(',').map((value) => value.trim())];
+    context[name] = values.length === 1 ? values[0] : values;
   }
   return context;
 }
