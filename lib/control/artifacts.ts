@@ -2,7 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badControl, badReport, ControlError } from './errors';
-import { serializeJson, type JsonObject } from './json';
+import { serializeJson } from './json';
 import {
   FileNameSet,
   mergeResultFields,
@@ -46,7 +46,7 @@ export class ArtifactsWriter {
     private readonly onLineWritten: (line: string) => void,
   ) {}
 
-  get filesDir(): string {
+  private get filesDir(): string {
     return join(this.artifactsDir, filesDirName);
   }
 
@@ -163,7 +163,7 @@ export class ArtifactsWriter {
     const resultName = typeof name === 'string' ? name : null;
     const testout = fields.get('testout');
     if (typeof testout === 'string') await this.linkTestOutput(resultName, testout);
-    const line = serializeJson(toResultLine(fields) satisfies JsonObject);
+    const line = serializeJson(toResultLine(fields));
     if (resultName === null) this.finalResultForTestSeen = true;
     await this.resultsFile.write(`${line}\n`);
     this.onLineWritten(line);

@@ -60,8 +60,12 @@ export class ControlReader {
       return chunk;
     }
     for (;;) {
-      const next = await this.chunks.next();
-      if (next.done) return null;
+      const next = await this.chunks.next().catch((error: unknown) => {
+        // The executor destroying the stream (say, the wrapper exited but a stray process keeps the pipe open) ends it.
+        if (error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') return null;
+        throw error;
+      });
+      if (!next || next.done) return null;
       const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
       if (chunk.length > 0) return chunk;
     }

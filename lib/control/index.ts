@@ -20,7 +20,9 @@
  * `consume` never rejects because of what the test sent; it rejects only on
  * misuse (called concurrently or after `finish`). When it resolves it has
  * stopped reading and released the stream (an unfinished stream is destroyed,
- * so a test looping on `noop` after `disconnect` sees EPIPE).
+ * so a test looping on `noop` after `disconnect` sees EPIPE). The executor may
+ * destroy the stream itself to stop reading (e.g. the wrapper exited but a
+ * stray process still holds the pipe): that counts as the end of the stream.
  *
  * After an `error`, nothing more from the test is trusted: further `consume`
  * calls return the same error without reading, and `finish` writes the

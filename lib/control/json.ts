@@ -27,7 +27,7 @@ export type JsonObject = Map<string, JsonValue>;
 export class JsonSyntaxError extends Error {}
 
 /** Deep enough for any real result, shallow enough that recursion is safe. */
-export const maxJsonDepth = 256;
+const maxJsonDepth = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -480,3 +480,32 @@ describe('recorder lifecycle', () => {
     });
   });
 });
+
+describe('the executor ending a stream', () => {
+  it('destroying the stream after exitcode counts as its end, not as an error', async () => {
+    await withTempDir(async (root) => {
+      const recorder = await AttemptRecorder.create(join(root, 'artifacts'));
+      const pipe = new PassThrough();
+      const consuming = recorder.consume(pipe);
+      pipe.write('exitcode 5\n');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      pipe.destroy();
+      expect(await consuming).toEqual({ kind: 'exitcode', code: 5 });
+      expect(await recorder.finish({ exitCode: 5 })).toEqual([{ status: 'fail', files: ['output.txt'] }]);
+    });
+  });
+
+  it('destroying it in the middle of a file body is the usual EOF error, keeping the bytes that arrived', async () => {
+    await withTempDir(async (root) => {
+      const recorder = await AttemptRecorder.create(join(root, 'artifacts'));
+      const pipe = new PassThrough();
+      const consuming = recorder.consume(pipe);
+      pipe.write(stream(report('{"files": [{"name": "big", "length": 100}]}'), 'first'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      pipe.destroy();
+      expect(await consuming).toMatchObject({ kind: 'error', message: "EOF when reading data (file 'big': got 5 of 100 bytes)" });
+      await recorder.finish({ exitCode: 0 });
+      expect(await readFile(join(root, 'artifacts', 'files', 'big'), 'utf8')).toBe('first');
+    });
+  });
+});
