@@ -1,4 +1,4 @@
-import { badControl } from './errors';
+import { badControl, streamCut } from './errors';
 
 /** Bytes the test may still send in this attempt, shared by every stream of the attempt (reboots). */
 export class ByteBudget {
@@ -90,7 +90,7 @@ export class ControlReader {
       const chunk = await this.nextChunk();
       if (!chunk) {
         if (pending === 0) return null;
-        throw badControl(`end of stream in the middle of a control line (${pending} bytes without a newline)`);
+        throw streamCut(`end of stream in the middle of a control line (${pending} bytes without a newline)`);
       }
       const room = this.maxLineBytes - pending;
       const end = chunk.subarray(0, room).indexOf(newline);
@@ -116,7 +116,7 @@ export class ControlReader {
     let filled = 0;
     while (filled < length) {
       const chunk = await this.nextChunk();
-      if (!chunk) throw badControl(`EOF when reading data (${what}: got ${filled} of ${length} bytes)`);
+      if (!chunk) throw streamCut(`EOF when reading data (${what}: got ${filled} of ${length} bytes)`);
       const piece = this.take(chunk, Math.min(length - filled, chunk.length));
       piece.copy(buffer, filled);
       filled += piece.length;
@@ -140,7 +140,7 @@ export class ControlReader {
     try {
       while (remaining > 0) {
         const chunk = await this.nextChunk();
-        if (!chunk) throw badControl(`EOF when reading data (${what}: got ${length - remaining} of ${length} bytes)`);
+        if (!chunk) throw streamCut(`EOF when reading data (${what}: got ${length - remaining} of ${length} bytes)`);
         const piece = this.take(chunk, Math.min(remaining, chunk.length));
         batch.push(piece);
         batchBytes += piece.length;

@@ -9,6 +9,8 @@ export class ControlError extends Error {
   constructor(
     readonly errorName: ControlErrorName,
     message: string,
+    /** The stream ended early (mid-line, mid-JSON, mid-file): when the runner killed the test, that is why. */
+    readonly streamCut = false,
   ) {
     super(message);
   }
@@ -21,3 +23,4 @@ export class ControlError extends Error {
 
 export const badControl = (message: string) => new ControlError('BadControlError', message);
 export const badReport = (message: string) => new ControlError('BadReportJSONError', message);
+export const streamCut = (message: string) => new ControlError('BadControlError', message, true);

@@ -26,7 +26,11 @@
  *
  * After an `error`, nothing more from the test is trusted: further `consume`
  * calls return the same error without reading, and `finish` writes the
- * fallback as `infra` with the error's note whatever it is given.
+ * fallback as `infra` with the error's note (`BadControlError(...)` or
+ * `BadReportJSONError(...)`, as atex) whatever it is given, except when the
+ * error only says the stream was cut short (EOF mid-line or mid-data, a read
+ * failure) and `finish` gets an `abort`: the runner's reason (say, the
+ * duration timeout that made it kill the test) is then the note.
  */
 
 /** Every bound the control stream is held to; all in bytes except the count. */

@@ -9,6 +9,12 @@ import { resolveControlLimits } from './limits';
 
 type StreamError = Extract<StreamEnd, { kind: 'error' }>;
 
+/** A stream error, and whether it only means the stream was cut short (see `finish`). */
+interface RecordedStreamError {
+  end: StreamError;
+  streamCut: boolean;
+}
+
 /**
  * Records one test attempt: every control stream the test writes (one per
  * boot) and, at the end, the fallback result. See index.ts for the contract.
@@ -16,7 +22,7 @@ type StreamError = Extract<StreamEnd, { kind: 'error' }>;
 export class AttemptRecorder {
   private readonly budget: ByteBudget;
   private readonly bufferStats: BufferStats = { peakBufferedBytes: 0 };
-  private streamError: StreamError | null = null;
+  private streamError: RecordedStreamError | null = null;
   private consuming = false;
   private finished = false;
 
@@ -66,7 +72,7 @@ export class AttemptRecorder {
   async consume(stream: NodeJS.ReadableStream): Promise<StreamEnd> {
     if (this.finished) throw new Error('AttemptRecorder.consume() called after finish()');
     if (this.consuming) throw new Error('AttemptRecorder.consume() called while another stream is being consumed');
-    if (this.streamError) return this.streamError;
+    if (this.streamError) return this.streamError.end;
     this.consuming = true;
     const reader = new ControlReader(stream, this.budget, this.limits.maxLineBytes, this.bufferStats);
     let end: StreamEnd;
@@ -79,8 +85,8 @@ export class AttemptRecorder {
         maxFileBytes: this.limits.maxFileBytes,
       });
     } catch (error) {
-      this.streamError = toStreamError(error);
-      end = this.streamError;
+      this.streamError = recordStreamError(error);
+      end = this.streamError.end;
     } finally {
       this.consuming = false;
     }
@@ -92,12 +98,7 @@ export class AttemptRecorder {
     if (this.finished) throw new Error('AttemptRecorder.finish() called twice');
     if (this.consuming) throw new Error('AttemptRecorder.finish() called while a stream is being consumed');
     this.finished = true;
-    const cause: FallbackCause = this.streamError
-      ? { abortNote: this.streamError.note }
-      : 'abort' in end
-        ? { abortNote: end.abort }
-        : { exitCode: end.exitCode };
-    await this.artifacts.finish(cause);
+    await this.artifacts.finish(fallbackCause(this.streamError, end));
     const results = await readFile(this.resultsPath, 'utf8');
     return results
       .split('\n')
@@ -106,8 +107,22 @@ export class AttemptRecorder {
   }
 }
 
-function toStreamError(error: unknown): StreamError {
-  if (error instanceof ControlError) return { kind: 'error', message: error.message, note: error.note };
+function recordStreamError(error: unknown): RecordedStreamError {
+  if (error instanceof ControlError) {
+    return { end: { kind: 'error', message: error.message, note: error.note }, streamCut: error.streamCut };
+  }
+  // Not the test's doing (a read failure, a full disk): whatever the runner reports is closer to the cause.
   const cause = error instanceof Error ? error : new Error(String(error));
-  return { kind: 'error', message: cause.message, note: `${cause.name}(${cause.message})` };
+  return { end: { kind: 'error', message: cause.message, note: `${cause.name}(${cause.message})` }, streamCut: true };
+}
+
+/**
+ * A protocol violation names the cause of the attempt's end, whatever the
+ * runner says afterwards. A stream that was merely cut short is usually the
+ * runner's own doing (it killed the test on a timeout): then its abort note
+ * wins, as in atex.
+ */
+function fallbackCause(streamError: RecordedStreamError | null, end: AttemptEnd): FallbackCause {
+  if (streamError && !(streamError.streamCut && 'abort' in end)) return { abortNote: streamError.end.note };
+  return 'abort' in end ? { abortNote: end.abort } : { exitCode: end.exitCode };
 }

@@ -509,3 +509,32 @@ describe('the executor ending a stream', () => {
     });
   });
 });
+
+describe('which note the fallback gets', () => {
+  const cutMidFile = stream(report('{"files": [{"name": "big", "length": 100}]}'), 'partial');
+  const timeout = { abort: 'TestAbortedError(test duration timeout reached)' };
+
+  it('a stream cut because the runner killed the test: the runner\'s reason', async () => {
+    await withTempDir(async (root) => {
+      const attempt = await runAttempt(root, { boots: [cutMidFile], end: timeout });
+      expect(attempt.ends[0]).toMatchObject({ kind: 'error', message: "EOF when reading data (file 'big': got 7 of 100 bytes)" });
+      expect(attempt.returned).toEqual([{ status: 'infra', note: timeout.abort, files: ['output.txt'] }]);
+    });
+  });
+
+  it('a stream cut while the runner saw a normal exit: the stream error', async () => {
+    await withTempDir(async (root) => {
+      const attempt = await runAttempt(root, { boots: [cutMidFile], end: { exitCode: 0 } });
+      expect(attempt.returned).toEqual([
+        { status: 'infra', note: "BadControlError(EOF when reading data (file 'big': got 7 of 100 bytes))", files: ['output.txt'] },
+      ]);
+    });
+  });
+
+  it('a protocol violation: the violation, even when the runner passes its own abort note', async () => {
+    await withTempDir(async (root) => {
+      const attempt = await runAttempt(root, { boots: [stream('bogus\n')], end: { abort: 'ControlStreamError(unknown control word: bogus)' } });
+      expect(attempt.returned).toEqual([{ status: 'infra', note: 'BadControlError(unknown control word: bogus)', files: ['output.txt'] }]);
+    });
+  });
+});
