@@ -23,12 +23,13 @@ export interface PruneOptions {
   sorted?: boolean;
 }
 
-export function* prune(node: FmfNode, options: PruneOptions = {}): Generator<FmfNode> {
+export function prune(node: FmfNode, options: PruneOptions = {}): FmfNode[] {
   const { keys = [], names = [], filters = [], conditions = [] } = options;
   const sources = options.sources ? new Set(options.sources.map((source) => path.resolve(source))) : undefined;
+  const selected: FmfNode[] = [];
   for (const candidate of node.climb(options.whole ?? false, options.sorted ?? true)) {
     if (!keys.every((key) => hasKey(candidate.data, key))) continue;
-    if (names.length && !names.some((name) => pySearch(name, candidate.name))) continue;
+    if (names.length && !names.map((name) => pySearch(name, candidate.name)).some(Boolean)) continue;
     if (sources?.size && !candidate.sources.some((source) => sources.has(source))) continue;
     try {
       if (!filters.map((filter) => matchesFilter(filter, candidate.data, { regexp: true, name: candidate.name })).every(Boolean)) continue;
@@ -37,6 +38,7 @@ export function* prune(node: FmfNode, options: PruneOptions = {}): Generator<Fmf
       if (error instanceof FmfError && error.kind === 'FilterError') continue;
       throw error;
     }
-    yield candidate;
+    selected.push(candidate);
   }
+  return selected;
 }

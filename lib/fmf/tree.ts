@@ -18,7 +18,11 @@ export interface NodeDirectives {
 /** One node of an fmf tree. `data` is the resolved data (after inheritance, then adjust). */
 export class FmfNode {
   readonly children = new Map<string, FmfNode>();
-  /** What the node itself defined, merge suffixes still present. */
+  /**
+   * What the node itself defined, merge suffixes still present. As in the
+   * reference, `data` shares these values, so adjust rules that merge into a
+   * nested mapping in place also change it here; copy before adjusting if needed.
+   */
   ownData: FmfMapping = newMapping();
   data: FmfMapping = newMapping();
   /** Absolute paths of the files that defined this node and, after inheritance, its ancestors. */
@@ -40,11 +44,17 @@ export class FmfNode {
   }
 
   /** Pre-order walk; children sorted by name (code point order) unless `sorted` is false. */
-  *climb(whole = false, sorted = true): Generator<FmfNode> {
-    if (whole || this.selected) yield this;
-    const children = [...this.children.values()];
-    if (sorted) children.sort((a, b) => compareCodePoints(a.name, b.name));
-    for (const child of children) yield* child.climb(whole, sorted);
+  climb(whole = false, sorted = true): FmfNode[] {
+    const visited: FmfNode[] = [];
+    const pending: FmfNode[] = [this];
+    while (pending.length) {
+      const node = pending.pop()!;
+      if (whole || node.selected) visited.push(node);
+      const children = [...node.children.values()];
+      if (sorted) children.sort((a, b) => compareCodePoints(a.name, b.name));
+      for (let index = children.length - 1; index >= 0; index--) pending.push(children[index]);
+    }
+    return visited;
   }
 
   find(name: string): FmfNode | undefined {
@@ -111,7 +121,7 @@ function findRoot(startPath: string): string {
 
 function isDirectory(candidate: string): boolean {
   try {
-    return statSync(candidate).isDirectory();
+    return statSync(candidate, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch {
     return false;
   }
@@ -298,8 +308,7 @@ function inherit(node: FmfNode): void {
     node.sources = [...parent.sources, ...node.sources];
     node.data = deepCopy(parent.data);
   }
-  // A copy, so that adjust (which merges in place) never changes what the node itself defined.
-  mergeSpecial(node.data, deepCopy(node.ownData), node.name);
+  mergeSpecial(node.data, node.ownData, node.name);
   for (const child of node.children.values()) inherit(child);
 }
 

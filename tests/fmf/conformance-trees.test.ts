@@ -4,7 +4,7 @@ import { adjustTree } from '../../lib/fmf/adjust';
 import { Context } from '../../lib/fmf/context';
 import { prune } from '../../lib/fmf/select';
 import { loadTree, type FmfTree } from '../../lib/fmf/tree';
-import { isMapping, newMapping, type FmfMapping, type FmfValue } from '../../lib/fmf/values';
+import { deepCopy, isMapping, newMapping, type FmfMapping, type FmfValue } from '../../lib/fmf/values';
 import { conformanceTreePath, goldenTreeCases, readGolden, referenceClass } from './support/conformance';
 import { strictEqual } from './support/strict-equal';
 
@@ -29,6 +29,8 @@ function dump(golden: FmfMapping): FmfMapping {
   let stage = 'load';
   try {
     const tree = loadTree(conformanceTreePath(String(golden.tree)));
+    // The reference dump records what nodes defined before adjust (which merges in place).
+    const ownBeforeAdjust = new Map([...tree.rootNode.climb(true)].map((node) => [node, deepCopy(node.ownData)]));
     if (golden.context !== null) {
       stage = 'adjust';
       result.adjust_log = adjustLog;
@@ -55,7 +57,7 @@ function dump(golden: FmfMapping): FmfMapping {
             ['select', node.selected],
             ['children', [...node.children.keys()].sort()],
             ['directives', mapping(Object.entries(node.directives))],
-            ['own', node.ownData],
+            ['own', ownBeforeAdjust.get(node) ?? null],
           ]),
         ]),
       ),
