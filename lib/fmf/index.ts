@@ -25,6 +25,7 @@ export {
   FmfSet,
   FmfTimestamp,
   isMapping,
+  newMapping,
   pyStr,
   type FmfMapping,
   type FmfScalar,
