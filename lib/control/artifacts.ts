@@ -1,4 +1,4 @@
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, writev } from 'node:fs';
 import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badControl, badReport, ControlError } from './errors';
@@ -74,12 +74,14 @@ export class ArtifactsWriter {
     return new ArtifactsWriter(artifactsDir, resultsFile, limits, onLineWritten);
   }
 
-  /** Opens a result's file for appending, creating its folders; refuses to follow symlinks. */
-  async openFileForAppend(pathParts: readonly string[], rawName: string): Promise<FileHandle> {
+  /** Opens a result's file to append to, creating its folders; refuses to follow symlinks. */
+  async openFileForAppend(pathParts: readonly string[], rawName: string): Promise<FileAppender> {
     const path = await this.prepareFolders(pathParts, rawName);
-    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND | fsConstants.O_NOFOLLOW;
+    // Not O_APPEND: appending through it costs several times the kernel time; writes go to explicit offsets instead.
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW;
     try {
-      return await open(path, flags, 0o644);
+      const handle = await open(path, flags, 0o644);
+      return new FileAppender(handle, (await handle.stat()).size);
     } catch (error) {
       throw fileSystemProblem(error, `file '${rawName}'`);
     }
@@ -196,6 +198,40 @@ export class ArtifactsWriter {
     }
     return join(folder, pathParts[pathParts.length - 1]);
   }
+}
+
+/** Writes batches of chunks one after another at the end of a file. */
+export class FileAppender {
+  constructor(
+    private readonly handle: FileHandle,
+    private position: number,
+  ) {}
+
+  /** Writes every byte of `chunks`, resuming after partial writes. */
+  async append(chunks: Buffer[]): Promise<void> {
+    let pending = chunks;
+    while (pending.length > 0) {
+      // The callback writev is markedly faster here than FileHandle's.
+      const written = await new Promise<number>((resolve, reject) =>
+        writev(this.handle.fd, pending, this.position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))),
+      );
+      this.position += written;
+      pending = dropWrittenBytes(pending, written);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+function dropWrittenBytes(chunks: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let index = 0;
+  while (index < chunks.length && skip >= chunks[index].length) skip -= chunks[index++].length;
+  const rest = chunks.slice(index);
+  if (rest.length > 0 && skip > 0) rest[0] = rest[0].subarray(skip);
+  return rest;
 }
 
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
