@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export function emptyStream(): Readable {
   const stream = new PassThrough();
@@ -8,7 +7,21 @@ export function emptyStream(): Readable {
   return stream;
 }
 
-/** Appends everything `source` produces to a local file; settles when the bytes are on their way to disk. */
-export function appendStreamToFile(source: Readable, filePath: string): Promise<void> {
-  return pipeline(source, createWriteStream(filePath, { flags: 'a' }));
+/**
+ * Appends what `source` produces to a local file until `close()`, which
+ * settles once every byte received so far is written. For transports whose
+ * streams may never end when the connection drops.
+ */
+export function appendToFileUntil(source: Readable, filePath: string): { close(): Promise<void> } {
+  const file = createWriteStream(filePath, { flags: 'a' });
+  source.pipe(file, { end: false });
+  return {
+    close: () => {
+      source.unpipe(file);
+      return new Promise((resolve, reject) => {
+        file.once('error', reject);
+        file.end(() => resolve());
+      });
+    },
+  };
 }

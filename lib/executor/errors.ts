@@ -16,9 +16,18 @@ export class TestAbortedError extends ExecutorError {
 /** The test broke the control-stream protocol; everything written before is kept. */
 export class ControlStreamError extends ExecutorError {
   override name = 'ControlStreamError';
+
+  /** `note`: how the result names the problem (atex's exception class, e.g. `BadReportJSONError(...)`). */
+  constructor(
+    message: string,
+    readonly note: string,
+  ) {
+    super(message);
+  }
 }
 
 /** How atex names an exception in a result note: `TestAbortedError(test duration timeout reached)`. */
 export function noteFor(error: Error): string {
+  if (error instanceof ControlStreamError) return error.note;
   return `${error.name}(${error.message})`;
 }

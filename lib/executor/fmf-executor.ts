@@ -55,6 +55,7 @@ interface RemoteLayout {
  */
 export class FmfExecutor {
   private layout: RemoteLayout | undefined;
+  private testRunning = false;
   private readonly testsWithPackages = new Set<string>();
 
   constructor(
@@ -112,6 +113,9 @@ export class FmfExecutor {
     const layout = this.requireLayout();
     const test = this.suite.tests.get(name);
     if (!test) throw new ExecutorError(`test ${name} is not in the plan`);
+    // test.sh and metadata.yaml have one place per remote
+    if (this.testRunning) throw new ExecutorError(`cannot run ${name}: another test is running on ${this.connection.label}`);
+    this.testRunning = true;
     let deadline: Deadline | undefined;
     const recorder = await AttemptRecorder.create(artifactsDir, {
       limits: this.options.limits,
@@ -128,6 +132,7 @@ export class FmfExecutor {
       throw error;
     } finally {
       deadline?.dispose();
+      this.testRunning = false;
     }
   }
 
@@ -149,7 +154,9 @@ export class FmfExecutor {
       const wrapper = await this.startWithin(stopped, () =>
         this.connection.run(argv(reboots), { stderr: { appendToFile: testOutputTarget(recorder) } }),
       );
-      const consumed = recorder.consume(wrapper.stdout);
+      // whatever follows the end of the control stream is not trusted, but it
+      // must be read for the transport to report the wrapper's end
+      const consumed = recorder.consume(wrapper.stdout).finally(() => wrapper.stdout.resume());
       const outcome = await Promise.race([
         consumed.then((end) => ({ kind: 'stream' as const, end })),
         stopped.then((reason) => ({ kind: 'stopped' as const, reason })),
@@ -186,7 +193,7 @@ export class FmfExecutor {
         }
         case 'error':
           await this.stop(wrapper);
-          throw new ControlStreamError(end.message);
+          throw new ControlStreamError(end.message, end.note);
       }
     }
   }

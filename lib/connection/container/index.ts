@@ -1,7 +1,7 @@
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { appendStreamToFile, emptyStream } from '../streams';
+import { appendToFileUntil, emptyStream } from '../streams';
 import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, type RunOptions } from '../types';
 
 export interface ContainerConnectionOptions {
@@ -65,8 +65,10 @@ export class ContainerConnection implements Connection {
     const stderr = new PassThrough();
     this.docker.modem.demuxStream(stream, stdout, stderr);
     const stderrTarget = options.stderr ?? 'pipe';
-    const stderrWritten =
-      stderrTarget === 'pipe' ? Promise.resolve() : appendStreamToFile(stderr, stderrTarget.appendToFile);
+    const stderrFile = stderrTarget === 'pipe' ? undefined : appendToFileUntil(stderr, stderrTarget.appendToFile);
+    // a reader may stop early (destroying its stream); the rest of the output is dropped
+    stdout.on('error', () => {});
+    stderr.on('error', () => {});
     const streamClosed = new Promise<void>((resolve) => {
       stream.once('close', () => resolve());
       stream.once('end', () => resolve());
@@ -76,7 +78,7 @@ export class ContainerConnection implements Connection {
       this.attachedStreams.delete(stream);
       stdout.end();
       stderr.end();
-      await stderrWritten.catch(() => {});
+      await stderrFile?.close().catch(() => {});
       try {
         const state = await exec.inspect();
         if (state.Running || state.ExitCode === null) {

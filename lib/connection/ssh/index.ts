@@ -3,7 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Client, type ClientChannel } from 'ssh2';
 import { describeExit, extractTarWithCommand } from '../run';
 import { shellCommand } from '../shell-quote';
-import { appendStreamToFile, emptyStream } from '../streams';
+import { appendToFileUntil, emptyStream } from '../streams';
 import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, type RunOptions } from '../types';
 
 /**
@@ -108,10 +108,14 @@ export class SshConnection implements Connection {
       ),
     );
     const stderrTarget = options.stderr ?? 'pipe';
-    const stderrWritten =
-      stderrTarget === 'pipe' ? Promise.resolve() : appendStreamToFile(channel.stderr, stderrTarget.appendToFile);
+    const stderrFile = stderrTarget === 'pipe' ? undefined : appendToFileUntil(channel.stderr, stderrTarget.appendToFile);
     const stdout = new PassThrough();
     channel.pipe(stdout);
+    // a reader that stops early must not stall the channel: its end (exit status, close) comes after the data
+    stdout.once('close', () => {
+      channel.unpipe(stdout);
+      channel.resume();
+    });
     // a dropped transport closes the channel without ending it
     channel.once('close', () => stdout.end());
     const exited = new Promise<ExitStatus>((resolve) => {
@@ -121,7 +125,7 @@ export class SshConnection implements Connection {
       });
       channel.once('close', () => {
         const status = reported ?? { kind: 'lost', reason: 'the channel closed without an exit status' };
-        stderrWritten.then(
+        (stderrFile?.close() ?? Promise.resolve()).then(
           () => resolve(status),
           (error: Error) => resolve({ kind: 'lost', reason: `cannot store stderr: ${error.message}` }),
         );
