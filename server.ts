@@ -34,12 +34,13 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const io = new Server(server, { destroyUpgrade: false });
 io.adapter(createAdapter(pool, { tableName: attachmentsTable }));
 
-io.on('connection', async (socket) => {
+io.on('connection', (socket) => {
   const headers = new Headers();
   for (const [name, value] of Object.entries(socket.request.headers)) if (typeof value === 'string') headers.set(name, value);
-  const actor = await actorFromHeaders(headers).catch(() => null);
+  // Handlers are registered at once, so an early "subscribe" is not lost while the session is looked up.
+  const actor = actorFromHeaders(headers).catch(() => null);
   socket.on('subscribe', async (room: unknown, ack?: (ok: boolean) => void) => {
-    const allowed = typeof room === 'string' && (await canJoinRoom(db(), actor, room).catch(() => false));
+    const allowed = typeof room === 'string' && (await canJoinRoom(db(), await actor, room).catch(() => false));
     if (allowed) await socket.join(room);
     if (typeof ack === 'function') ack(allowed);
   });

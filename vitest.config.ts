@@ -1,14 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const alias = { '@': fileURLToPath(new URL('.', import.meta.url)) };
+
 export default defineConfig({
-  resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
+  resolve: { alias },
   test: {
-    include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/support/global-setup.ts'],
     reporters: ['default', './tests/support/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      {
+        // The core library: no database, no web server.
+        resolve: { alias },
+        test: { name: 'core', include: ['tests/{fmf,control,exec}/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+      {
+        // The product: a fresh database plus a running web server and worker, shared by these files.
+        resolve: { alias },
+        test: {
+          name: 'app',
+          include: ['tests/{app,browser}/**/*.test.ts'],
+          globalSetup: ['tests/support/app-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

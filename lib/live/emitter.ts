@@ -1,6 +1,20 @@
-import { Emitter } from '@socket.io/postgres-emitter';
+import { BroadcastOperator, Emitter } from '@socket.io/postgres-emitter';
 import pg from 'pg';
 import { attachmentsTable } from './rooms';
+
+interface Publisher {
+  emitter: { nsp: string };
+  publish(document: Record<string, unknown>): Promise<void>;
+}
+
+// @socket.io/postgres-emitter 0.1.1 leaves out the top-level "nsp" by which
+// @socket.io/postgres-adapter 0.5 routes messages to a namespace, so without
+// it browsers never see what a worker emits.
+const publisher = BroadcastOperator.prototype as unknown as Publisher;
+const publishWithoutNamespace = publisher.publish;
+publisher.publish = function (this: Publisher, document) {
+  return publishWithoutNamespace.call(this, { ...document, nsp: this.emitter.nsp });
+};
 
 /** Emits to browsers from a process without a Socket.IO server (the worker), through PostgreSQL NOTIFY. */
 export function createLiveEmitter(databaseUrl: string): { emitter: Emitter; close: () => Promise<void> } {

@@ -8,15 +8,23 @@ import { fmfContext, kindsNeedingSecret, provisionerConfig, type ProvisionerConf
 
 const platformName = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
 
-const platformInput = z.object({
+const platformFields = {
   name: platformName,
   config: provisionerConfig,
   context: fmfContext,
-  maxRemotes: z.number().int().min(1).max(1000).default(1),
-  maxSpares: z.number().int().min(0).max(1000).default(0),
-  secretId: z.string().min(1).nullable().default(null),
+  maxRemotes: z.number().int().min(1).max(1000),
+  maxSpares: z.number().int().min(0).max(1000),
+  secretId: z.string().min(1).nullable(),
+};
+const platformInput = z.object({
+  ...platformFields,
+  context: fmfContext.default({}),
+  maxRemotes: platformFields.maxRemotes.default(1),
+  maxSpares: platformFields.maxSpares.default(0),
+  secretId: platformFields.secretId.default(null),
 });
-const platformUpdate = platformInput.partial();
+// No defaults here: a field left out of an update keeps its value.
+const platformUpdate = z.object(platformFields).partial();
 
 export interface PlatformInfo {
   id: string;

@@ -39,4 +39,4 @@ export type ProvisionerKind = ProvisionerConfig['kind'];
 export const kindsNeedingSecret: ReadonlySet<ProvisionerKind> = new Set(['ssh', 'testing-farm']);
 
 /** fmf context dimensions, e.g. {"distro": "fedora-41", "arch": "x86_64"}. */
-export const fmfContext = z.record(z.string().regex(/^[\w-]+$/, 'not a context dimension name'), z.string()).default({});
+export const fmfContext = z.record(z.string().regex(/^[\w-]+$/, 'not a context dimension name'), z.string());

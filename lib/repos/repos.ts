@@ -11,14 +11,21 @@ const gitUrl = z
   .max(2000)
   .regex(/^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)\S+$/, 'not a git URL (https://, ssh://, git://, file:// or user@host:path)');
 
-const repoInput = z.object({
+const repoFields = {
   name: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
-  url: gitUrl.nullable().default(null),
-  ref: z.string().trim().min(1).max(250).nullable().default(null),
+  url: gitUrl.nullable(),
+  ref: z.string().trim().min(1).max(250).nullable(),
   /** A folder on the worker hosts; admins only, for trees that are not in git. */
-  path: z.string().trim().startsWith('/', 'must be an absolute path').max(4096).nullable().default(null),
+  path: z.string().trim().startsWith('/', 'must be an absolute path').max(4096).nullable(),
+};
+const repoInput = z.object({
+  ...repoFields,
+  url: repoFields.url.default(null),
+  ref: repoFields.ref.default(null),
+  path: repoFields.path.default(null),
 });
-const repoUpdate = repoInput.partial();
+// No defaults here: a field left out of an update keeps its value.
+const repoUpdate = z.object(repoFields).partial();
 
 export interface RepoInfo {
   id: string;

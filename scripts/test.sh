@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: installs the system packages the suite needs when missing,
+# type-checks, builds the web app if its sources changed, runs every test.
+# Extra arguments go to vitest (e.g. `npm test -- tests/fmf`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh
+npm run --silent db:generate >/dev/null
+echo "type-checking…"
+npx tsc --noEmit -p .
+node --import tsx scripts/build-web.ts
+npx vitest run "$@"

@@ -1,0 +1,144 @@
+// Every team-scoped API route × every role × an outsider (a member of another
+// team) × no credentials. Roles: viewer reads; member starts runs and
+// comments; admin manages platforms, repos, secrets and members; owner
+// deletes the team. Other teams' data is 404, never 403.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { api, signUp, teamWithAllRoles } from '../support/api';
+
+type Role = 'viewer' | 'member' | 'admin' | 'owner';
+type Team = Awaited<ReturnType<typeof teamWithAllRoles>>;
+type Caller = { token: string };
+
+interface RouteCase {
+  method: string;
+  /** Path under /api/v1/teams/<team>; may create what it needs first (as the team's owner). */
+  path: (team: Team, caller: Caller) => Promise<string> | string;
+  needs: Role;
+  body?: () => unknown;
+}
+
+let unique = 0;
+const next = () => `x${Date.now()}${unique++}`;
+const asOwner = (team: Team) => ({ token: team.members.owner.token });
+const create = async (team: Team, what: string, body: unknown) =>
+  (await api('POST', `/api/v1/teams/${team.team.slug}/${what}`, asOwner(team), body)).body.id as string;
+
+const newPlatform = (team: Team) => create(team, 'platforms', { name: next(), config: { kind: 'container', image: 'debian:12' } });
+const newRepo = (team: Team) => create(team, 'repos', { name: next(), url: 'https://example.com/tests.git' });
+const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 's3cret' });
+
+const routes: RouteCase[] = [
+  { method: 'GET', path: () => '', needs: 'viewer' },
+  { method: 'PATCH', path: () => '', needs: 'admin', body: () => ({ name: 'Renamed' }) },
+  { method: 'GET', path: () => '/members', needs: 'viewer' },
+  { method: 'PATCH', path: (t) => `/members/${t.members.viewer.id}`, needs: 'admin', body: () => ({ role: 'viewer' }) },
+  {
+    method: 'DELETE',
+    path: async (t) => {
+      const user = await signUp('leaver');
+      const invitation = await api('POST', `/api/v1/teams/${t.team.slug}/invitations`, asOwner(t), { email: user.email, role: 'member' });
+      await api('POST', `/api/v1/invitations/${new URL(invitation.body.url).pathname.split('/').pop()}/accept`, user);
+      return `/members/${user.id}`;
+    },
+    needs: 'admin',
+  },
+  { method: 'GET', path: () => '/invitations', needs: 'admin' },
+  { method: 'POST', path: () => '/invitations', needs: 'admin', body: () => ({ email: `${next()}@example.com`, role: 'member' }) },
+  { method: 'DELETE', path: async (t) => `/invitations/${await create(t, 'invitations', { email: `${next()}@example.com` })}`, needs: 'admin' },
+  { method: 'GET', path: () => '/tokens', needs: 'viewer' },
+  { method: 'POST', path: () => '/tokens', needs: 'viewer', body: () => ({ name: 'ci' }) },
+  {
+    method: 'DELETE',
+    path: async (t, caller) => {
+      const own = await api('POST', `/api/v1/teams/${t.team.slug}/tokens`, caller, { name: 'to revoke' });
+      return `/tokens/${own.status === 201 ? own.body.id : 'not-a-token'}`;
+    },
+    needs: 'viewer',
+  },
+  { method: 'GET', path: () => '/secrets', needs: 'viewer' },
+  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'v' }) },
+  { method: 'DELETE', path: async (t) => `/secrets/${await newSecret(t)}`, needs: 'admin' },
+  { method: 'GET', path: () => '/platforms', needs: 'viewer' },
+  { method: 'POST', path: () => '/platforms', needs: 'admin', body: () => ({ name: next(), config: { kind: 'container', image: 'img' } }) },
+  { method: 'GET', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'viewer' },
+  { method: 'PATCH', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'admin', body: () => ({ maxRemotes: 3 }) },
+  { method: 'DELETE', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'admin' },
+  { method: 'GET', path: () => '/repos', needs: 'viewer' },
+  { method: 'POST', path: () => '/repos', needs: 'admin', body: () => ({ name: next(), url: 'https://example.com/r.git' }) },
+  { method: 'GET', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'viewer' },
+  { method: 'PATCH', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin', body: () => ({ ref: 'main' }) },
+  { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin' },
+  { method: 'GET', path: () => '/runs', needs: 'viewer' },
+];
+
+const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
+
+let team: Team;
+let outsider: Team;
+
+beforeAll(async () => {
+  [team, outsider] = await Promise.all([teamWithAllRoles(), teamWithAllRoles()]);
+});
+
+describe.each(routes)('route %# ($method, needs $needs)', (route) => {
+  const label = () => `${route.method} ${route.needs}`;
+
+  test('without credentials: 401', async () => {
+    const path = await route.path(team, asOwner(team));
+    const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, {}, route.body?.());
+    expect(response.status, label()).toBe(401);
+  });
+
+  test('an outsider (member of another team): 404', async () => {
+    const caller = { token: outsider.members.owner.token };
+    const path = await route.path(team, caller);
+    const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, caller, route.body?.());
+    expect(response.status, label()).toBe(404);
+  });
+
+  test.each(ladder)('as %s', async (role) => {
+    const caller = { token: team.members[role].token };
+    const path = await route.path(team, caller);
+    const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, caller, route.body?.());
+    if (ladder.indexOf(role) >= ladder.indexOf(route.needs)) {
+      expect(response.status, `${label()} as ${role}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
+    } else {
+      expect(response.status, `${label()} as ${role}`).toBe(403);
+      expect(response.body.error).toMatch(new RegExp(`needs the ${route.needs} role`));
+    }
+  });
+});
+
+describe("another team's resources through this team's path", () => {
+  test.each(['platforms', 'repos', 'secrets'])('%s of the other team are 404, even for this team\'s owner', async (kind) => {
+    const foreignId = await (kind === 'platforms' ? newPlatform : kind === 'repos' ? newRepo : newSecret)(outsider);
+    const caller = asOwner(team);
+    const methods = kind === 'secrets' ? ['DELETE'] : ['GET', 'PATCH', 'DELETE'];
+    for (const method of methods) {
+      const body = method === 'PATCH' ? (kind === 'platforms' ? { maxRemotes: 2 } : { ref: 'x' }) : undefined;
+      const response = await api(method, `/api/v1/teams/${team.team.slug}/${kind}/${foreignId}`, caller, body);
+      expect(response.status, `${method} ${kind}`).toBe(404);
+    }
+  });
+
+  test("an API token only works in its own team, even where its user is also a member", async () => {
+    const both = team.members.admin;
+    const invitation = await api('POST', `/api/v1/teams/${outsider.team.slug}/invitations`, asOwner(outsider), { email: both.email, role: 'admin' });
+    await api('POST', `/api/v1/invitations/${new URL(invitation.body.url).pathname.split('/').pop()}/accept`, { cookie: both.cookie });
+    expect((await api('GET', `/api/v1/teams/${outsider.team.slug}`, { cookie: both.cookie })).status).toBe(200);
+    expect((await api('GET', `/api/v1/teams/${outsider.team.slug}`, { token: both.token })).status).toBe(404);
+  });
+});
+
+describe('deleting a team', () => {
+  test('only its owner can, and afterwards it is gone for everyone', async () => {
+    const doomed = await teamWithAllRoles();
+    for (const role of ['viewer', 'member', 'admin'] as const) {
+      expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, { token: doomed.members[role].token })).status, role).toBe(403);
+    }
+    expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, { token: outsider.members.owner.token })).status).toBe(404);
+    expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, {})).status).toBe(401);
+    expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(204);
+    expect((await api('GET', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(404);
+  });
+});

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import pg from 'pg';
+import { ensureDatabase } from '../../lib/db/bootstrap';
+import { startEmbeddedPostgres } from '../../lib/db/embedded';
+import { applyMigrations } from '../../lib/db/migrate';
+import { freePort } from './free-port';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A fresh, migrated database for one test run: on TEST_DATABASE_URL's server
+ * when set, otherwise on an embedded PostgreSQL under .data/test-postgres.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const server = process.env.TEST_DATABASE_URL
+    ? { url: process.env.TEST_DATABASE_URL, stop: async () => {} }
+    : await startEmbeddedPostgres({ dir: path.join(repoRoot, '.data', 'test-postgres'), port: await freePort() });
+  const name = `testyard_test_${Date.now()}_${process.pid}`;
+  const url = await ensureDatabase(server.url, name);
+  await applyMigrations(url, path.join(repoRoot, 'prisma', 'migrations'));
+  return {
+    url,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+      await server.stop();
+    },
+  };
+}
