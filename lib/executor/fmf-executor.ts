@@ -14,6 +14,8 @@ const wrapperScript = readFileSync(path.join(import.meta.dirname, 'test-wrapper.
 
 /** How long a stopped wrapper gets to kill its test and exit before the transport is dropped under it. */
 const stopGraceMs = 10_000;
+/** How long output written before `disconnect` gets to arrive before the transport is cut. */
+const outputSettleMs = 250;
 /** Pause between reconnect attempts while a rebooting system is away. */
 const reconnectRetryMs = 500;
 
@@ -183,6 +185,9 @@ export class FmfExecutor {
           // the rest of its time, then drop the transport and wait for the system
           wrapper.stdin.end(`disconnect ${Math.ceil(deadline.remainingMs() / 1000)}\n`);
           wrapper.stdout.destroy();
+          // output and control travel separately (containers: separate pipes);
+          // let what the test wrote before `disconnect` arrive before the cut
+          await startTimer(outputSettleMs).elapsed;
           this.connection.disconnect();
           await this.reconnect(stopped);
           break;
