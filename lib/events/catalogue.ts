@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Every live event of a run, persisted to its timeline (with a per-run
+ * sequence number) and broadcast to the `run:<id>` room. `platform` is the
+ * run platform's name; `remote` a Remote's id.
+ */
+const platform = z.string();
+const remote = z.string();
+const test = z.string();
+
+export const runEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run.queued') }),
+  z.object({ type: z.literal('run.started') }),
+  z.object({ type: z.literal('run.finished'), status: z.enum(['passed', 'failed', 'error']) }),
+  z.object({ type: z.literal('run.cancelled'), by: z.string().nullable() }),
+  z.object({ type: z.literal('platform.started'), platform, tests: z.number().int() }),
+  z.object({
+    type: z.literal('platform.progress'),
+    platform,
+    total: z.number().int(),
+    done: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    running: z.number().int(),
+  }),
+  z.object({ type: z.literal('platform.finished'), platform, status: z.enum(['passed', 'failed', 'error', 'cancelled']), error: z.string().nullable() }),
+  z.object({ type: z.literal('remote.requested'), platform, count: z.number().int() }),
+  z.object({ type: z.literal('remote.provisioned'), platform, remote }),
+  z.object({ type: z.literal('remote.provision-failed'), platform, error: z.string() }),
+  z.object({ type: z.literal('remote.setup-started'), platform, remote }),
+  z.object({ type: z.literal('remote.setup-failed'), platform, remote, error: z.string() }),
+  z.object({ type: z.literal('remote.ready'), platform, remote }),
+  z.object({ type: z.literal('remote.released'), platform, remote, destroyed: z.boolean() }),
+  z.object({ type: z.literal('test.started'), platform, remote, test, attempt: z.number().int() }),
+  z.object({ type: z.literal('test.output'), platform, test, attempt: z.number().int(), text: z.string() }),
+  z.object({
+    type: z.literal('test.finished'),
+    platform,
+    remote,
+    test,
+    attempt: z.number().int(),
+    exitCode: z.number().int().nullable(),
+    exception: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('test.rerun-scheduled'), platform, test, attempt: z.number().int(), reason: z.string() }),
+  z.object({
+    type: z.literal('result.ingested'),
+    platform,
+    test,
+    attempt: z.number().int(),
+    status: z.string(),
+    results: z.number().int(),
+  }),
+]);
+
+export type RunEvent = z.infer<typeof runEvent>;
+export type RunEventType = RunEvent['type'];
+
+/** An event as stored in a run's timeline and sent to browsers. */
+export interface SequencedRunEvent {
+  runId: string;
+  seq: number;
+  at: string;
+  event: RunEvent;
+}
