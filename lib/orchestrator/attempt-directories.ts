@@ -1,0 +1,24 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Where attempts write their artifacts before the aggregator takes them. */
+export interface AttemptDirectories {
+  /** A fresh, empty folder for one attempt. */
+  create(testName: string, attempt: number): Promise<string>;
+  /** Called once the aggregator has ingested the attempt, or when the attempt is dropped (cancelled). */
+  dispose(directory: string): Promise<void>;
+}
+
+/** Temporary folders under `parent`, removed after ingest (atex's TemporaryDirectory per attempt). */
+export function temporaryAttemptDirectories(parent = tmpdir()): AttemptDirectories {
+  return {
+    create: (testName, attempt) => mkdtemp(path.join(parent, `testyard-${safeFileName(testName)}-${attempt}-`)),
+    dispose: (directory) => rm(directory, { recursive: true, force: true }),
+  };
+}
+
+/** A test or platform name as one path component: `/tests/a b` → `tests-a_b`. */
+export function safeFileName(name: string): string {
+  return name.replace(/^\/+/, '').replace(/\//g, '-').replace(/[^A-Za-z0-9._@+-]/g, '_').slice(0, 100) || '_';
+}

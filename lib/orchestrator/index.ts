@@ -1,0 +1,9 @@
+/**
+ * Ad-hoc orchestration of one platform's tests over provisioned remotes
+ * (DESIGN.md, "Ad-hoc orchestration rules").
+ */
+export { AdHocOrchestrator, type OrchestratorOptions, type PlatformOutcome, type PlatformStatus, type ResumeState } from './adhoc';
+export { temporaryAttemptDirectories, safeFileName, type AttemptDirectories } from './attempt-directories';
+export * from './policies';
+export { plannedRun, schedulableTest, type PlannedRun } from './suite';
+export type { Aggregator, AttemptOutcome, SchedulableTest, TestExecutor } from './types';
