@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { ArtifactStore } from '../artifacts/store';
+import type { Db } from '../db/client';
+import type { AttemptOutcome, Aggregator } from '../orchestrator/types';
+import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
+
+/** Which run platform an aggregator writes into. */
+export interface RunPlatformRef {
+  runId: string;
+  runPlatformId: string;
+  teamId: string;
+}
+
+/** What one ingest stored, for the `result.ingested` event. */
+export interface IngestSummary {
+  testName: string;
+  attempt: number;
+  /** The test's own result (the last line without a name), else the worst sub-result, else "error". */
+  status: string;
+  results: number;
+  superseded: boolean;
+}
+
+/**
+ * Attempt numbers in the database continue across worker restarts: a platform
+ * resumed after attempts 1-2 of a test were stored numbers the next one 3
+ * even though the new orchestrator counts from 1 again.
+ */
+export class AttemptNumbering {
+  constructor(private readonly previous: ReadonlyMap<string, number> = new Map()) {}
+
+  stored(testName: string, orchestratorAttempt: number): number {
+    return (this.previous.get(testName) ?? 0) + orchestratorAttempt;
+  }
+
+  static async load(db: Db, runPlatformId: string): Promise<AttemptNumbering> {
+    const rows = await db.attempt.groupBy({ by: ['testName'], where: { runPlatformId }, _max: { number: true } });
+    return new AttemptNumbering(new Map(rows.map((row) => [row.testName, row._max.number ?? 0])));
+  }
+}
+
+const badStatuses = ['error', 'fail', 'warn'];
+
+/**
+ * The Postgres + artifact store Aggregator: per attempt one transaction with
+ * the Attempt, its Result rows and its Artifact rows; files are moved into the
+ * store first (under keys derived from the attempt, so a retry overwrites
+ * rather than duplicates). Ingesting a stored attempt again does nothing.
+ */
+export class PostgresAggregator implements Aggregator {
+  private readonly inFlight = new Map<string, Promise<IngestSummary | null>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ArtifactStore,
+    private readonly target: RunPlatformRef,
+    private readonly numbering = new AttemptNumbering(),
+    private readonly onIngested?: (summary: IngestSummary) => void,
+  ) {}
+
+  async ingest(outcome: AttemptOutcome): Promise<void> {
+    const number = this.numbering.stored(outcome.testName, outcome.attempt);
+    const key = `${outcome.testName}\0${number}`;
+    // The same outcome handed in twice at once: the second waits for the first instead of racing for its files.
+    let ingesting = this.inFlight.get(key);
+    if (!ingesting) {
+      ingesting = this.store_(outcome, number).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, ingesting);
+    }
+    const summary = await ingesting;
+    if (summary) this.onIngested?.(summary);
+  }
+
+  /** Records that an attempt started, so a worker that dies before it ends leaves a trace to supersede on resume. */
+  async attemptStarted(testName: string, orchestratorAttempt: number, remote: string, startedAt: Date): Promise<void> {
+    const { runId, runPlatformId } = this.target;
+    await this.db.attempt.createMany({
+      data: [{ runId, runPlatformId, testName, number: this.numbering.stored(testName, orchestratorAttempt), remote, startedAt }],
+      skipDuplicates: true,
+    });
+  }
+
+  private async store_(outcome: AttemptOutcome, number: number): Promise<IngestSummary | null> {
+    const { runId, runPlatformId, teamId } = this.target;
+    const identity = { runPlatformId, testName: outcome.testName, number };
+    const existing = await this.db.attempt.findUnique({ where: { runPlatformId_testName_number: identity }, select: { finishedAt: true } });
+    if (existing?.finishedAt) return null;
+
+    const [lines, files] = await Promise.all([readResultLines(outcome.artifactsDir), listAttemptFiles(outcome.artifactsDir)]);
+    const keyPrefix = attemptKeyPrefix(runId, runPlatformId, outcome.testName, number);
+    await Promise.all(files.map((file) => this.store.put(`${keyPrefix}/${file.path}`, file.absolutePath)));
+
+    const superseded = outcome.rerunReason !== null;
+    const stored = await this.db.$transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string; finishedAt: Date | null }[]>`
+        SELECT "id", "finishedAt" FROM "Attempt"
+        WHERE "runPlatformId" = ${runPlatformId} AND "testName" = ${outcome.testName} AND "number" = ${number} FOR UPDATE`;
+      if (locked?.finishedAt) return false;
+      const fields = {
+        remote: outcome.remoteId,
+        exitCode: outcome.exitCode,
+        exception: outcome.exception,
+        rerunReason: outcome.rerunReason,
+        superseded,
+        startedAt: outcome.startedAt,
+        finishedAt: outcome.finishedAt,
+      };
+      const attemptId = locked
+        ? (await tx.attempt.update({ where: { id: locked.id }, data: fields, select: { id: true } })).id
+        : (await tx.attempt.create({ data: { runId, ...identity, ...fields }, select: { id: true } })).id;
+      // One statement per table with the rows as arrays: far fewer round trips and parameters than createMany.
+      const results = await tx.$queryRaw<{ id: bigint; line: number }[]>`
+        INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "extra", "line")
+        SELECT ${runId}, ${runPlatformId}, ${attemptId}, ${teamId}, ${outcome.testName}, ${superseded}, *
+        FROM unnest(${lines.map((line) => line.name)}::text[], ${lines.map((line) => line.status)}::text[],
+                    ${lines.map((line) => line.note)}::text[], ${lines.map((line) => (line.extra ? JSON.stringify(line.extra) : null))}::jsonb[],
+                    ${lines.map((line) => line.line)}::int[])
+        RETURNING "id", "line"`;
+      if (files.length > 0) {
+        const resultIdByLine = new Map(results.map((result) => [result.line, result.id]));
+        const resultIds = files.map((file) => {
+          const line = owningResultLine(file.path, lines);
+          return line === null ? null : (resultIdByLine.get(line)?.toString() ?? null);
+        });
+        await tx.$executeRaw`
+          INSERT INTO "Artifact" ("id", "attemptId", "resultId", "path", "size", "sha256", "storageKey")
+          SELECT gen_random_uuid()::text, ${attemptId}, *
+          FROM unnest(${resultIds}::bigint[], ${files.map((file) => file.path)}::text[], ${files.map((file) => file.size)}::bigint[],
+                      ${files.map((file) => file.sha256)}::text[], ${files.map((file) => `${keyPrefix}/${file.path}`)}::text[])`;
+      }
+      return true;
+    });
+    if (!stored) return null;
+    return { testName: outcome.testName, attempt: number, status: overallStatus(lines, outcome), results: lines.length, superseded };
+  }
+}
+
+/** Store keys of one attempt: readable enough to find by hand, fixed for a given attempt. */
+export function attemptKeyPrefix(runId: string, runPlatformId: string, testName: string, number: number): string {
+  const testKey = createHash('sha256').update(testName).digest('hex').slice(0, 16);
+  return `${runId}/${runPlatformId}/${testKey}-${number}`;
+}
+
+function overallStatus(lines: readonly ResultLine[], outcome: AttemptOutcome): string {
+  const own = lines.findLast((line) => line.name === null);
+  if (own) return own.status;
+  if (outcome.exception !== null) return 'error';
+  return badStatuses.find((status) => lines.some((line) => line.status === status)) ?? (lines.length ? 'pass' : 'error');
+}
