@@ -1,0 +1,98 @@
+import { appendFile, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Aggregator, AttemptOutcome } from '../orchestrator/types';
+import type { ExportedAttempt } from './attempt';
+import { atexJsonLines } from './atex-jsonl';
+import { ownResult, readResultLines } from './results-file';
+
+export interface FileAggregatorOptions {
+  /** Where test files go: `<filesDir>/<platform>/<test>/…` as atex lays them out; earlier attempts under `<filesDir>/.superseded/<platform>/<test>/<attempt>/`. */
+  filesDir: string;
+  /** atex-compatible JSON Lines of every test's final attempt, appended as tests finish. */
+  jsonlPath?: string;
+}
+
+/**
+ * A run's results in plain files, for the CLI: one instance per run, one
+ * `forPlatform()` aggregator per platform. Ingesting the same attempt again
+ * is a no-op; concurrent ingests append whole attempts to the JSONL file.
+ */
+export class FileRunAggregator {
+  private readonly ingested = new Map<string, Promise<void>>();
+  private readonly stored: ExportedAttempt[] = [];
+  private jsonlWrites: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: FileAggregatorOptions) {}
+
+  forPlatform(platform: string): Aggregator {
+    return { ingest: (outcome) => this.ingest(platform, outcome) };
+  }
+
+  /** Every attempt stored so far, superseded ones included (for JUnit). */
+  attempts(): readonly ExportedAttempt[] {
+    return this.stored;
+  }
+
+  private ingest(platform: string, outcome: AttemptOutcome): Promise<void> {
+    const key = JSON.stringify([platform, outcome.testName, outcome.attempt]);
+    let ingesting = this.ingested.get(key);
+    if (!ingesting) {
+      ingesting = this.store(platform, outcome);
+      this.ingested.set(key, ingesting);
+      // a failed ingest may be retried
+      ingesting.catch(() => this.ingested.delete(key));
+    }
+    return ingesting;
+  }
+
+  private async store(platform: string, outcome: AttemptOutcome): Promise<void> {
+    const results = outcome.artifactsDir ? await readResultLines(outcome.artifactsDir) : [];
+    const testPath = [...pathParts(platform, 'platform'), ...pathParts(outcome.testName, 'test name')];
+    const target =
+      outcome.rerunReason === null
+        ? path.join(this.options.filesDir, ...testPath)
+        : path.join(this.options.filesDir, '.superseded', ...testPath, String(outcome.attempt));
+    if (outcome.artifactsDir) await moveFiles(path.join(outcome.artifactsDir, 'files'), target);
+    const testout = ownResult(results)?.testout;
+    this.stored.push({
+      platform,
+      testName: outcome.testName,
+      attempt: outcome.attempt,
+      rerunReason: outcome.rerunReason,
+      exitCode: outcome.exitCode,
+      exception: outcome.exception,
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
+      results,
+      outputPath: testout ? path.join(target, testout) : null,
+    });
+    const { jsonlPath } = this.options;
+    if (jsonlPath && outcome.rerunReason === null) {
+      const lines = atexJsonLines(platform, outcome.testName, results);
+      this.jsonlWrites = this.jsonlWrites.then(() => appendFile(jsonlPath, lines));
+      await this.jsonlWrites;
+    }
+  }
+}
+
+/** atex's normalize_path: a name as relative path parts, refusing to climb out. */
+function pathParts(name: string, what: string): string[] {
+  const parts = name.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.length === 0 || parts.includes('..')) throw new Error(`${what} "${name}" cannot be stored as a path`);
+  return parts;
+}
+
+/** Moves a non-empty `files/` folder to `target` (which must not exist yet). */
+async function moveFiles(source: string, target: string): Promise<void> {
+  const entries = await readdir(source).catch(() => []);
+  if (entries.length === 0) return;
+  if (await stat(target).then(() => true, () => false)) throw new Error(`${target} already exists`);
+  await mkdir(path.dirname(target), { recursive: true });
+  try {
+    await rename(source, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await cp(source, target, { recursive: true, verbatimSymlinks: true });
+    await rm(source, { recursive: true, force: true });
+  }
+}
