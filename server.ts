@@ -12,6 +12,7 @@ import { projectRoot } from './lib/config';
 import { db } from './lib/db/client';
 import { startHeartbeat } from './lib/health/heartbeat';
 import { attachmentsTable, rooms } from './lib/live/rooms';
+import { onShutdown } from './lib/process/shutdown';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 3000);
@@ -55,17 +56,10 @@ const heartbeat = startHeartbeat(db(), 'web', { port }, (beat) => io.to(rooms.he
 
 server.listen(port, host, () => console.log(`web: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}${dev ? ' (dev)' : ''}`));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`web: ${signal}, stopping`);
+onShutdown('web', async () => {
   await heartbeat.stop();
   io.close();
   server.close();
   await pool.end().catch(() => {});
   await db().$disconnect();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});

@@ -2,6 +2,7 @@ import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
 import { listInvitations } from '@/lib/teams/invitations';
 import { listMembers } from '@/lib/teams/members';
+import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';
 import { InviteForm, MemberActions } from './member-forms';
 
@@ -13,52 +14,43 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
     isAdmin ? listInvitations(db(), actor, team.slug) : [],
   ]);
   return (
-    <div className="grid gap-6 md:grid-cols-[2fr_1fr]">
-      <section className="card">
-        <h2 className="mb-3 font-semibold">Members</h2>
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Role</th>
+    <ResourceLayout title="Members" side={isAdmin ? { title: 'Invite someone', content: <InviteForm teamSlug={team.slug} /> } : null}>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Email</th>
+            <th>Role</th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((member) => (
+            <tr key={member.userId} data-testid={`member-${member.email}`}>
+              <td>{member.name}</td>
+              <td>{member.email}</td>
+              <td>
+                {isAdmin && member.userId !== actor.userId ? (
+                  <MemberActions teamSlug={team.slug} userId={member.userId} role={member.role} />
+                ) : (
+                  member.role
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {members.map((member) => (
-              <tr key={member.userId} data-testid={`member-${member.email}`}>
-                <td>{member.name}</td>
-                <td>{member.email}</td>
-                <td>
-                  {isAdmin && member.userId !== actor.userId ? (
-                    <MemberActions teamSlug={team.slug} userId={member.userId} role={member.role} />
-                  ) : (
-                    member.role
-                  )}
-                </td>
-              </tr>
+          ))}
+        </tbody>
+      </table>
+      {invitations.length > 0 && (
+        <>
+          <h3 className="mt-6 mb-2 text-sm font-semibold">Open invitations</h3>
+          <ul className="text-sm">
+            {invitations.map((invitation) => (
+              <li key={invitation.id}>
+                {invitation.email} as {invitation.role}, until {invitation.expiresAt.toISOString().slice(0, 10)}
+              </li>
             ))}
-          </tbody>
-        </table>
-        {invitations.length > 0 && (
-          <>
-            <h3 className="mt-6 mb-2 text-sm font-semibold">Open invitations</h3>
-            <ul className="text-sm">
-              {invitations.map((invitation) => (
-                <li key={invitation.id}>
-                  {invitation.email} as {invitation.role}, until {invitation.expiresAt.toISOString().slice(0, 10)}
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-      </section>
-      {isAdmin && (
-        <section className="card">
-          <h2 className="mb-3 font-semibold">Invite someone</h2>
-          <InviteForm teamSlug={team.slug} />
-        </section>
+          </ul>
+        </>
       )}
-    </div>
+    </ResourceLayout>
   );
 }
