@@ -1,0 +1,138 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalConnection } from '../../lib/connection/local';
+import type { RunEvent } from '../../lib/events/catalogue';
+import { FmfExecutor } from '../../lib/executor/fmf-executor';
+import type { TestSuite } from '../../lib/executor/types';
+import { discoverTests } from '../../lib/fmf';
+import { AdHocOrchestrator, plannedRun, type OrchestratorOptions, type SchedulableTest } from '../../lib/orchestrator';
+import { FileRunAggregator } from '../../lib/export';
+import type { Provisioner, Remote } from '../../lib/provision/types';
+
+export interface TestDefinition {
+  test: string;
+  duration?: string;
+  tag?: string[];
+  'extra-priority'?: number;
+}
+
+/** Writes an fmf tree with one plan (`/plans/main`, optional prepare scripts) and the given tests under `/tests`. */
+export async function writeTree(tests: Record<string, TestDefinition>, prepare: string[] = []): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'testyard-orchestrator-tree-'));
+  await mkdir(path.join(root, '.fmf'));
+  await writeFile(path.join(root, '.fmf', 'version'), '1\n');
+  const plan = {
+    discover: { how: 'fmf' },
+    execute: { how: 'tmt' },
+    ...(prepare.length ? { prepare: prepare.map((script) => ({ how: 'shell', script })) } : {}),
+  };
+  const testNodes = Object.fromEntries(Object.entries(tests).map(([name, definition]) => [`/${name}`, definition]));
+  // JSON is YAML
+  await writeFile(path.join(root, 'main.fmf'), JSON.stringify({ '/plans': { '/main': plan }, '/tests': testNodes }, null, 1));
+  return root;
+}
+
+export async function loadRun(root: string): Promise<{ suite: TestSuite; tests: SchedulableTest[] }> {
+  return plannedRun(await discoverTests(root, { plan: '/plans/main' }));
+}
+
+/**
+ * Real local systems (child processes on this host), one LocalConnection
+ * each, that remember what they handed out and what came back.
+ */
+export class LocalRemotes implements Provisioner {
+  readonly label = 'local (test)';
+  readonly handedOut: string[] = [];
+  readonly released = new Set<string>();
+  private readonly ready: Array<Promise<Remote>> = [];
+  private readonly waiters: Array<(remote: Promise<Remote>) => void> = [];
+  private counter = 0;
+
+  constructor(private readonly options: { name?: string; provisionDelayMs?: number; failProvisioning?: number } = {}) {}
+
+  async start(): Promise<void> {}
+
+  provision(count: number): void {
+    for (let index = 0; index < count; index++) {
+      const next = this.bringUp();
+      // the rejection reaches whoever takes this request; until then it is not unhandled
+      next.catch(() => {});
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(next);
+      else this.ready.push(next);
+    }
+  }
+
+  getRemote(signal?: AbortSignal): Promise<Remote> {
+    const next = this.ready.shift();
+    if (next) return next;
+    return new Promise<Remote>((resolve, reject) => {
+      const waiter = (remote: Promise<Remote>) => {
+        signal?.removeEventListener('abort', onAbort);
+        remote.then(resolve, reject);
+      };
+      const onAbort = () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Handed out and not released. */
+  get held(): string[] {
+    return this.handedOut.filter((id) => !this.released.has(id));
+  }
+
+  private async bringUp(): Promise<Remote> {
+    const number = ++this.counter;
+    if (this.options.provisionDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.provisionDelayMs));
+    if (number <= (this.options.failProvisioning ?? 0)) throw new Error(`provisioning ${number} failed on purpose`);
+    const id = `${this.options.name ?? 'local'}:${number}`;
+    this.handedOut.push(id);
+    const connection = new LocalConnection();
+    return {
+      id,
+      connection,
+      release: async () => {
+        this.released.add(id);
+        await connection.close();
+      },
+    };
+  }
+}
+
+export interface RecordedEvent {
+  at: number;
+  event: RunEvent;
+}
+
+/** Runs one platform over local remotes with the fmf executor and a file aggregator; returns everything seen. */
+export async function runPlatform(
+  root: string,
+  options: Partial<OrchestratorOptions> & { remotes?: LocalRemotes; suiteFor?: (remote: Remote, suite: TestSuite) => TestSuite } = {},
+) {
+  const { suite, tests } = await loadRun(root);
+  const remotes = options.remotes ?? new LocalRemotes();
+  const output = await mkdtemp(path.join(tmpdir(), 'testyard-orchestrator-out-'));
+  const aggregator = new FileRunAggregator({ filesDir: path.join(output, 'files'), jsonlPath: path.join(output, 'results.jsonl') });
+  const events: RecordedEvent[] = [];
+  const orchestrator = new AdHocOrchestrator({
+    platform: 'local',
+    tests,
+    provisioners: [remotes],
+    createExecutor: (remote) => new FmfExecutor(remote.connection, options.suiteFor?.(remote, suite) ?? suite),
+    aggregator: aggregator.forPlatform('local'),
+    onEvent: (event) => events.push({ at: performance.now(), event }),
+    ...options,
+  });
+  return { orchestrator, remotes, aggregator, events, output, run: () => orchestrator.run() };
+}
+
+export function eventsOf<T extends RunEvent['type']>(events: readonly RecordedEvent[], type: T): Array<Extract<RunEvent, { type: T }>> {
+  return events.map((recorded) => recorded.event).filter((event): event is Extract<RunEvent, { type: T }> => event.type === type);
+}
