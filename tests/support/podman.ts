@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, watch } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,7 +28,7 @@ export async function ensurePodmanConfig(): Promise<void> {
  */
 export async function ensureTestImage(): Promise<string> {
   await ensurePodmanConfig();
-  const mirror = process.env.TESTYARD_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+  const mirror = process.env.TESTYARD_DEBIAN_MIRROR ?? (await aptMirror());
   const build = `
     podman image exists ${testImage} && exit 0
     rootfs=$(mktemp -d /var/tmp/testyard-rootfs-XXXXXX)
@@ -44,6 +44,18 @@ export async function ensureTestImage(): Promise<string> {
     throw new Error(`building ${testImage} failed (needs podman, debootstrap and the Debian mirror): ${stderr ?? String(error)}`);
   }
   return testImage;
+}
+
+/** The Debian archive this machine's apt uses (deb822 `.sources` files or the classic sources.list). */
+async function aptMirror(): Promise<string> {
+  const dir = '/etc/apt/sources.list.d';
+  const files = [...(existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.sources')).map((f) => path.join(dir, f)) : []), '/etc/apt/sources.list'];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const uri = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text)?.[1];
+    if (uri) return uri;
+  }
+  throw new Error('no Debian archive found in /etc/apt/sources.list*: set TESTYARD_DEBIAN_MIRROR to one');
 }
 
 export interface PodmanService {
