@@ -21,24 +21,6 @@ export interface IngestSummary {
   superseded: boolean;
 }
 
-/**
- * Attempt numbers in the database continue across worker restarts: a platform
- * resumed after attempts 1-2 of a test were stored numbers the next one 3
- * even though the new orchestrator counts from 1 again.
- */
-export class AttemptNumbering {
-  constructor(private readonly previous: ReadonlyMap<string, number> = new Map()) {}
-
-  stored(testName: string, orchestratorAttempt: number): number {
-    return (this.previous.get(testName) ?? 0) + orchestratorAttempt;
-  }
-
-  static async load(db: Db, runPlatformId: string): Promise<AttemptNumbering> {
-    const rows = await db.attempt.groupBy({ by: ['testName'], where: { runPlatformId }, _max: { number: true } });
-    return new AttemptNumbering(new Map(rows.map((row) => [row.testName, row._max.number ?? 0])));
-  }
-}
-
 const badStatuses = ['error', 'fail', 'warn'];
 
 /**
@@ -54,17 +36,15 @@ export class PostgresAggregator implements Aggregator {
     private readonly db: Db,
     private readonly store: ArtifactStore,
     private readonly target: RunPlatformRef,
-    private readonly numbering = new AttemptNumbering(),
     private readonly onIngested?: (summary: IngestSummary) => void,
   ) {}
 
   async ingest(outcome: AttemptOutcome): Promise<void> {
-    const number = this.numbering.stored(outcome.testName, outcome.attempt);
-    const key = `${outcome.testName}\0${number}`;
+    const key = `${outcome.testName}\0${outcome.attempt}`;
     // The same outcome handed in twice at once: the second waits for the first instead of racing for its files.
     let ingesting = this.inFlight.get(key);
     if (!ingesting) {
-      ingesting = this.store_(outcome, number).finally(() => this.inFlight.delete(key));
+      ingesting = this.storeAttempt(outcome).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, ingesting);
     }
     const summary = await ingesting;
@@ -72,16 +52,17 @@ export class PostgresAggregator implements Aggregator {
   }
 
   /** Records that an attempt started, so a worker that dies before it ends leaves a trace to supersede on resume. */
-  async attemptStarted(testName: string, orchestratorAttempt: number, remote: string, startedAt: Date): Promise<void> {
+  async attemptStarted(testName: string, attempt: number, remote: string, startedAt: Date): Promise<void> {
     const { runId, runPlatformId } = this.target;
     await this.db.attempt.createMany({
-      data: [{ runId, runPlatformId, testName, number: this.numbering.stored(testName, orchestratorAttempt), remote, startedAt }],
+      data: [{ runId, runPlatformId, testName, number: attempt, remote, startedAt }],
       skipDuplicates: true,
     });
   }
 
-  private async store_(outcome: AttemptOutcome, number: number): Promise<IngestSummary | null> {
+  private async storeAttempt(outcome: AttemptOutcome): Promise<IngestSummary | null> {
     const { runId, runPlatformId, teamId } = this.target;
+    const number = outcome.attempt;
     const identity = { runPlatformId, testName: outcome.testName, number };
     const existing = await this.db.attempt.findUnique({ where: { runPlatformId_testName_number: identity }, select: { finishedAt: true } });
     if (existing?.finishedAt) return null;

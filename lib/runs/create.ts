@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { Actor } from '../access/actor';
+import { requireTeamRole } from '../access/team-access';
+import type { Db } from '../db/client';
+import { invalid } from '../errors';
+import type PgBoss from 'pg-boss';
+import { fetchTestRepository } from '../fmf';
+import { compilePythonRegex } from '../fmf/pyregex';
+import { fmfContext } from '../platforms/spec';
+import { parseInput } from '../validation';
+import { recordRunEvent, type LiveBroadcaster } from './events';
+import { enqueueRunPlatform } from './job-queue';
+import { runSettings, type RunSettings } from './settings';
+
+const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
+  try {
+    compilePythonRegex(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
+const runInput = z
+  .object({
+    repoId: z.string().min(1).optional(),
+    url: z.string().trim().min(1).max(2000).optional(),
+    ref: z.string().trim().min(1).max(250).optional(),
+    plan: z.string().trim().min(1).max(500),
+    platforms: z.array(z.string().min(1)).min(1, 'pick at least one platform').max(100),
+    filters: z.object({ names: z.array(pythonRegex).max(100).default([]), excludes: z.array(pythonRegex).max(100).default([]) }).default({ names: [], excludes: [] }),
+    context: fmfContext.default({}),
+    reruns: z.number().int().min(0).max(20).default(2),
+    maxRemotes: z.number().int().min(1).max(1000).optional(),
+    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(65536)).default({}),
+  })
+  .superRefine((input, context) => {
+    if (!input.repoId === !input.url) context.addIssue({ code: 'custom', path: [input.repoId ? 'url' : 'repoId'], message: 'give a repository id or a url, not both' });
+    if (input.ref && !input.url) context.addIssue({ code: 'custom', path: ['ref'], message: 'a ref goes with a url; a stored repository has its own' });
+  });
+
+export interface CreatedRun {
+  id: string;
+  number: number;
+  commit: string | null;
+  platforms: { id: string; name: string }[];
+}
+
+export interface RunServices {
+  jobQueue: Promise<PgBoss>;
+  live?: LiveBroadcaster;
+}
+
+/**
+ * Starts a run (member): pins the repository's commit, snapshots each
+ * platform, and queues one job per platform.
+ */
+export async function createRun(db: Db, actor: Actor, teamSlug: string, input: unknown, services: RunServices): Promise<CreatedRun> {
+  const { team } = await requireTeamRole(db, actor, teamSlug, 'member');
+  const data = parseInput(runInput, input, 'run');
+  const source = await resolveSource(db, team.id, data);
+  const platforms = await db.platform.findMany({ where: { teamId: team.id, id: { in: data.platforms } } });
+  const missing = data.platforms.findIndex((id) => !platforms.some((platform) => platform.id === id));
+  if (missing >= 0) throw invalid('unknown platform', [{ path: `platforms.${missing}`, message: 'no such platform in this team' }]);
+
+  const settings: RunSettings = runSettings.parse({ reruns: data.reruns, maxRemotes: data.maxRemotes, context: data.context, environment: data.environment });
+  const run = await db.$transaction(async (tx) => {
+    // Numbers are per team and permanent (they are in URLs): serialise their allocation per team.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`run-number:${team.id}`}))`;
+    const last = await tx.run.aggregate({ where: { teamId: team.id }, _max: { number: true } });
+    return tx.run.create({
+      data: {
+        teamId: team.id,
+        number: (last._max.number ?? 0) + 1,
+        repoId: source.repoId,
+        repoUrl: source.url,
+        ref: source.ref,
+        commit: source.commit,
+        plan: data.plan,
+        filters: data.filters,
+        settings,
+        createdById: actor.userId,
+        platforms: {
+          create: platforms.map((platform) => ({
+            platformId: platform.id,
+            name: platform.name,
+            spec: {
+              kind: platform.kind,
+              config: platform.config ?? {},
+              context: platform.context ?? {},
+              maxRemotes: platform.maxRemotes,
+              maxSpares: platform.maxSpares,
+              secretId: platform.secretId,
+            },
+          })),
+        },
+      },
+      select: { id: true, number: true, commit: true, platforms: { select: { id: true, name: true } } },
+    });
+  });
+  await recordRunEvent(db, run.id, { type: 'run.queued' }, services.live);
+  const boss = await services.jobQueue;
+  for (const platform of run.platforms) {
+    const jobId = await enqueueRunPlatform(boss, platform.id);
+    if (jobId) await db.runPlatform.update({ where: { id: platform.id }, data: { jobId } });
+  }
+  return run;
+}
+
+interface ResolvedSource {
+  repoId: string | null;
+  url: string | null;
+  ref: string | null;
+  commit: string | null;
+}
+
+async function resolveSource(db: Db, teamId: string, data: { repoId?: string; url?: string; ref?: string }): Promise<ResolvedSource> {
+  let repo: { id: string | null; url: string | null; ref: string | null; path: string | null };
+  if (data.repoId) {
+    const stored = await db.testRepo.findFirst({ where: { id: data.repoId, teamId }, select: { id: true, url: true, ref: true, path: true } });
+    if (!stored) throw invalid('unknown repository', [{ path: 'repoId', message: 'no such repository in this team' }]);
+    repo = stored;
+  } else {
+    repo = { id: null, url: data.url ?? null, ref: data.ref ?? null, path: null };
+  }
+  if (!repo.url) return { repoId: repo.id, url: null, ref: null, commit: null };
+  try {
+    const fetched = await fetchTestRepository({ url: repo.url, ...(repo.ref ? { ref: repo.ref } : {}) });
+    return { repoId: repo.id, url: repo.url, ref: repo.ref, commit: fetched.commit };
+  } catch (error) {
+    throw invalid(`cannot fetch the repository: ${(error as Error).message}`, [{ path: data.repoId ? 'repoId' : 'url', message: (error as Error).message }]);
+  }
+}
