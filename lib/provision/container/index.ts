@@ -60,7 +60,12 @@ export class ContainerProvisioner extends BackgroundProvisioner<ManagedRemote> {
     try {
       const progress = await this.docker.pull(this.options.image);
       await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(progress, (error) => (error ? reject(error) : resolve())),
+        this.docker.modem.followProgress(progress, (error: Error | null, events: Array<{ error?: string }>) => {
+          // the engine reports a failed pull as an event in a successful stream
+          const failure = error?.message ?? events.find((event) => event.error)?.error;
+          if (failure) reject(new Error(failure));
+          else resolve();
+        }),
       );
     } catch (error) {
       throw new ProvisionError(`${this.label}: cannot pull image ${this.options.image}: ${(error as Error).message}`);
