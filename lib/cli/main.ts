@@ -4,6 +4,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   fmf: () => import('./commands/fmf'),
   exec: () => import('./commands/exec'),
   control: () => import('./commands/control'),
+  run: () => import('./commands/run'),
 };
 
 const usage = `usage: testyard <command> [args]

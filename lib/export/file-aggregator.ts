@@ -1,5 +1,6 @@
 import { appendFile, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fallbackTestoutName } from '../control/artifacts';
 import type { Aggregator, AttemptOutcome } from '../orchestrator/types';
 import type { ExportedAttempt } from './attempt';
 import { atexJsonLines } from './atex-jsonl';
@@ -53,7 +54,9 @@ export class FileRunAggregator {
         ? path.join(this.options.filesDir, ...testPath)
         : path.join(this.options.filesDir, '.superseded', ...testPath, String(outcome.attempt));
     if (outcome.artifactsDir) await moveFiles(path.join(outcome.artifactsDir, 'files'), target);
-    const testout = ownResult(results)?.testout;
+    const own = ownResult(results);
+    // executor-written lines list the test output under `files` (atex's Reporter turns `testout` into a file)
+    const testout = own?.testout ?? own?.files.find((name) => name === fallbackTestoutName);
     this.stored.push({
       platform,
       testName: outcome.testName,
