@@ -78,8 +78,8 @@ export class AdHocOrchestrator {
   private readonly ready: RemoteSlot[] = [];
   private readonly releases = new Set<Promise<void>>();
   private readonly releaseErrors: string[] = [];
-  /** Aborts running tests when the platform stops. */
-  private readonly testsStopped = new AbortController();
+  /** One per running attempt (not one shared signal: the executor leaves a listener on the signal of every test it ran). */
+  private readonly runningAttempts = new Set<AbortController>();
   /** Aborts waiting for remotes once the platform is done. */
   private readonly provisioningStopped = new AbortController();
   private pendingRequests = 0;
@@ -287,11 +287,15 @@ export class AdHocOrchestrator {
     let exitCode: number | null = null;
     let exception: string | null = null;
     const startedAt = new Date();
+    const cancel = new AbortController();
+    this.runningAttempts.add(cancel);
     try {
       artifactsDir = await this.directories.create(test.name, attempt);
-      ({ exitCode } = await slot.executor!.runTest(test.name, artifactsDir, { signal: this.testsStopped.signal }));
+      ({ exitCode } = await slot.executor!.runTest(test.name, artifactsDir, { signal: cancel.signal }));
     } catch (error) {
       exception = error instanceof Error ? `${error.name}(${error.message})` : String(error);
+    } finally {
+      this.runningAttempts.delete(cancel);
     }
     const outcome: AttemptOutcome = {
       testName: test.name,
@@ -395,7 +399,7 @@ export class AdHocOrchestrator {
   private stopWith(status: 'error' | 'cancelled', reason: string): void {
     if (this.halt) return;
     this.halt = { status, reason };
-    this.testsStopped.abort(new Error(reason));
+    for (const attempt of this.runningAttempts) attempt.abort(new Error(reason));
     for (const slot of [...this.slots]) if (slot.state !== 'busy') this.release(slot, true);
     this.checkSettled();
   }
