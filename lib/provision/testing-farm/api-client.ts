@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import { ProvisionError } from '../types';
+
+export const defaultApiUrl = 'https://api.testing-farm.io';
+
+/** Request states; new, queued and running are alive, the others final. */
+export const aliveStates: ReadonlySet<string> = new Set(['new', 'queued', 'running']);
+
+const requestSchema = z.object({
+  id: z.string().min(1),
+  state: z.string(),
+  result: z.object({ overall: z.string().nullish(), summary: z.string().nullish() }).nullish(),
+  run: z.object({ artifacts: z.string().nullish() }).nullish(),
+});
+export type TestingFarmRequest = z.infer<typeof requestSchema>;
+
+/** An HTTP error from the API that retrying will not fix, with the API's own message. */
+export class TestingFarmApiError extends ProvisionError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface TestingFarmApiOptions {
+  apiUrl?: string;
+  token: string;
+  /** Retries of one call on network errors, 408, 429 and 5xx. Default 8 retries, 1 s growing to 60 s. */
+  retries?: number;
+  retryBackoff?: BackoffPolicy;
+}
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/** The parts of Testing Farm's v0.1 HTTP API that reservations need. */
+export class TestingFarmApi {
+  readonly apiUrl: string;
+  private readonly retries: number;
+  private readonly retryBackoff: BackoffPolicy;
+
+  constructor(private readonly options: TestingFarmApiOptions) {
+    this.apiUrl = (options.apiUrl ?? defaultApiUrl).replace(/\/+$/, '');
+    this.retries = options.retries ?? 8;
+    this.retryBackoff = options.retryBackoff ?? { initialMs: 1_000, maxMs: 60_000 };
+  }
+
+  /** Checks the token: the API answers 401 for one it does not know. */
+  async whoami(signal?: AbortSignal): Promise<void> {
+    await this.call('GET', '/whoami', signal);
+  }
+
+  async submitRequest(spec: object, signal?: AbortSignal): Promise<TestingFarmRequest> {
+    return requestSchema.parse(await this.call('POST', '/requests', signal, spec));
+  }
+
+  async getRequest(id: string, signal?: AbortSignal): Promise<TestingFarmRequest> {
+    return requestSchema.parse(await this.call('GET', `/requests/${encodeURIComponent(id)}`, signal));
+  }
+
+  /** Cancels a request; one that is already gone or finished counts as cancelled. */
+  async cancelRequest(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.call('DELETE', `/requests/${encodeURIComponent(id)}`, signal);
+    } catch (error) {
+      if (error instanceof TestingFarmApiError && (error.status === 404 || error.status === 409)) return;
+      throw error;
+    }
+  }
+
+  /** A text artifact (e.g. pipeline.log); null while it does not exist yet (404, or 403 from some artifact servers). */
+  async fetchArtifact(url: string, signal?: AbortSignal): Promise<string | null> {
+    const response = await this.withRetries(`GET ${url}`, signal, () => fetch(url, { signal }));
+    if (response.status === 404 || response.status === 403) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) throw new TestingFarmApiError(`GET ${url}: HTTP ${response.status}`, response.status);
+    return response.text();
+  }
+
+  private async call(method: Method, path: string, signal?: AbortSignal, body?: object): Promise<unknown> {
+    const what = `${method} ${path}`;
+    const response = await this.withRetries(what, signal, () =>
+      fetch(`${this.apiUrl}/v0.1${path}`, {
+        method,
+        signal,
+        headers: {
+          Authorization: `Bearer ${this.options.token}`,
+          ...(body && { 'Content-Type': 'application/json' }),
+        },
+        body: body && JSON.stringify(body),
+      }),
+    );
+    const text = await response.text();
+    if (!response.ok) throw this.clientError(what, response.status, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new TestingFarmApiError(`Testing Farm: ${what} answered HTTP ${response.status} with no JSON: ${text.slice(0, 200)}`, response.status);
+    }
+  }
+
+  /** Calls `send` until it gets an answer that is not worth retrying; the last retryable answer is returned as is. */
+  private async withRetries(what: string, signal: AbortSignal | undefined, send: () => Promise<Response>): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await send();
+      } catch (error) {
+        if (signal?.aborted || attempt >= this.retries) {
+          throw new ProvisionError(`Testing Farm: ${what} failed: ${networkReason(error)}`, { cause: error });
+        }
+        await sleep(backoffDelay(this.retryBackoff, attempt), undefined, { signal });
+        continue;
+      }
+      if (!isRetryable(response.status) || attempt >= this.retries) return response;
+      await response.body?.cancel();
+      await sleep(backoffDelay(this.retryBackoff, attempt), undefined, { signal });
+    }
+  }
+
+  private clientError(what: string, status: number, body: string): TestingFarmApiError {
+    const detail = apiMessage(body);
+    const prefix = `Testing Farm: ${what} answered HTTP ${status}`;
+    if (status === 401 || status === 403) {
+      return new TestingFarmApiError(`${prefix}: the API token was refused (check the platform's secret)${detail ? `: ${detail}` : ''}`, status);
+    }
+    return new TestingFarmApiError(`${prefix}${detail ? `: ${detail}` : ''}`, status);
+  }
+}
+
+function isRetryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** The API answers errors as {"message": ...} or, for validation, FastAPI's {"detail": ...}. */
+function apiMessage(body: string): string {
+  try {
+    const parsed = z.object({ message: z.string().optional(), detail: z.unknown().optional() }).parse(JSON.parse(body));
+    if (parsed.message) return parsed.message;
+    if (parsed.detail !== undefined) return typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.trim().slice(0, 300);
+}
+
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}
