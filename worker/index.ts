@@ -1,32 +1,79 @@
-// The worker process: consumes the Postgres-backed job queue, reports its
-// liveness, and pushes live events to browsers through the Postgres emitter.
-import PgBoss from 'pg-boss';
+// The worker process: runs (run, platform) jobs from the Postgres-backed job
+// queue, reports its liveness, resumes platforms of dead workers, and pushes
+// live events to browsers through the Postgres emitter.
+import { defaultArtifactStore } from '../lib/artifacts/store';
 import { db } from '../lib/db/client';
-import { startHeartbeat } from '../lib/health/heartbeat';
+import { heartbeatIntervalMs, startHeartbeat } from '../lib/health/heartbeat';
 import { createLiveEmitter } from '../lib/live/emitter';
 import { rooms } from '../lib/live/rooms';
+import { createJobQueue, ensureRunPlatformQueue, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
+import { removeLeftovers } from './leftovers';
+import { WorkerNotifications } from './notifications';
+import { requeueOrphanedPlatforms } from './orphans';
+import { runPlatformJob } from './run-platform-job';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`');
 const concurrency = Number(process.env.TESTYARD_WORKER_CONCURRENCY ?? 4);
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('TESTYARD_WORKER_CONCURRENCY must be a positive integer');
 
-const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss' });
-boss.on('error', (error) => console.error(`worker: job queue error: ${error.message}`));
+const boss = createJobQueue(databaseUrl, 'worker');
 await boss.start();
+await ensureRunPlatformQueue(boss);
 
 const live = createLiveEmitter(databaseUrl);
 const heartbeat = startHeartbeat(db(), 'worker', { concurrency }, (beat) => live.emitter.to(rooms.health).emit('heartbeat', beat));
 await heartbeat.ready;
+
+await removeLeftovers(db());
+
+const stopping = new AbortController();
+const pollers: string[] = [];
+const notifications = new WorkerNotifications(
+  databaseUrl,
+  () => pollers.forEach((id) => boss.notifyWorker(id)),
+  () => void catchUpOnCancellations(),
+);
+await notifications.start();
+
+/** After the LISTEN connection was lost: cancellations sent meanwhile. */
+async function catchUpOnCancellations() {
+  const watched = notifications.watchedRuns();
+  const cancelled = await db().run.findMany({ where: { id: { in: watched }, status: 'cancelled' }, select: { id: true } });
+  for (const run of cancelled) notifications.cancelled(run.id);
+}
+
+const services = { db: db(), boss, store: defaultArtifactStore(), live: live.emitter, notifications, workerId: heartbeat.id, stopping: stopping.signal };
+// pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each.
+for (let index = 0; index < concurrency; index++) {
+  pollers.push(
+    await boss.work<RunPlatformJobData>(runPlatformQueue, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+      if (job) await runPlatformJob(job, services);
+    }),
+  );
+}
+
+const sweep = () =>
+  requeueOrphanedPlatforms(db(), boss).then(
+    (requeued) => requeued.length && console.log(`worker: re-queued ${requeued.length} run platforms of dead workers`),
+    (error: Error) => console.error(`worker: looking for dead workers failed: ${error.message}`),
+  );
+await sweep();
+const sweeper = setInterval(() => void sweep(), heartbeatIntervalMs);
+sweeper.unref();
 console.log(`worker: ${heartbeat.id} ready (concurrency ${concurrency})`);
 
-let stopping = false;
+let stopped = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+  if (stopped) return;
+  stopped = true;
   console.log(`worker: ${signal}, stopping`);
+  clearInterval(sweeper);
+  // Running platforms stop, release their systems and go back to the queue for another worker.
+  stopping.abort();
+  await boss.stop({ graceful: true, timeout: 60_000, wait: true });
+  await notifications.close();
   await heartbeat.stop();
-  await boss.stop({ graceful: true, timeout: 10_000, wait: true });
   await live.close();
   await db().$disconnect();
   process.exit(0);

@@ -73,10 +73,12 @@ export class PostgresAggregator implements Aggregator {
 
     const superseded = outcome.rerunReason !== null;
     const stored = await this.db.$transaction(async (tx) => {
+      // The row may exist (recorded when the attempt started) or be inserted by attemptStarted() any moment: insert-or-keep, then lock.
+      await tx.attempt.createMany({ data: [{ runId, ...identity, startedAt: outcome.startedAt }], skipDuplicates: true });
       const [locked] = await tx.$queryRaw<{ id: string; finishedAt: Date | null }[]>`
         SELECT "id", "finishedAt" FROM "Attempt"
         WHERE "runPlatformId" = ${runPlatformId} AND "testName" = ${outcome.testName} AND "number" = ${number} FOR UPDATE`;
-      if (locked?.finishedAt) return false;
+      if (!locked || locked.finishedAt) return false;
       const fields = {
         remote: outcome.remoteId,
         exitCode: outcome.exitCode,
@@ -86,9 +88,8 @@ export class PostgresAggregator implements Aggregator {
         startedAt: outcome.startedAt,
         finishedAt: outcome.finishedAt,
       };
-      const attemptId = locked
-        ? (await tx.attempt.update({ where: { id: locked.id }, data: fields, select: { id: true } })).id
-        : (await tx.attempt.create({ data: { runId, ...identity, ...fields }, select: { id: true } })).id;
+      const attemptId = locked.id;
+      await tx.attempt.update({ where: { id: attemptId }, data: fields, select: { id: true } });
       // One statement per table with the rows as arrays: far fewer round trips and parameters than createMany.
       const results = await tx.$queryRaw<{ id: bigint; line: number }[]>`
         INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "extra", "line")

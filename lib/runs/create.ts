@@ -9,7 +9,7 @@ import { compilePythonRegex } from '../fmf/pyregex';
 import { fmfContext } from '../platforms/spec';
 import { parseInput } from '../validation';
 import { recordRunEvent, type LiveBroadcaster } from './events';
-import { enqueueRunPlatform } from './job-queue';
+import { enqueueRunPlatform, newJobsChannel } from './job-queue';
 import { runSettings, type RunSettings } from './settings';
 
 const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
@@ -104,6 +104,7 @@ export async function createRun(db: Db, actor: Actor, teamSlug: string, input: u
     const jobId = await enqueueRunPlatform(boss, platform.id);
     if (jobId) await db.runPlatform.update({ where: { id: platform.id }, data: { jobId } });
   }
+  await db.$executeRaw`SELECT pg_notify(${newJobsChannel}, '')`;
   return run;
 }
 

@@ -3,6 +3,9 @@ import PgBoss from 'pg-boss';
 /** One job per (run, platform); its data names the RunPlatform row. */
 export const runPlatformQueue = 'run-platform';
 
+/** NOTIFY'd after jobs are queued, so idle workers fetch at once instead of at their next poll. */
+export const newJobsChannel = 'testyard_new_jobs';
+
 export interface RunPlatformJobData {
   runPlatformId: string;
 }

@@ -1,0 +1,62 @@
+import pg from 'pg';
+import { runCancelledChannel } from '../lib/runs/cancel';
+import { newJobsChannel } from '../lib/runs/job-queue';
+
+/**
+ * One LISTEN connection for what workers must react to at once: a run being
+ * cancelled (its orchestrators stop) and new jobs (idle workers fetch now).
+ * It reconnects after losing the connection; `onReconnect` lets callers
+ * catch up on what they may have missed meanwhile.
+ */
+export class WorkerNotifications {
+  private client: pg.Client | undefined;
+  private readonly cancelWatchers = new Map<string, Set<() => void>>();
+  private closed = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly onNewJobs: () => void,
+    private readonly onReconnect: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('notification', (message) => {
+      if (message.channel === newJobsChannel) this.onNewJobs();
+      else if (message.channel === runCancelledChannel && message.payload) for (const watcher of this.cancelWatchers.get(message.payload) ?? []) watcher();
+    });
+    client.on('error', (error) => {
+      console.error(`worker: notification connection lost: ${error.message}`);
+      void client.end().catch(() => {});
+      if (!this.closed) setTimeout(() => void this.start().then(this.onReconnect, () => {}), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${runCancelledChannel}; LISTEN ${newJobsChannel}`);
+    this.client = client;
+  }
+
+  /** Calls `onCancel` when the run is cancelled; returns the unsubscribe function. */
+  watchCancel(runId: string, onCancel: () => void): () => void {
+    const watchers = this.cancelWatchers.get(runId) ?? new Set();
+    watchers.add(onCancel);
+    this.cancelWatchers.set(runId, watchers);
+    return () => {
+      watchers.delete(onCancel);
+      if (watchers.size === 0) this.cancelWatchers.delete(runId);
+    };
+  }
+
+  /** Runs being watched, to check after a reconnect. */
+  watchedRuns(): string[] {
+    return [...this.cancelWatchers.keys()];
+  }
+
+  cancelled(runId: string): void {
+    for (const watcher of this.cancelWatchers.get(runId) ?? []) watcher();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,116 @@
+import type PgBoss from 'pg-boss';
+import type { ArtifactStore } from '../lib/artifacts/store';
+import type { Db } from '../lib/db/client';
+import type { RunEvent } from '../lib/events/catalogue';
+import { FmfExecutor } from '../lib/executor/fmf-executor';
+import { discoverTests, fetchTestRepository } from '../lib/fmf';
+import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../lib/orchestrator';
+import { PostgresAggregator } from '../lib/runs/aggregator';
+import { RunEventRecorder } from '../lib/runs/event-recorder';
+import type { LiveBroadcaster } from '../lib/runs/events';
+import { enqueueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
+import { claimRunPlatform, finishRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
+import { prepareResume } from '../lib/runs/resume';
+import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
+import type { WorkerNotifications } from './notifications';
+import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
+
+export interface WorkerServices {
+  db: Db;
+  boss: PgBoss;
+  store: ArtifactStore;
+  live: LiveBroadcaster;
+  notifications: WorkerNotifications;
+  workerId: string;
+  /** Aborted when the worker shuts down: running platforms are handed back to the queue. */
+  stopping: AbortSignal;
+}
+
+class WorkerStopping extends Error {}
+
+/**
+ * One (run, platform) job: claim it, resume from what is stored, run the
+ * orchestrator with the Postgres aggregator and the run's event sink, then
+ * store how it ended (and the run's status when it was the last platform).
+ */
+export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, services: WorkerServices): Promise<void> {
+  const { db, workerId, live } = services;
+  const claimed = await claimRunPlatform(db, job.data.runPlatformId, workerId, job.id, live);
+  if (!claimed) return;
+
+  const run = await db.run.findUniqueOrThrow({ where: { id: claimed.runId }, include: { repo: { select: { url: true, path: true } } } });
+  const runPlatform = await db.runPlatform.findUniqueOrThrow({ where: { id: claimed.id }, select: { platformId: true } });
+  const abort = new AbortController();
+  const stopWorker = () => abort.abort(new WorkerStopping('the worker is stopping'));
+  services.stopping.addEventListener('abort', stopWorker, { once: true });
+  const unwatch = services.notifications.watchCancel(run.id, () => abort.abort(new Error('the run was cancelled')));
+  // A cancel between the claim and the watch would otherwise go unnoticed.
+  if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled') abort.abort(new Error('the run was cancelled'));
+
+  const recorder = new RunEventRecorder(db, run.id, live, (error) => console.error(`worker: run ${run.id}: storing events failed: ${error.message}`));
+  let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
+  try {
+    const spec = platformSnapshot.parse(claimed.spec);
+    const settings = runSettings.parse(run.settings);
+    const abandoned = await releaseAbandonedRemotes(spec, claimed.id);
+    if (abandoned.length > 0) console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
+    const resume = await prepareResume(db, claimed.id);
+    const planned = await planTests(run, spec, settings);
+    const aggregator = new PostgresAggregator(db, services.store, { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId }, (summary) =>
+      recorder.record({ type: 'result.ingested', platform: claimed.name, test: summary.testName, attempt: summary.attempt, status: summary.status, results: summary.results }),
+    );
+    const onEvent = (event: RunEvent) => {
+      if (event.type === 'test.started') {
+        aggregator.attemptStarted(event.test, event.attempt, event.remote, new Date()).catch((error: Error) => console.error(`worker: recording an attempt start failed: ${error.message}`));
+      }
+      recorder.record(event);
+    };
+    const orchestrator = new AdHocOrchestrator({
+      platform: claimed.name,
+      tests: planned.tests,
+      provisioners: [await provisionerFor(spec, { db, teamId: run.teamId, runId: run.id, runPlatformId: claimed.id, platformId: runPlatform.platformId, workerId })],
+      createExecutor: (remote) => new FmfExecutor(remote.connection, planned.suite, { environment: settings.environment }),
+      aggregator,
+      onEvent,
+      maxRemotes: settings.maxRemotes ?? spec.maxRemotes,
+      maxSpares: spec.maxSpares,
+      reruns: settings.reruns,
+      resume,
+      signal: abort.signal,
+    });
+    outcome = await orchestrator.run();
+  } catch (error) {
+    outcome = { status: 'error', error: (error as Error).message };
+    recorder.record({ type: 'platform.finished', platform: claimed.name, status: 'error', error: outcome.error });
+  } finally {
+    unwatch();
+    services.stopping.removeEventListener('abort', stopWorker);
+  }
+  await recorder.flush();
+  if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
+  else await finishRunPlatform(db, claimed.id, workerId, outcome, live);
+}
+
+/** The worker is stopping: the platform goes back to the queue and another worker resumes it. */
+async function handBack(claimed: ClaimedRunPlatform, job: PgBoss.Job<RunPlatformJobData>, { db, boss, workerId }: WorkerServices): Promise<void> {
+  if (!(await unclaimRunPlatform(db, claimed.id, workerId))) return;
+  // One active job per run platform: this one must end before its successor can start.
+  await boss.complete(runPlatformQueue, job.id);
+  const jobId = await enqueueRunPlatform(boss, claimed.id);
+  if (jobId) await db.runPlatform.update({ where: { id: claimed.id }, data: { jobId } });
+}
+
+async function planTests(
+  run: { plan: string; commit: string | null; repoUrl: string | null; repo: { url: string | null; path: string | null } | null; filters: unknown },
+  spec: PlatformSnapshot,
+  settings: RunSettings,
+): Promise<PlannedRun> {
+  const url = run.repoUrl ?? run.repo?.url;
+  let treePath: string;
+  if (url) treePath = (await fetchTestRepository({ url, ...(run.commit ? { ref: run.commit } : {}) })).treePath;
+  else if (run.repo?.path) treePath = run.repo.path;
+  else throw new Error('the run has no test repository (it was deleted)');
+  const filters = runFilters.parse(run.filters);
+  const discovered = await discoverTests(treePath, { plan: run.plan, names: filters.names, excludes: filters.excludes, context: { ...spec.context, ...settings.context } });
+  return plannedRun(discovered);
+}
