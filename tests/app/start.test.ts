@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, inject, test } from 'vitest';
 import { freePort } from '../support/free-port';
 import { repoRoot } from '../support/test-database';
 
@@ -86,4 +86,18 @@ test('npm start boots embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps th
   expect(again.status).toBe(422);
   expect(await again.text()).toMatch(/already exists/i);
   expect(await pressCtrlC(second.child)).toBe(0);
+}, 300_000);
+
+test('with DATABASE_URL, npm start uses that database and starts no PostgreSQL of its own', async () => {
+  const ownData = await mkdtemp(path.join(repoRoot, '.data', 'test-start-external-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, TESTYARD_DATA_DIR: ownData, PORT: String(await freePort()), DATABASE_URL: inject('databaseUrl') };
+    delete env.TESTYARD_URL;
+    const app = await start(env);
+    expect(app.output()).not.toMatch(/embedded PostgreSQL/);
+    expect(existsSync(path.join(ownData, 'postgres'))).toBe(false);
+    expect(await pressCtrlC(app.child)).toBe(0);
+  } finally {
+    await rm(ownData, { recursive: true, force: true });
+  }
 }, 300_000);
