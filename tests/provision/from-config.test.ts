@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { provisionerConfig } from '../../lib/platforms/spec';
+import { ContainerProvisioner } from '../../lib/provision/container';
+import { createProvisioner, type ProvisionerContext } from '../../lib/provision/from-config';
+import { LocalProvisioner } from '../../lib/provision/local';
+import { MemoryHostLeases, SshPoolProvisioner } from '../../lib/provision/ssh-pool';
+import { TestingFarmProvisioner } from '../../lib/provision/testing-farm';
+import { startFakeTestingFarm } from '../support/fake-testing-farm';
+
+const context: ProvisionerContext = { platformId: 'p1', runId: 'r1', owner: 'rp1' };
+
+describe('createProvisioner', () => {
+  it('builds each kind from a stored platform config', () => {
+    const container = createProvisioner(provisionerConfig.parse({ kind: 'container', image: 'fedora:41', cpus: 2 }), context);
+    expect(container).toBeInstanceOf(ContainerProvisioner);
+    expect(container.label).toBe('container fedora:41');
+
+    const ssh = createProvisioner(provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }, { host: 'lab2', port: 2222 }] }), {
+      ...context,
+      secret: 'a private key',
+      hostLeases: new MemoryHostLeases(),
+    });
+    expect(ssh).toBeInstanceOf(SshPoolProvisioner);
+    expect(ssh.label).toBe('ssh pool lab1:22,lab2:2222');
+
+    const tf = createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), { ...context, secret: 'token' });
+    expect(tf).toBeInstanceOf(TestingFarmProvisioner);
+    expect(createProvisioner({ kind: 'local' }, context)).toBeInstanceOf(LocalProvisioner);
+  });
+
+  it('names what is missing', () => {
+    const ssh = provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }] });
+    expect(() => createProvisioner(ssh, { ...context, hostLeases: new MemoryHostLeases() })).toThrow(/ssh platform: secret is missing/);
+    expect(() => createProvisioner(ssh, { ...context, secret: 'key' })).toThrow(/hostLeases/);
+    const tf = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' });
+    expect(() => createProvisioner(tf, context)).toThrow(/testing-farm platform: secret is missing .*API token/);
+  });
+
+  it('passes apiUrl and the secret token through to Testing Farm', async () => {
+    const farm = await startFakeTestingFarm();
+    try {
+      const config = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41', apiUrl: farm.apiUrl });
+      await createProvisioner(config, { ...context, secret: farm.token }).start();
+      await expect(createProvisioner(config, { ...context, secret: 'wrong' }).start()).rejects.toThrow(/401/);
+    } finally {
+      await farm.stop();
+    }
+  });
+});
