@@ -1,6 +1,6 @@
 import type { Db } from '../lib/db/client';
 import { removeLeftoverContainers } from '../lib/provision/container';
-import { workerDocker, workerDockerHost } from './provisioners';
+import { containerEngineAnswers, workerDocker, workerDockerHost } from './provisioners';
 
 /**
  * At start: containers labelled with a run that is no longer queued or
@@ -8,14 +8,9 @@ import { workerDocker, workerDockerHost } from './provisioners';
  * reachable container engine there is nothing to clean.
  */
 export async function removeLeftovers(db: Db): Promise<void> {
-  const docker = workerDocker();
+  if (!(await containerEngineAnswers())) return;
   try {
-    await docker.ping();
-  } catch {
-    return;
-  }
-  try {
-    const removed = await removeLeftoverContainers(docker, async (runId) => {
+    const removed = await removeLeftoverContainers(workerDocker(), async (runId) => {
       const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
       // Runs this database does not know (e.g. of `testyard run` on the command line) are not ours to clean.
       return !run || run.status === 'queued' || run.status === 'running';

@@ -21,6 +21,15 @@ export function workerDocker(): Docker {
   return new Docker(dockerOptions(workerDockerHost()));
 }
 
+export async function containerEngineAnswers(): Promise<boolean> {
+  try {
+    await workerDocker().ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface ProvisionerContext {
   db: Db;
   teamId: string;

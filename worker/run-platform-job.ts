@@ -13,7 +13,7 @@ import { claimRunPlatform, finishRunPlatform, unclaimRunPlatform, type ClaimedRu
 import { prepareResume } from '../lib/runs/resume';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
 import type { WorkerNotifications } from './notifications';
-import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
+import { containerEngineAnswers, provisionerFor, releaseAbandonedRemotes } from './provisioners';
 
 export interface WorkerServices {
   db: Db;
@@ -28,6 +28,8 @@ export interface WorkerServices {
 
 class WorkerStopping extends Error {}
 
+const passOnDelaySeconds = 1;
+
 /**
  * One (run, platform) job: claim it, resume from what is stored, run the
  * orchestrator with the Postgres aggregator and the run's event sink, then
@@ -35,6 +37,10 @@ class WorkerStopping extends Error {}
  */
 export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, services: WorkerServices): Promise<void> {
   const { db, workerId, live } = services;
+  if (!(await canServe(db, job.data.runPlatformId))) {
+    await passOn(job, services);
+    return;
+  }
   const claimed = await claimRunPlatform(db, job.data.runPlatformId, workerId, job.id, live);
   if (!claimed) return;
 
@@ -89,6 +95,22 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   await recorder.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
   else await finishRunPlatform(db, claimed.id, workerId, outcome, live);
+}
+
+/** Whether this worker can provision the platform's systems: a container platform needs a reachable container engine. */
+async function canServe(db: Db, runPlatformId: string): Promise<boolean> {
+  const row = await db.runPlatform.findUnique({ where: { id: runPlatformId }, select: { spec: true, status: true } });
+  // A job with nothing left to do ends wherever it lands.
+  if (row?.status !== 'queued' && row?.status !== 'running') return true;
+  const spec = platformSnapshot.safeParse(row.spec);
+  if (!spec.success || spec.data.config.kind !== 'container') return true;
+  return containerEngineAnswers();
+}
+
+/** Leaves the job to another worker: re-queued a moment later so the other workers' pollers get their turn. */
+async function passOn(job: PgBoss.Job<RunPlatformJobData>, { boss }: WorkerServices): Promise<void> {
+  await boss.complete(runPlatformQueue, job.id);
+  await enqueueRunPlatform(boss, job.data.runPlatformId, passOnDelaySeconds);
 }
 
 /** The worker is stopping: the platform goes back to the queue and another worker resumes it. */

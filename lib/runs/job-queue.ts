@@ -27,10 +27,10 @@ export async function ensureRunPlatformQueue(boss: PgBoss): Promise<void> {
   await boss.createQueue(runPlatformQueue, { name: runPlatformQueue, policy: 'stately', retryLimit: 0, expireInHours: 23 });
 }
 
-/** Queues the run platform; null when a job for it is already waiting. */
-export function enqueueRunPlatform(boss: PgBoss, runPlatformId: string): Promise<string | null> {
+/** Queues the run platform (to start after `delaySeconds`); null when a job for it is already waiting. */
+export function enqueueRunPlatform(boss: PgBoss, runPlatformId: string, delaySeconds = 0): Promise<string | null> {
   const data: RunPlatformJobData = { runPlatformId };
-  return boss.send(runPlatformQueue, data, { singletonKey: runPlatformId, retryLimit: 0, expireInHours: 23 });
+  return boss.send(runPlatformQueue, data, { singletonKey: runPlatformId, retryLimit: 0, expireInHours: 23, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}) });
 }
 
 const cache = globalThis as unknown as { testyardJobQueue?: Promise<PgBoss> };

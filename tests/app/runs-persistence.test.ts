@@ -1,0 +1,154 @@
+// Run events and the Postgres aggregator against the real database: the
+// sequence numbers several workers hand out, and what re-ingesting does.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { FolderArtifactStore } from '../../lib/artifacts/store';
+import { createDb, type Db } from '../../lib/db/client';
+import type { AttemptOutcome } from '../../lib/orchestrator/types';
+import { PostgresAggregator } from '../../lib/runs/aggregator';
+import { RunEventRecorder } from '../../lib/runs/event-recorder';
+import { readRunEvents, recordRunEvent, recordRunEvents } from '../../lib/runs/events';
+import { prepareResume, workerLostReason } from '../../lib/runs/resume';
+
+let workers: Db[];
+let db: Db;
+let unique = 0;
+
+beforeAll(() => {
+  workers = Array.from({ length: 4 }, () => createDb(inject('databaseUrl')));
+  db = workers[0]!;
+});
+afterAll(async () => {
+  await Promise.all(workers.map((client) => client.$disconnect()));
+});
+
+async function newRun() {
+  const team = await db.team.create({ data: { slug: `persist-${Date.now()}-${unique++}`, name: 'persistence' } });
+  const run = await db.run.create({ data: { teamId: team.id, number: 1, plan: '/plans/x' } });
+  const runPlatform = await db.runPlatform.create({ data: { runId: run.id, name: 'p1', spec: {} } });
+  return { teamId: team.id, runId: run.id, runPlatformId: runPlatform.id };
+}
+
+describe('run events', () => {
+  test('sequence numbers are gap-free and unique with many writers on separate connections', async () => {
+    const { runId } = await newRun();
+    const writers = 24;
+    const perWriter = 15;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        const client = workers[writer % workers.length]!;
+        for (let index = 0; index < perWriter; index++) {
+          const event = { type: 'remote.requested', platform: `w${writer}`, count: index } as const;
+          if (index % 3 === 0) await recordRunEvents(client, runId, [event, { ...event, count: -index - 1 }]);
+          else await recordRunEvent(client, runId, event);
+        }
+      }),
+    );
+    const events = await readRunEvents(db, runId);
+    const expected = writers * (perWriter + Math.ceil(perWriter / 3));
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: expected }, (_, index) => index + 1));
+    expect((await db.run.findUniqueOrThrow({ where: { id: runId } })).eventSeq).toBe(expected);
+    // Each writer's own events keep their order.
+    const ofWriter = events.filter((event) => event.event.type === 'remote.requested' && event.event.platform === 'w3');
+    expect(ofWriter.map((event) => (event.event as { count: number }).count).filter((count) => count >= 0)).toEqual(Array.from({ length: perWriter }, (_, index) => index));
+    expect((await readRunEvents(db, runId, expected - 5)).map((event) => event.seq)).toEqual([expected - 4, expected - 3, expected - 2, expected - 1, expected]);
+  });
+
+  test('the recorder joins test output per attempt and keeps it ordered with other events', async () => {
+    const { runId } = await newRun();
+    const recorder = new RunEventRecorder(db, runId, undefined, (error) => {
+      throw error;
+    }, 50);
+    recorder.record({ type: 'test.started', platform: 'p1', remote: 'r', test: '/t', attempt: 1 });
+    for (let index = 0; index < 100; index++) recorder.record({ type: 'test.output', platform: 'p1', test: '/t', attempt: 1, text: `${index}\n` });
+    recorder.record({ type: 'test.finished', platform: 'p1', remote: 'r', test: '/t', attempt: 1, exitCode: 0, exception: null });
+    await recorder.flush();
+    const types = (await readRunEvents(db, runId)).map((event) => event.event);
+    expect(types.map((event) => event.type)).toEqual(['test.started', 'test.output', 'test.finished']);
+    expect((types[1] as { text: string }).text).toBe(Array.from({ length: 100 }, (_, index) => `${index}\n`).join(''));
+  });
+});
+
+describe('Postgres aggregator', () => {
+  async function attemptDir(results: object[], files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'testyard-attempt-'));
+    await writeFile(path.join(dir, 'results'), results.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    await mkdir(path.join(dir, 'files'));
+    for (const [name, body] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, 'files', name)), { recursive: true });
+      await writeFile(path.join(dir, 'files', name), body);
+    }
+    return dir;
+  }
+
+  const outcome = (testName: string, attempt: number, artifactsDir: string, rerunReason: string | null = null): AttemptOutcome => ({
+    testName,
+    attempt,
+    remoteId: 'container:abc',
+    artifactsDir,
+    exitCode: rerunReason ? 1 : 0,
+    exception: null,
+    startedAt: new Date(Date.now() - 1000),
+    finishedAt: new Date(),
+    rerunReason,
+  });
+
+  test('stores attempt, results and artifacts once, however often and concurrently it is ingested', async () => {
+    const target = await newRun();
+    const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
+    const aggregator = new PostgresAggregator(db, store, target);
+    const dir = await attemptDir(
+      [{ status: 'pass', name: 'sub/one', files: ['log.txt'] }, { status: 'fail', name: 'two', note: 'broken' }, { status: 'fail', files: ['output.txt'], extra_key: 7 }],
+      { 'output.txt': 'out\n', 'sub/one/log.txt': 'log\n' },
+    );
+    await Promise.all([aggregator.ingest(outcome('/a', 1, dir)), aggregator.ingest(outcome('/a', 1, dir))]);
+    await aggregator.ingest(outcome('/a', 1, dir));
+    // Another aggregator (a resumed worker) sees the same attempt again.
+    await new PostgresAggregator(workers[1]!, store, target).ingest(outcome('/a', 1, dir));
+
+    const attempts = await db.attempt.findMany({ where: { runPlatformId: target.runPlatformId } });
+    expect(attempts).toHaveLength(1);
+    const results = await db.result.findMany({ where: { attemptId: attempts[0]!.id }, orderBy: { line: 'asc' } });
+    expect(results.map((result) => [result.line, result.name, result.status, result.note])).toEqual([
+      [0, 'sub/one', 'pass', null],
+      [1, 'two', 'fail', 'broken'],
+      [2, null, 'fail', null],
+    ]);
+    expect(results[2]!.extra).toEqual({ files: ['output.txt'], extra_key: 7 });
+    const artifacts = await db.artifact.findMany({ where: { attemptId: attempts[0]!.id }, orderBy: { path: 'asc' } });
+    expect(artifacts.map((artifact) => [artifact.path, Number(artifact.size), artifact.resultId])).toEqual([
+      ['files/output.txt', 4, results[2]!.id],
+      ['files/sub/one/log.txt', 4, results[0]!.id],
+    ]);
+    expect(artifacts[0]!.sha256).toBe(createHash('sha256').update('out\n').digest('hex'));
+    const stored = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      store.read(artifacts[1]!.storageKey).on('data', (chunk) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    });
+    expect(stored).toBe('log\n');
+  });
+
+  test('a rerun attempt is stored superseded with its reason; resume supersedes attempts a dead worker left running', async () => {
+    const target = await newRun();
+    const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
+    const aggregator = new PostgresAggregator(db, store, target);
+    await aggregator.ingest(outcome('/flaky', 1, await attemptDir([{ status: 'fail' }], {}), 'fail'));
+    await aggregator.ingest(outcome('/flaky', 2, await attemptDir([{ status: 'pass' }], {})));
+    await aggregator.attemptStarted('/cut', 1, 'container:dead', new Date());
+
+    const flaky = await db.attempt.findMany({ where: { runPlatformId: target.runPlatformId, testName: '/flaky' }, orderBy: { number: 'asc' }, include: { results: true } });
+    expect(flaky.map((attempt) => [attempt.number, attempt.superseded, attempt.rerunReason, attempt.results.map((result) => result.superseded)])).toEqual([
+      [1, true, 'fail', [true]],
+      [2, false, null, [false]],
+    ]);
+
+    const resume = await prepareResume(db, target.runPlatformId);
+    expect(resume.finished).toEqual(new Map([['/flaky', true]]));
+    expect(resume.lastAttempts).toEqual(new Map([['/flaky', 2], ['/cut', 1]]));
+    const cut = await db.attempt.findFirstOrThrow({ where: { runPlatformId: target.runPlatformId, testName: '/cut' } });
+    expect([cut.superseded, cut.rerunReason, cut.finishedAt]).toEqual([true, workerLostReason, null]);
+  });
+});
