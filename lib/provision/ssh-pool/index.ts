@@ -35,7 +35,7 @@ export interface SshPoolProvisionerOptions {
   /** Reports that a remote's lease was lost (not renewed in time and taken): its connection is cut. */
   onLeaseLost?(host: PoolHost): void;
   leases: HostLeases;
-  /** Names this process in leases, e.g. the worker id; each remote adds a serial number. */
+  /** Names the holder in leases, e.g. the run-platform id; a random tag and a serial number per remote are added. */
   holderPrefix?: string;
   /** How long a lease lasts without renewal (the holder died); renewed every third of it. Default 60 s. */
   leaseTtlMs?: number;
@@ -65,7 +65,8 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
     if (!options.privateKey.trim()) throw new Error('ssh pool provisioner: privateKey (the platform secret) is empty');
     this.hostsByKey = new Map(options.hosts.map((host) => [hostKey(host), host]));
     this.label = `ssh pool ${[...this.hostsByKey.keys()].join(',')}`;
-    this.holderPrefix = options.holderPrefix ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // unique per instance, so a resumed run-platform never renews what its dead predecessor held
+    this.holderPrefix = `${options.holderPrefix ?? `${hostname()}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 60_000;
     this.recheck = options.recheck ?? { initialMs: 500, maxMs: 5_000 };
   }

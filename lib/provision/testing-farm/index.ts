@@ -45,7 +45,7 @@ export interface TestingFarmProvisionerOptions {
  */
 export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote> {
   readonly label: string;
-  readonly api: TestingFarmApi;
+  private readonly api: TestingFarmApi;
   private readonly key: SshKeyPair;
   private readonly poll: BackoffPolicy;
   private readonly sshRetry: BackoffPolicy;
