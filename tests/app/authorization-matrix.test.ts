@@ -26,6 +26,12 @@ const create = async (team: Team, what: string, body: unknown) =>
 const newPlatform = (team: Team) => create(team, 'platforms', { name: next(), config: { kind: 'container', image: 'debian:12' } });
 const newRepo = (team: Team) => create(team, 'repos', { name: next(), url: 'https://example.com/tests.git' });
 const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 's3cret' });
+const runBody = async (team: Team) => ({
+  repoId: await create(team, 'repos', { name: next(), path: '/nonexistent/tests' }),
+  plan: '/plans/x',
+  platforms: [await newPlatform(team)],
+});
+const newRun = async (team: Team) => (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
 
 const routes: RouteCase[] = [
   { method: 'GET', path: () => '', needs: 'viewer' },
@@ -69,15 +75,29 @@ const routes: RouteCase[] = [
   { method: 'PATCH', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin', body: () => ({ ref: 'main' }) },
   { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin' },
   { method: 'GET', path: () => '/runs', needs: 'viewer' },
+  {
+    method: 'POST',
+    path: () => '/runs',
+    needs: 'member',
+    body: () => ({ repoId: sharedRun.repoId, plan: '/plans/x', platforms: sharedRun.platforms }),
+  },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/events?after=0`, needs: 'viewer' },
+  { method: 'POST', path: async (t) => `/runs/${await newRun(t)}/cancel`, needs: 'member' },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.jsonl`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.junit.xml`, needs: 'viewer' },
 ];
 
 const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
 
 let team: Team;
 let outsider: Team;
+/** What POST /runs sends: repository and platform of `team`, made once. */
+let sharedRun: Awaited<ReturnType<typeof runBody>>;
 
 beforeAll(async () => {
   [team, outsider] = await Promise.all([teamWithAllRoles(), teamWithAllRoles()]);
+  sharedRun = await runBody(team);
 });
 
 describe.each(routes)('route %# ($method, needs $needs)', (route) => {
@@ -110,6 +130,16 @@ describe.each(routes)('route %# ($method, needs $needs)', (route) => {
 });
 
 describe("another team's resources through this team's path", () => {
+  test("runs of the other team are 404, even for this team's owner", async () => {
+    const number = await newRun(outsider);
+    const caller = asOwner(team);
+    const foreignId = (await api('GET', `/api/v1/teams/${outsider.team.slug}/runs/${number}`, asOwner(outsider))).body.id as string;
+    for (const [method, suffix] of [['GET', ''], ['GET', '/events'], ['POST', '/cancel'], ['GET', '/export.jsonl'], ['GET', '/export.junit.xml']] as const) {
+      const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);
+      expect(response.status, `${method} ${suffix}`).toBe(404);
+    }
+  });
+
   test.each(['platforms', 'repos', 'secrets'])('%s of the other team are 404, even for this team\'s owner', async (kind) => {
     const foreignId = await (kind === 'platforms' ? newPlatform : kind === 'repos' ? newRepo : newSecret)(outsider);
     const caller = asOwner(team);
