@@ -96,6 +96,25 @@ describe('ssh pool provisioner', () => {
     await provisioner.stop();
   });
 
+  it('cuts the connection and reports it when a lease is lost', async () => {
+    const leases = new MemoryHostLeases();
+    const losing: HostLeases = {
+      acquire: (...args) => leases.acquire(...args),
+      renew: async () => false,
+      release: (...args) => leases.release(...args),
+      onRelease: (...args) => leases.onRelease(...args),
+    };
+    const lost: string[] = [];
+    const provisioner = poolProvisioner(losing, { leaseTtlMs: 1_500, onLeaseLost: (host) => lost.push(hostKey(host)) });
+    provisioner.provision(1);
+    const remote = await provisioner.getRemote();
+    const running = await remote.connection.run(['sleep', '30']);
+    expect((await running.exited).kind).toBe('lost');
+    expect(lost).toEqual([hostKey(hostsOf(1)[0]!)]);
+    await expect(remote.connection.run(['true'])).rejects.toThrow(/lease on this host was lost/);
+    await provisioner.stop();
+  });
+
   it('checks pinned host keys and reports new ones', async () => {
     const [server] = pool.servers;
     const [host] = hostsOf(1);

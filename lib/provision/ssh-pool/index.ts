@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describeExit, runCommand } from '../../connection/run';
+import type { Connection } from '../../connection/types';
 import { SshConnection, type HostKeyPolicy } from '../../connection/ssh';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { BackgroundProvisioner } from '../shared/background-provisioner';
@@ -8,6 +9,7 @@ import { ManagedRemote } from '../shared/managed-remote';
 import { ProvisionError } from '../types';
 import { hostKey, type HostLeases } from './host-leases';
 import { wakeOnReleaseOrTimeout } from './release-or-timeout';
+import { RevocableConnection } from './revocable-connection';
 
 export { hostKey, type HostLeases } from './host-leases';
 export { MemoryHostLeases } from './memory-host-leases';
@@ -32,7 +34,7 @@ export interface SshPoolProvisionerOptions {
   hostKeyFingerprints?: Readonly<Record<string, string>>;
   /** Reports the key of a host seen without a pinned fingerprint, e.g. to offer pinning it. */
   onNewHostKey?(host: PoolHost, fingerprint: string): void;
-  /** Reports that a remote's lease was lost (not renewed in time and taken): its connection is cut. */
+  /** Reports that a remote's lease was lost (not renewed in time): its connection is cut and refuses further use. */
   onLeaseLost?(host: PoolHost): void;
   leases: HostLeases;
   /** Names the holder in leases, e.g. the run-platform id; a random tag and a serial number per remote are added. */
@@ -76,7 +78,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
     const key = await this.leaseHost(holder, signal);
     const host = this.hostsByKey.get(key);
     if (!host) throw new Error(`lease store returned unknown host ${key}`);
-    const connection = new SshConnection({
+    const ssh = new SshConnection({
       host: host.host,
       port: host.port,
       username: host.user,
@@ -84,8 +86,9 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
       passphrase: this.options.passphrase,
       hostKey: this.hostKeyPolicy(host),
     });
+    const connection = new RevocableConnection(ssh);
     const renewal = this.keepRenewing(key, holder, () => {
-      connection.disconnect();
+      connection.revoke('the lease on this host was lost (not renewed in time)');
       this.options.onLeaseLost?.(host);
     });
     const endLease = async () => {
@@ -157,7 +160,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
     return { kind: 'accept-new', onNewHostKey: (fingerprint) => this.options.onNewHostKey?.(host, fingerprint) };
   }
 
-  private async reset(connection: SshConnection): Promise<void> {
+  private async reset(connection: Connection): Promise<void> {
     const { resetCommand } = this.options;
     if (!resetCommand) return;
     const result = await runCommand(connection, ['sh', '-c', resetCommand]);
