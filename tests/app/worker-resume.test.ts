@@ -1,0 +1,131 @@
+// The issue's crash test: a run of 30 tests on 4 podman containers (reruns,
+// a destructive test, a test that always fails); the worker running it is
+// SIGKILLed mid-run and another takes over. Every test's final result is
+// stored exactly once and no container is left behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { createDb, type Db } from '../../lib/db/client';
+import { runLabel } from '../../lib/provision/container';
+import { api, teamWithAllRoles } from '../support/api';
+import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+let podman: PodmanService;
+let db: Db;
+let dataDir: string;
+const workers: ChildProcess[] = [];
+
+function startWorker(): ChildProcess {
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      TESTYARD_DOCKER_HOST: podman.dockerHost,
+      TESTYARD_CONTAINER_NETWORK: 'host',
+      TESTYARD_WORKER_CONCURRENCY: '2',
+      TESTYARD_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', process.env.TESTYARD_TEST_LOGS ? 'inherit' : 'ignore', process.env.TESTYARD_TEST_LOGS ? 'inherit' : 'ignore'],
+  });
+  workers.push(worker);
+  return worker;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+beforeAll(async () => {
+  [podman] = await Promise.all([startPodmanService(), ensureTestImage()]);
+  db = createDb(inject('databaseUrl'));
+  dataDir = await mkdtemp(path.join(tmpdir(), 'testyard-worker-data-'));
+});
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await db?.$disconnect();
+  await podman?.stop();
+});
+
+async function suiteTree(): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'testyard-resume-tree-'));
+  await mkdir(path.join(root, '.fmf'));
+  await writeFile(path.join(root, '.fmf', 'version'), '1\n');
+  const tests = Array.from({ length: 27 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}:\n  test: sleep 0.${3 + (index % 5)}\n`).join('');
+  await writeFile(
+    path.join(root, 'main.fmf'),
+    `/plans/all:\n  discover:\n    how: fmf\n${tests}` +
+      '/tests/always-fails:\n  test: "sleep 0.2; exit 1"\n' +
+      '/tests/destructive:\n  test: "sleep 0.3"\n  tag: [destructive]\n' +
+      '/tests/sub-results:\n  test: |\n    printf \'result 30\\n{"status": "pass", "name": "one"}\' >&"$ATEX_TEST_CONTROL"\n',
+  );
+  return root;
+}
+
+test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly one final result; no container left', async () => {
+  const tree = await suiteTree();
+  const team = await teamWithAllRoles();
+  const owner = { token: team.members.owner.token };
+  const platform = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, {
+    name: 'bookworm',
+    config: { kind: 'container', image: 'localhost/testyard-exec-test:bookworm-1' },
+    maxRemotes: 4,
+  });
+  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'suite', path: tree });
+
+  const first = startWorker();
+  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, { token: team.members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 2 });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const runId = created.body.id as string;
+
+  await until('some results stored', async () => (await db.attempt.count({ where: { runId, finishedAt: { not: null } } })) >= 6, 40_000).catch(async (error: Error) => {
+    const [platforms, events] = await Promise.all([db.runPlatform.findMany({ where: { runId } }), db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } })]);
+    throw new Error(`${error.message}; platforms ${JSON.stringify(platforms)}; events ${JSON.stringify(events.map((event) => event.payload))}`);
+  });
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  const storedBeforeKill = await db.attempt.count({ where: { runId, finishedAt: { not: null } } });
+  startWorker();
+
+  const run = await until('the run to end', async () => {
+    const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    return row.status !== 'queued' && row.status !== 'running' && row;
+  }, 240_000);
+  expect(run.status, run.error ?? '').toBe('failed');
+
+  const attempts = await db.attempt.findMany({ where: { runId }, orderBy: [{ testName: 'asc' }, { number: 'asc' }] });
+  const testNames = [...new Set(attempts.map((attempt) => attempt.testName))];
+  expect(testNames).toHaveLength(30);
+  for (const name of testNames) {
+    const final = attempts.filter((attempt) => attempt.testName === name && !attempt.superseded);
+    expect(final, name).toHaveLength(1);
+    expect(final[0]!.finishedAt, name).not.toBeNull();
+    const finalResults = await db.result.count({ where: { attemptId: final[0]!.id, name: null, superseded: false } });
+    expect(finalResults, name).toBe(1);
+    const numbers = attempts.filter((attempt) => attempt.testName === name).map((attempt) => attempt.number);
+    expect(numbers, name).toEqual(numbers.map((_, index) => index + 1));
+  }
+  expect(await db.attempt.count({ where: { runId, finishedAt: { not: null } } })).toBeGreaterThanOrEqual(storedBeforeKill);
+  expect(attempts.filter((attempt) => attempt.testName === '/tests/always-fails').map((attempt) => attempt.superseded).filter((superseded) => !superseded)).toHaveLength(1);
+  const lost = attempts.filter((attempt) => attempt.rerunReason === 'worker lost');
+  expect(lost.length).toBeGreaterThan(0);
+  expect(lost.every((attempt) => attempt.superseded && attempt.finishedAt === null)).toBe(true);
+  // Final results appear once each in the export.
+  const exported = await api<string>('GET', `/api/v1/teams/${team.team.slug}/runs/${created.body.number}/export.jsonl`, owner);
+  const lines = String(exported.body).trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
+  expect(lines.filter((line) => line[3] === null).map((line) => line[2]).sort()).toEqual([...testNames].sort());
+
+  const left = await podman.docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } });
+  expect(left).toEqual([]);
+}, 300_000);
