@@ -1,39 +1,33 @@
+import Link from 'next/link';
+import { hasRole } from '@/lib/access/roles';
+import { listRunOverviews } from '@/lib/dashboard/run-summaries';
 import { db } from '@/lib/db/client';
-import { listRecentRuns } from '@/lib/runs/recent';
 import { requireTeamPage } from '../../_lib/session';
+import { LiveRuns } from './live-runs';
 
 export default async function DashboardPage({ params }: { params: Promise<{ team: string }> }) {
-  const { actor, team } = await requireTeamPage((await params).team);
-  const runs = await listRecentRuns(db(), actor, team.slug);
+  const { actor, team, role } = await requireTeamPage((await params).team);
+  const runs = await listRunOverviews(db(), actor, team.slug);
   return (
     <section className="card">
-      <h2 className="mb-3 font-semibold">Recent runs</h2>
-      {runs.length === 0 ? (
-        <p className="text-sm text-slate-600" data-testid="no-runs">
-          No runs yet. Add a platform and a repository, then start a run.
-        </p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Plan</th>
-              <th>Status</th>
-              <th>Started</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((run) => (
-              <tr key={run.id}>
-                <td>{run.number}</td>
-                <td>{run.plan}</td>
-                <td>{run.status}</td>
-                <td>{(run.startedAt ?? run.createdAt).toISOString()}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <div className="mb-3 flex items-baseline justify-between">
+        <h2 className="font-semibold">Recent runs</h2>
+        {hasRole(role, 'member') && (
+          <Link href={`/t/${team.slug}/runs/new`} className="btn">
+            New run
+          </Link>
+        )}
+      </div>
+      <LiveRuns
+        teamSlug={team.slug}
+        teamId={team.id}
+        initial={runs.map((run) => ({
+          ...run,
+          createdAt: run.createdAt.toISOString(),
+          startedAt: run.startedAt?.toISOString() ?? null,
+          finishedAt: run.finishedAt?.toISOString() ?? null,
+        }))}
+      />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
 import { listPlatforms } from '@/lib/platforms/platforms';
@@ -40,7 +41,11 @@ export default async function PlatformsPage({ params }: { params: Promise<{ team
         <tbody>
           {platforms.map((platform) => (
             <tr key={platform.id} data-testid={`platform-${platform.name}`}>
-              <td className="font-medium">{platform.name}</td>
+              <td className="font-medium">
+                <Link href={`/t/${team.slug}/platforms/${platform.id}`} className="text-indigo-700 hover:underline">
+                  {platform.name}
+                </Link>
+              </td>
               <td>{platform.config.kind}</td>
               <td className="font-mono text-xs">{Object.entries(platform.context).map(([k, v]) => `${k}=${v}`).join(' ')}</td>
               <td>

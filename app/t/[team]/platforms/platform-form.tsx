@@ -1,26 +1,34 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { pairItems, parsePairs } from '@/lib/repos/context-pairs';
+import type { ProvisionerConfig } from '@/lib/platforms/spec';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';
 
 const kinds = ['container', 'ssh', 'testing-farm'] as const;
 type Kind = (typeof kinds)[number];
 
-/** "distro=fedora-41 arch=x86_64" → {distro: "fedora-41", arch: "x86_64"}; a malformed pair is left for the API to reject. */
-function parsePairs(text: string): Record<string, string> {
-  const pairs = text.split(/\s+/).filter(Boolean);
-  return Object.fromEntries(pairs.map((pair) => [pair.split('=')[0], pair.slice(pair.indexOf('=') + 1)]));
+/** What the form edits: a stored platform, or nothing for a new one. */
+export interface EditablePlatform {
+  id: string;
+  name: string;
+  config: ProvisionerConfig;
+  context: Record<string, string>;
+  maxRemotes: number;
+  maxSpares: number;
+  secretId: string | null;
 }
 
+/** Lets the browser refuse a malformed pair before the form's body drops it. */
+export const contextPattern = String.raw`\s*([\w\-]+=\S*\s*)*`;
+
 function parseHosts(text: string) {
-  return text
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((entry) => {
-      const match = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(entry);
-      return match ? { user: match[1] ?? 'root', host: match[2], port: match[3] ? Number(match[3]) : 22 } : { host: entry };
-    });
+  return pairItems(text.replaceAll(',', ' '), 'spaces').map((entry) => {
+    const match = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(entry);
+    return match ? { user: match[1] ?? 'root', host: match[2], port: match[3] ? Number(match[3]) : 22 } : { host: entry };
+  });
 }
 
 function configOf(kind: Kind, form: FormData) {
@@ -34,24 +42,30 @@ function configOf(kind: Kind, form: FormData) {
   }
 }
 
-export function PlatformForm({ teamSlug, secrets }: { teamSlug: string; secrets: { id: string; name: string }[] }) {
-  const [kind, setKind] = useState<Kind>('container');
+/** Creates a platform, or edits one when `platform` is given; the API validates and names bad fields. */
+export function PlatformForm({ teamSlug, secrets, platform }: { teamSlug: string; secrets: { id: string; name: string }[]; platform?: EditablePlatform }) {
+  const router = useRouter();
+  const initialKind = platform && platform.config.kind !== 'local' ? platform.config.kind : 'container';
+  const [kind, setKind] = useState<Kind>(initialKind);
+  const config = platform?.config;
+  const collection = `/api/v1/teams/${teamSlug}/platforms`;
   return (
-    <SimpleForm
-      method="POST"
-      url={`/api/v1/teams/${teamSlug}/platforms`}
-      submitLabel="Create platform"
+    <SimpleForm<EditablePlatform>
+      method={platform ? 'PATCH' : 'POST'}
+      url={platform ? `${collection}/${platform.id}` : collection}
+      submitLabel={platform ? 'Save platform' : 'Create platform'}
+      onDone={(saved) => platform && saved.name !== platform.name && router.replace(`/t/${teamSlug}/platforms/${saved.id}`)}
       body={(form) => ({
         name: form.get('name'),
         config: configOf(kind, form),
-        context: parsePairs(String(form.get('context') ?? '')),
+        context: parsePairs(pairItems(String(form.get('context') ?? ''), 'spaces'), 'context').values,
         maxRemotes: Number(form.get('maxRemotes')),
         maxSpares: Number(form.get('maxSpares')),
-        secretId: form.get('secretId') || null,
+        secretId: kind === 'container' ? null : form.get('secretId') || null,
       })}
     >
       <Field label="Name">
-        <input name="name" required placeholder="fedora-41@x86_64" className="input" />
+        <input name="name" required placeholder="fedora-41@x86_64" defaultValue={platform?.name} className="input" />
       </Field>
       <Field label="Provisioner">
         <select name="kind" value={kind} onChange={(event) => setKind(event.target.value as Kind)} className="input">
@@ -63,36 +77,42 @@ export function PlatformForm({ teamSlug, secrets }: { teamSlug: string; secrets:
       {kind === 'container' && (
         <>
           <Field label="Image">
-            <input name="image" required placeholder="registry.example.com/fedora:41" className="input" />
+            <input name="image" required placeholder="registry.example.com/fedora:41" defaultValue={config?.kind === 'container' ? config.image : undefined} className="input" />
           </Field>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="privileged" /> privileged
+            <input type="checkbox" name="privileged" defaultChecked={config?.kind === 'container' && config.privileged} /> privileged
           </label>
         </>
       )}
       {kind === 'ssh' && (
         <>
           <Field label="Hosts (user@host:port, one per line)">
-            <textarea name="hosts" required rows={3} className="input font-mono text-xs" />
+            <textarea
+              name="hosts"
+              required
+              rows={3}
+              defaultValue={config?.kind === 'ssh' ? config.hosts.map((host) => `${host.user}@${host.host}:${host.port}`).join('\n') : undefined}
+              className="input font-mono text-xs"
+            />
           </Field>
           <Field label="Reset command (optional)">
-            <input name="resetCommand" className="input" />
+            <input name="resetCommand" defaultValue={config?.kind === 'ssh' ? config.resetCommand : undefined} className="input" />
           </Field>
         </>
       )}
       {kind === 'testing-farm' && (
         <>
           <Field label="Compose">
-            <input name="compose" required placeholder="Fedora-41" className="input" />
+            <input name="compose" required placeholder="Fedora-41" defaultValue={config?.kind === 'testing-farm' ? config.compose : undefined} className="input" />
           </Field>
           <Field label="Architecture">
-            <input name="arch" defaultValue="x86_64" className="input" />
+            <input name="arch" defaultValue={config?.kind === 'testing-farm' ? config.arch : 'x86_64'} className="input" />
           </Field>
         </>
       )}
       {kind !== 'container' && (
         <Field label={kind === 'ssh' ? 'SSH private key secret' : 'API token secret'}>
-          <select name="secretId" className="input">
+          <select name="secretId" defaultValue={platform?.secretId ?? ''} className="input">
             <option value="">(choose a secret)</option>
             {secrets.map((secret) => (
               <option key={secret.id} value={secret.id}>
@@ -103,14 +123,21 @@ export function PlatformForm({ teamSlug, secrets }: { teamSlug: string; secrets:
         </Field>
       )}
       <Field label="fmf context (key=value …)">
-        <input name="context" placeholder="distro=fedora-41 arch=x86_64" className="input font-mono text-xs" />
+        <input
+          name="context"
+          placeholder="distro=fedora-41 arch=x86_64"
+          pattern={contextPattern}
+          title="key=value pairs separated by spaces"
+          defaultValue={platform ? Object.entries(platform.context).map(([key, value]) => `${key}=${value}`).join(' ') : undefined}
+          className="input font-mono text-xs"
+        />
       </Field>
       <div className="grid grid-cols-2 gap-3">
         <Field label="Max remotes">
-          <input name="maxRemotes" type="number" min={1} defaultValue={1} className="input" />
+          <input name="maxRemotes" type="number" min={1} defaultValue={platform?.maxRemotes ?? 1} className="input" />
         </Field>
         <Field label="Spares">
-          <input name="maxSpares" type="number" min={0} defaultValue={0} className="input" />
+          <input name="maxSpares" type="number" min={0} defaultValue={platform?.maxSpares ?? 0} className="input" />
         </Field>
       </div>
     </SimpleForm>

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
 import { listRepos } from '@/lib/repos/repos';
@@ -20,8 +21,12 @@ export default async function ReposPage({ params }: { params: Promise<{ team: st
       <table className="table">
         <tbody>
           {repos.map((repo) => (
-            <tr key={repo.id}>
-              <td className="font-medium">{repo.name}</td>
+            <tr key={repo.id} data-testid={`repo-${repo.name}`}>
+              <td className="font-medium">
+                <Link href={`/t/${team.slug}/repos/${repo.id}`} className="text-indigo-700 hover:underline">
+                  {repo.name}
+                </Link>
+              </td>
               <td className="font-mono text-xs">{repo.url ?? repo.path}</td>
               <td>{repo.ref}</td>
               <td className="text-right">{isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/repos/${repo.id}`} what={`repository ${repo.name}`} />}</td>
