@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { Actor } from '../access/actor';
+import { defaultArtifactStore, FolderArtifactStore } from '../artifacts/store';
+import type { Db } from '../db/client';
+import { notFound } from '../errors';
+import { findTeamRun } from '../runs/lookup';
+import { fileKind, type FileViewer } from './file-kinds';
+import type { LogFile } from './log-file';
+
+export interface RunArtifact extends LogFile {
+  id: string;
+  /** Relative to the attempt's artifacts folder, e.g. "files/output.txt". */
+  relativePath: string;
+  contentType: string;
+  viewer: FileViewer;
+}
+
+/** A file stored for an attempt of a run (viewer), located in the artifact store. */
+export async function findRunArtifact(db: Db, actor: Actor, teamSlug: string, runRef: string, artifactId: string): Promise<RunArtifact> {
+  const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const artifact = await db.artifact.findFirst({ where: { id: artifactId, attempt: { runId: run.id } } });
+  if (!artifact) throw notFound('file');
+  return {
+    id: artifact.id,
+    relativePath: artifact.path,
+    path: storedPath(artifact.storageKey),
+    size: Number(artifact.size),
+    sha256: artifact.sha256,
+    ...fileKind(artifact.path),
+  };
+}
+
+/** Ranged reads need the file itself; the folder store is the one store there is. */
+function storedPath(storageKey: string): string {
+  const store = defaultArtifactStore();
+  if (!(store instanceof FolderArtifactStore)) throw new Error('ranged reads need the folder artifact store');
+  return path.join(store.root, ...storageKey.split('/'));
+}
