@@ -75,7 +75,7 @@ const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
   }
 }, 'not a valid regular expression');
 
-const previewInput = z.object({
+export const previewInput = z.object({
   repoId: z.string().min(1),
   /** Overrides a git repository's ref (a branch, tag or commit). */
   ref: z.string().trim().min(1).max(250).optional(),

@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { fmfContext, provisionerConfig } from '../platforms/spec';
+import { previewInput } from '../repos/discovery';
+import { secretInput } from '../secrets/secrets';
+
+/**
+ * The OpenAPI 3.1 document of /api/v1, written as code so request bodies
+ * reuse the validators where they are exported. tests/app/openapi.test.ts
+ * keeps it and the route files in step.
+ */
+type Role = 'viewer' | 'member' | 'admin' | 'owner';
+type JsonSchema = Record<string, unknown>;
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+interface Operation {
+  summary: string;
+  /** Team role needed; absent for routes outside a team. */
+  role?: Role;
+  /** No credentials needed. */
+  open?: boolean;
+  body?: JsonSchema;
+  query?: { name: string; description: string; schema: JsonSchema; repeated?: boolean }[];
+  /** Success status and what it returns; 204 returns nothing. */
+  status?: 200 | 201 | 204;
+  returns?: JsonSchema | { contentType: string; description: string };
+}
+
+const schemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+const string = { type: 'string' };
+const integer = { type: 'integer' };
+const object = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, required });
+const arrayOf = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const roleEnum = { type: 'string', enum: ['owner', 'admin', 'member', 'viewer'] };
+const anyObject = { type: 'object', additionalProperties: true };
+
+const repoBody = (required: string[]) =>
+  object(
+    {
+      name: { ...string, pattern: '^[\\w.-]+$' },
+      url: { type: ['string', 'null'], description: 'git URL (https://, ssh://, git://, file:// or user@host:path)' },
+      ref: { type: ['string', 'null'], description: 'branch, tag or commit' },
+      path: { type: ['string', 'null'], description: 'absolute folder on the server and worker hosts (instead of url)' },
+    },
+    required,
+  );
+
+const platformBody = (required: string[]) =>
+  object(
+    {
+      name: { ...string, pattern: '^[\\w.@-]+$' },
+      config: schemaOf(provisionerConfig),
+      context: schemaOf(fmfContext),
+      maxRemotes: { ...integer, minimum: 1, maximum: 1000 },
+      maxSpares: { ...integer, minimum: 0, maximum: 1000 },
+      secretId: { type: ['string', 'null'], description: 'SSH private key (ssh) or API token (testing-farm)' },
+    },
+    required,
+  );
+
+const runBody = object(
+  {
+    repoId: { ...string, description: 'a stored repository (runs at its own ref); or give url' },
+    url: { ...string, description: 'a git URL, instead of repoId' },
+    ref: { ...string, description: 'with url only' },
+    plan: string,
+    platforms: { ...arrayOf(string), minItems: 1, description: 'platform ids' },
+    filters: object({ names: arrayOf(string), excludes: arrayOf(string) }),
+    context: schemaOf(fmfContext),
+    reruns: { ...integer, minimum: 0, maximum: 20, default: 2 },
+    maxRemotes: { ...integer, minimum: 1 },
+    environment: { type: 'object', additionalProperties: string },
+  },
+  ['plan', 'platforms'],
+);
+
+const paths: Record<string, Partial<Record<Method, Operation>>> = {
+  '/health': { get: { summary: 'Whether a web server and a worker are alive, and every process heartbeat', open: true, returns: anyObject } },
+  '/me': { get: { summary: 'The signed-in user', returns: object({ id: string, name: string, email: string }) } },
+  '/teams': {
+    get: { summary: "The caller's teams and roles", returns: arrayOf(ref('Team')) },
+    post: { summary: 'Create a team (the caller owns it)', body: object({ name: string, slug: string }, ['name']), status: 201, returns: ref('Team') },
+  },
+  '/invitations/{token}': { get: { summary: 'What an invitation link offers', returns: anyObject } },
+  '/invitations/{token}/accept': { post: { summary: 'Join the team of an invitation', returns: anyObject } },
+  '/teams/{team}': {
+    get: { summary: 'The team', role: 'viewer', returns: ref('Team') },
+    patch: { summary: 'Rename the team', role: 'admin', body: object({ name: string }, ['name']), returns: ref('Team') },
+    delete: { summary: 'Delete the team and everything in it', role: 'owner', status: 204 },
+  },
+  '/teams/{team}/members': { get: { summary: 'Members and their roles', role: 'viewer', returns: arrayOf(anyObject) } },
+  '/teams/{team}/members/{userId}': {
+    patch: { summary: "Change a member's role", role: 'admin', body: object({ role: roleEnum }, ['role']), returns: anyObject },
+    delete: { summary: 'Remove a member', role: 'admin', status: 204 },
+  },
+  '/teams/{team}/invitations': {
+    get: { summary: 'Open invitations', role: 'admin', returns: arrayOf(anyObject) },
+    post: { summary: 'Create an invitation link', role: 'admin', body: object({ email: { ...string, format: 'email' }, role: roleEnum }, ['email']), status: 201, returns: anyObject },
+  },
+  '/teams/{team}/invitations/{id}': { delete: { summary: 'Revoke an invitation', role: 'admin', status: 204 } },
+  '/teams/{team}/tokens': {
+    get: { summary: "The caller's API tokens in this team (never their values)", role: 'viewer', returns: arrayOf(anyObject) },
+    post: { summary: 'Create an API token; its value is shown once', role: 'viewer', body: object({ name: string }, ['name']), status: 201, returns: anyObject },
+  },
+  '/teams/{team}/tokens/{id}': { delete: { summary: 'Revoke one of your tokens', role: 'viewer', status: 204 } },
+  '/teams/{team}/secrets': {
+    get: { summary: 'Secrets (names and kinds; values are write-only)', role: 'viewer', returns: arrayOf(anyObject) },
+    post: { summary: 'Store a secret, encrypted', role: 'admin', body: schemaOf(secretInput), status: 201, returns: anyObject },
+  },
+  '/teams/{team}/secrets/{id}': { delete: { summary: 'Delete a secret', role: 'admin', status: 204 } },
+  '/teams/{team}/platforms': {
+    get: { summary: 'Platforms', role: 'viewer', returns: arrayOf(ref('Platform')) },
+    post: { summary: 'Create a platform', role: 'admin', body: platformBody(['name', 'config']), status: 201, returns: ref('Platform') },
+  },
+  '/teams/{team}/platforms/{id}': {
+    get: { summary: 'A platform', role: 'viewer', returns: ref('Platform') },
+    patch: { summary: 'Change a platform; fields left out keep their value', role: 'admin', body: platformBody([]), returns: ref('Platform') },
+    delete: { summary: 'Delete a platform', role: 'admin', status: 204 },
+  },
+  '/teams/{team}/platforms/{id}/test-connection': {
+    post: {
+      summary: 'Provision one system, run `uname -a`, release it; a failure is reported in the answer (ok: false), not as an error status',
+      role: 'admin',
+      returns: {
+        oneOf: [
+          object({ ok: { const: true }, remote: string, output: string, durationMs: integer }, ['ok', 'remote', 'output', 'durationMs']),
+          object({ ok: { const: false }, stage: { type: 'string', enum: ['configure', 'provision', 'command', 'timeout'] }, error: string, durationMs: integer }, ['ok', 'stage', 'error', 'durationMs']),
+        ],
+      },
+    },
+  },
+  '/teams/{team}/repos': {
+    get: { summary: 'Test repositories', role: 'viewer', returns: arrayOf(ref('Repo')) },
+    post: { summary: 'Add a repository: a git url (+ ref) or a server-side path', role: 'admin', body: repoBody(['name']), status: 201, returns: ref('Repo') },
+  },
+  '/teams/{team}/repos/{id}': {
+    get: { summary: 'A repository', role: 'viewer', returns: ref('Repo') },
+    patch: { summary: 'Change a repository; fields left out keep their value', role: 'admin', body: repoBody([]), returns: ref('Repo') },
+    delete: { summary: 'Delete a repository', role: 'admin', status: 204 },
+  },
+  '/teams/{team}/repos/{id}/metadata': {
+    get: {
+      summary: "The repository's plans and tests with their fmf metadata, adjusted for a context",
+      role: 'viewer',
+      query: [
+        { name: 'ref', description: "another ref than the repository's (git repositories only)", schema: string },
+        { name: 'context', description: 'an fmf context dimension, KEY=VALUE; repeatable', schema: string, repeated: true },
+      ],
+      returns: object({
+        commit: { type: ['string', 'null'] },
+        plans: arrayOf(object({ name: string, summary: { type: ['string', 'null'] } })),
+        tests: arrayOf(object({ name: string, summary: { type: ['string', 'null'] }, duration: string, tags: arrayOf(string), require: arrayOf(string), metadata: anyObject })),
+      }),
+    },
+  },
+  '/teams/{team}/discovery': {
+    post: {
+      summary: 'Preview a run: how many tests (and which) a plan selects with these filters and context, overall and per platform',
+      role: 'viewer',
+      body: schemaOf(previewInput),
+      returns: object({
+        commit: { type: ['string', 'null'] },
+        count: integer,
+        tests: arrayOf(object({ name: string, duration: string })),
+        platforms: arrayOf(object({ id: string, name: string, count: integer })),
+      }),
+    },
+  },
+  '/teams/{team}/runs': {
+    get: { summary: 'Recent runs', role: 'viewer', returns: arrayOf(anyObject) },
+    post: { summary: 'Start a run: pins the commit, snapshots the platforms, queues one job per platform', role: 'member', body: runBody, status: 201, returns: object({ id: string, number: integer, commit: { type: ['string', 'null'] }, platforms: arrayOf(object({ id: string, name: string })) }) },
+  },
+  '/teams/{team}/runs/{run}': { get: { summary: 'A run (by number or id) with per-platform counts and its last event sequence number', role: 'viewer', returns: anyObject } },
+  '/teams/{team}/runs/{run}/events': {
+    get: {
+      summary: "The run's timeline after a sequence number; then apply live events (Socket.IO room run:<id>) with a higher seq",
+      role: 'viewer',
+      query: [
+        { name: 'after', description: 'sequence number to start after (default 0)', schema: { ...integer, minimum: 0 } },
+        { name: 'limit', description: 'at most this many events (default and maximum 5000)', schema: { ...integer, minimum: 1, maximum: 5000 } },
+      ],
+      returns: arrayOf(object({ runId: string, seq: integer, at: { ...string, format: 'date-time' }, event: anyObject })),
+    },
+  },
+  '/teams/{team}/runs/{run}/cancel': { post: { summary: 'Cancel a run', role: 'member', returns: anyObject } },
+  '/teams/{team}/runs/{run}/export.jsonl': { get: { summary: "The run's results as atex JSON Lines", role: 'viewer', returns: { contentType: 'application/jsonl', description: 'one result per line' } } },
+  '/teams/{team}/runs/{run}/export.junit.xml': { get: { summary: "The run's results as JUnit XML", role: 'viewer', returns: { contentType: 'application/xml', description: 'JUnit XML with rerun attempts' } } },
+};
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+
+function operationObject(path: string, method: Method, operation: Operation): Record<string, unknown> {
+  const parameters = [
+    ...[...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: string,
+      ...(name === 'team' ? { description: 'team slug' } : name === 'run' ? { description: 'run number or id' } : {}),
+    })),
+    ...(operation.query ?? []).map((query) => ({
+      name: query.name,
+      in: 'query',
+      description: query.description,
+      schema: query.repeated ? arrayOf(query.schema) : query.schema,
+      ...(query.repeated ? { style: 'form', explode: true } : {}),
+    })),
+  ];
+  const status = operation.status ?? 200;
+  const returns = operation.returns;
+  const success =
+    status === 204 || !returns
+      ? { description: 'done' }
+      : 'contentType' in returns && typeof returns.contentType === 'string'
+        ? { description: String(returns.description), content: { [returns.contentType]: { schema: string } } }
+        : { description: 'ok', content: { 'application/json': { schema: returns } } };
+  return {
+    operationId: `${method}${path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_match, letter: string) => letter.toUpperCase())}`,
+    summary: operation.summary,
+    ...(operation.role ? { description: `Needs the ${operation.role} role in the team (others: 403; non-members: 404).`, 'x-role': operation.role } : {}),
+    ...(operation.open ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } } : {}),
+    responses: {
+      [status]: success,
+      ...(operation.body || operation.query ? { 400: errorResponse('invalid input; `issues` names each bad field') } : {}),
+      ...(operation.open ? {} : { 401: errorResponse('no session cookie or API token') }),
+      ...(operation.role ? { 403: errorResponse('the caller lacks the role'), 404: errorResponse('no such team (or not a member), or no such resource') } : {}),
+      ...(status === 201 ? { 409: errorResponse('the name is taken') } : {}),
+    },
+  };
+}
+
+/** The whole document; `serverUrl` is where the API is reached (e.g. https://testyard.example.com). */
+export function openApiDocument(serverUrl: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Testyard API',
+      version: '1',
+      description:
+        'Everything the web pages do. Authenticate with the session cookie (browsers) or `Authorization: Bearer <token>` (an API token, created on a team\'s "API tokens" page; it acts with its user\'s role in its team only). Errors are `{"error": "...", "issues": [{"path", "message"}]}`; another team\'s data is 404, never 403. Live updates: Socket.IO on the same origin (same credentials); emit `subscribe` with `team:<teamId>` (event `run-status`) or `run:<runId>` (event `run-event`).',
+    },
+    servers: [{ url: `${serverUrl.replace(/\/$/, '')}/api/v1` }],
+    security: [{ bearer: [] }, { session: [] }],
+    paths: Object.fromEntries(
+      Object.entries(paths).map(([path, operations]) => [
+        path,
+        Object.fromEntries(Object.entries(operations).map(([method, operation]) => [method, operationObject(path, method as Method, operation)])),
+      ]),
+    ),
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'an API token (tyt_…)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token', description: 'the browser session' },
+      },
+      schemas: {
+        Error: object({ error: string, issues: arrayOf(object({ path: string, message: string }, ['path', 'message'])) }, ['error']),
+        Team: object({ id: string, slug: string, name: string, role: roleEnum }),
+        Repo: object({ id: string, name: string, url: { type: ['string', 'null'] }, ref: { type: ['string', 'null'] }, path: { type: ['string', 'null'] }, createdAt: string, updatedAt: string }),
+        Platform: object({
+          id: string,
+          name: string,
+          config: schemaOf(provisionerConfig),
+          context: schemaOf(fmfContext),
+          maxRemotes: integer,
+          maxSpares: integer,
+          secretId: { type: ['string', 'null'] },
+          createdAt: string,
+          updatedAt: string,
+        }),
+      },
+    },
+  };
+}
