@@ -28,6 +28,9 @@ export interface BufferStats {
 
 const newline = 0x0a;
 
+/** What a control stream can be read from: a Node stream, or any async iterable of chunks. */
+export type ControlSource = NodeJS.ReadableStream | AsyncIterable<Buffer | string>;
+
 /** File bodies are written in batches of about this size; at most two batches are held at once. */
 export const copyBatchBytes = 1024 * 1024;
 
@@ -40,7 +43,7 @@ export class ControlReader {
   private leftover: Buffer | null = null;
 
   constructor(
-    stream: NodeJS.ReadableStream,
+    stream: ControlSource,
     private readonly budget: ByteBudget,
     private readonly maxLineBytes: number,
     private readonly stats: BufferStats,

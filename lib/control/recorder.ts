@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactsWriter, resultsFileName, type FallbackCause } from './artifacts';
-import { ByteBudget, ControlReader, type BufferStats } from './control-reader';
+import { ByteBudget, ControlReader, type BufferStats, type ControlSource } from './control-reader';
 import { readControlStream } from './control-stream';
 import { ControlError } from './errors';
 import type { AttemptEnd, ControlHandlers, ControlLimits, StreamEnd } from './index';
@@ -69,7 +69,8 @@ export class AttemptRecorder {
     return this.artifacts.finishProblems;
   }
 
-  async consume(stream: NodeJS.ReadableStream): Promise<StreamEnd> {
+  /** `stream`: a Node stream or any async iterable of chunks (e.g. a stream split off a longer one). */
+  async consume(stream: ControlSource): Promise<StreamEnd> {
     if (this.finished) throw new Error('AttemptRecorder.consume() called after finish()');
     if (this.consuming) throw new Error('AttemptRecorder.consume() called while another stream is being consumed');
     if (this.streamError) return this.streamError.end;

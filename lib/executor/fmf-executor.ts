@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AttemptRecorder, type ControlLimits, type StreamEnd } from '../control';
 import { describeExit, runCommand, succeeded } from '../connection/run';
-import type { Connection, ExitStatus, RemoteProcess } from '../connection/types';
+import type { Connection, ExitStatus } from '../connection/types';
+import { RemoteAgent, type AgentAttempt, type AgentRequest } from './agent';
 import { Deadline } from './deadline';
 import { ControlStreamError, ExecutorError, TestAbortedError, TestSetupError, noteFor } from './errors';
 import { packageInstallScript, planShellScript, testScript } from './scripts';
@@ -10,9 +11,9 @@ import { startTimer } from './timer';
 import { archiveTree } from './tree-archive';
 import type { ExecutableTest, PlanStep, TestSuite } from './types';
 
-const wrapperScript = readFileSync(path.join(import.meta.dirname, 'test-wrapper.sh'), 'utf8');
+const agentScript = readFileSync(path.join(import.meta.dirname, 'test-agent.sh'), 'utf8');
 
-/** How long a stopped wrapper gets to kill its test and exit before the transport is dropped under it. */
+/** How long a stopped test gets to be killed and reported before the transport is dropped under it. */
 const stopGraceMs = 10_000;
 /** How long output written before `disconnect` gets to arrive before the transport is cut. */
 const outputSettleMs = 250;
@@ -44,19 +45,23 @@ export interface TestRun {
 interface RemoteLayout {
   workDir: string;
   tree: string;
-  wrapper: string;
+  agent: string;
   planEnvironmentFile: string;
-  testDir: string;
+  /** Per test (by name): the folder with its test.sh and metadata.yaml. */
+  testDirs: Map<string, string>;
 }
 
 /**
- * Runs fmf tests on one remote through one Connection: the tree and the test
- * wrapper are uploaded once by `setup()`, after that each test costs a single
- * command on the remote (plus a package check the first time a test with
- * `require`/`recommend` runs).
+ * Runs fmf tests on one remote through one Connection: `setup()` uploads the
+ * tree, every test's test.sh and metadata.yaml and the test agent once and
+ * starts the agent (one long-lived command on the remote); after that each
+ * test costs one request line to the agent, no new session or exec (plus a
+ * package check the first time a test with `require`/`recommend` runs). The
+ * agent is started again after a reboot or when it went away.
  */
 export class FmfExecutor {
   private layout: RemoteLayout | undefined;
+  private agent: RemoteAgent | undefined;
   private testRunning = false;
   private readonly testsWithPackages = new Set<string>();
 
@@ -77,20 +82,29 @@ export class FmfExecutor {
     const layout: RemoteLayout = {
       workDir,
       tree: `${workDir}/tree`,
-      wrapper: `${workDir}/test-wrapper.sh`,
+      agent: `${workDir}/test-agent.sh`,
       planEnvironmentFile: `${workDir}/plan_env`,
-      testDir: `${workDir}/test`,
+      testDirs: new Map(),
     };
+    const testFiles = [...this.suite.tests.values()].flatMap((test, index) => {
+      layout.testDirs.set(test.name, `${workDir}/tests/${index}`);
+      return [
+        { name: `tests/${index}/test.sh`, content: testScript(test.command) },
+        // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
+        { name: `tests/${index}/metadata.yaml`, content: JSON.stringify(test.metadata) },
+      ];
+    });
     await this.connection.upload(
       archiveTree(this.suite.root, 'tree', [
-        { name: 'test-wrapper.sh', content: wrapperScript },
+        { name: 'test-agent.sh', content: agentScript },
         { name: 'plan_env', content: '' },
-        { name: 'test/metadata.yaml', content: '' },
+        ...testFiles,
       ]),
       workDir,
     );
     this.layout = layout;
     await this.runPlanSteps('prepare', this.suite.plan.prepare);
+    this.agent = await RemoteAgent.start(this.connection, layout.agent);
   }
 
   /** Runs the plan's `finish` and removes the work directory. */
@@ -98,6 +112,7 @@ export class FmfExecutor {
     const layout = this.layout;
     if (!layout) return;
     try {
+      await this.closeAgent();
       await this.runPlanSteps('finish', this.suite.plan.finish);
     } finally {
       this.layout = undefined;
@@ -150,21 +165,20 @@ export class FmfExecutor {
       if (signal?.aborted) resolve('cancel requested');
       signal?.addEventListener('abort', () => resolve('cancel requested'), { once: true });
     });
-    const argv = (reboots: number) => this.wrapperCommand(test, layout, { ...environment, ...rebootCounters(reboots) });
+    const request = (reboots: number) => this.agentRequest(test, layout, recorder, { ...environment, ...rebootCounters(reboots) });
 
     for (let reboots = 0; ; reboots++) {
-      const wrapper = await this.startWithin(stopped, () =>
-        this.connection.run(argv(reboots), { stderr: { appendToFile: testOutputTarget(recorder) } }),
-      );
-      // whatever follows the end of the control stream is not trusted, but it
-      // must be read for the transport to report the wrapper's end
-      const consumed = recorder.consume(wrapper.stdout).finally(() => wrapper.stdout.resume());
+      const agent = await this.startWithin(stopped, () => this.readyAgent(layout));
+      const running = agent.run(request(reboots));
+      // whatever follows the end of the control stream is not trusted; the
+      // agent drops it once the recorder let go
+      const consumed = recorder.consume(running.control);
       const outcome = await Promise.race([
         consumed.then((end) => ({ kind: 'stream' as const, end })),
         stopped.then((reason) => ({ kind: 'stopped' as const, reason })),
       ]);
       if (outcome.kind === 'stopped') {
-        await this.stop(wrapper);
+        await this.stop(agent, running);
         // the recorder must be done with the stream before the fallback result is written
         await consumed;
         throw new TestAbortedError(outcome.reason);
@@ -172,9 +186,9 @@ export class FmfExecutor {
       const end: StreamEnd = outcome.end;
       switch (end.kind) {
         case 'exitcode': {
-          const status = await Promise.race([wrapper.exited, stopped.then(() => undefined)]);
+          const status = await Promise.race([running.done, stopped.then(() => undefined)]);
           if (!status) {
-            await this.stop(wrapper);
+            await this.stop(agent, running);
             throw new TestAbortedError('test duration timeout reached');
           }
           if (!succeeded(status)) throw wrapperFailure(status);
@@ -183,77 +197,102 @@ export class FmfExecutor {
         case 'disconnect':
           // the test reboots the system once it sees the stream close: give it
           // the rest of its time, then drop the transport and wait for the system
-          wrapper.stdin.end(`disconnect ${Math.ceil(deadline.remainingMs() / 1000)}\n`);
-          wrapper.stdout.destroy();
-          // output and control travel separately (containers: separate pipes);
-          // let what the test wrote before `disconnect` arrive before the cut
+          this.agent = undefined;
+          agent.disconnect(Math.ceil(deadline.remainingMs() / 1000));
+          // output and control travel separately; let what the test wrote
+          // before `disconnect` arrive before the cut
           await startTimer(outputSettleMs).elapsed;
           this.connection.disconnect();
+          await agent.abandon();
           await this.reconnect(stopped);
           break;
         case 'eof': {
-          const status = await this.stop(wrapper);
+          const status = await this.stop(agent, running);
           if (succeeded(status)) throw new TestAbortedError('exitcode not reported, wrapper bug?');
           throw wrapperFailure(status);
         }
         case 'error':
-          await this.stop(wrapper);
+          await this.stop(agent, running);
           throw new ControlStreamError(end.message, end.note);
       }
     }
   }
 
-  private wrapperCommand(test: ExecutableTest, layout: RemoteLayout, extraEnvironment: Record<string, string>): string[] {
-    const environment = {
-      ...this.suite.plan.environment,
-      TMT_PLAN_ENVIRONMENT_FILE: layout.planEnvironmentFile,
-      TMT_TEST_NAME: test.name,
-      TMT_TEST_METADATA: `${layout.testDir}/metadata.yaml`,
-      ...test.environment,
-      ...this.commonEnvironment(layout),
-      ...extraEnvironment,
+  private agentRequest(
+    test: ExecutableTest,
+    layout: RemoteLayout,
+    recorder: AttemptRecorder,
+    extraEnvironment: Record<string, string>,
+  ): AgentRequest {
+    const testDir = layout.testDirs.get(test.name);
+    if (!testDir) throw new ExecutorError(`test ${test.name} was not uploaded by setup()`);
+    return {
+      testDir,
+      fmfDir: path.posix.join(layout.tree, test.directory),
+      pty: test.tty,
+      writeExitCode: this.options.wrapperWritesExitCode !== false,
+      environment: {
+        ...this.suite.plan.environment,
+        TMT_PLAN_ENVIRONMENT_FILE: layout.planEnvironmentFile,
+        TMT_TEST_NAME: test.name,
+        TMT_TEST_METADATA: `${testDir}/metadata.yaml`,
+        ...test.environment,
+        ...this.commonEnvironment(layout),
+        ...extraEnvironment,
+      },
+      outputPath: testOutputTarget(recorder),
     };
-    const flags = [test.tty ? 'pty' : '', this.options.wrapperWritesExitCode === false ? 'noexitcode' : '']
-      .filter(Boolean)
-      .join(',');
-    return [
-      'env',
-      ...Object.entries(environment).map(([key, value]) => `${key}=${value}`),
-      'bash',
-      layout.wrapper,
-      layout.testDir,
-      path.posix.join(layout.tree, test.directory),
-      flags,
-      testScript(test.command),
-      // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
-      JSON.stringify(test.metadata),
-    ];
   }
 
   private commonEnvironment(layout: RemoteLayout): Record<string, string> {
     return { ...this.options.environment, TMT_TREE: layout.tree };
   }
 
-  /** Starts a command unless the attempt is stopped first. */
-  private async startWithin(stopped: Promise<string>, start: () => Promise<RemoteProcess>): Promise<RemoteProcess> {
+  /** The running agent, or a new one when there is none (first use, after a reboot, after it went away). */
+  private async readyAgent(layout: RemoteLayout): Promise<RemoteAgent> {
+    if (this.agent?.usable) return this.agent;
+    const gone = this.agent;
+    this.agent = undefined;
+    await gone?.abandon();
+    this.agent = await RemoteAgent.start(this.connection, layout.agent);
+    return this.agent;
+  }
+
+  private async closeAgent(): Promise<void> {
+    const agent = this.agent;
+    this.agent = undefined;
+    if (!agent) return;
+    const grace = startTimer(stopGraceMs);
+    const status = await Promise.race([agent.close(), grace.elapsed.then(() => undefined)]);
+    grace.cancel();
+    if (!status) await agent.abandon();
+  }
+
+  /** Starts something unless the attempt is stopped first. */
+  private async startWithin<T>(stopped: Promise<string>, start: () => Promise<T>): Promise<T> {
     const started = start();
     const outcome = await Promise.race([started, stopped.then((reason) => new TestAbortedError(reason))]);
     if (outcome instanceof TestAbortedError) {
-      void started.then((process) => this.stop(process), () => {});
+      started.catch(() => {});
       throw outcome;
     }
-    return outcome;
+    return outcome as T;
   }
 
-  /** Ends the wrapper (which kills the test's process group) and waits for it; drops the transport if it does not go. */
-  private async stop(wrapper: RemoteProcess): Promise<ExitStatus> {
-    wrapper.kill();
+  /**
+   * Has the agent kill the test's process group and waits for the attempt's
+   * end; if that does not come, the agent is dropped with the transport.
+   */
+  private async stop(agent: RemoteAgent, running: AgentAttempt): Promise<ExitStatus> {
+    agent.stopTest();
     const grace = startTimer(stopGraceMs);
-    const status = await Promise.race([wrapper.exited, grace.elapsed.then(() => undefined)]);
+    const status = await Promise.race([running.done, grace.elapsed.then(() => undefined)]);
     grace.cancel();
     if (status) return status;
+    if (this.agent === agent) this.agent = undefined;
     this.connection.disconnect();
-    return wrapper.exited;
+    await agent.abandon();
+    return running.done;
   }
 
   /** Reconnects after an announced reboot, until it works or the attempt is stopped. */

@@ -65,6 +65,9 @@ export class SshConnection implements Connection {
     let hostKeyProblem: string | undefined;
     return new Promise<Client>((resolve, reject) => {
       client.once('ready', () => {
+        // requests to a long-lived command are small writes: Nagle would hold
+        // them until the server's delayed ACK (tens of milliseconds)
+        client.setNoDelay(true);
         this.client = client;
         client.once('close', () => {
           if (this.client === client) this.client = undefined;
