@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   exec: () => import('./commands/exec'),
   control: () => import('./commands/control'),
   run: () => import('./commands/run'),
+  api: () => import('./commands/api'),
 };
 
 const usage = `usage: testyard <command> [args]
