@@ -1,0 +1,119 @@
+import type { SequencedRunEvent } from '@/lib/events/catalogue';
+
+export interface PlatformProgress {
+  name: string;
+  status: string;
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  running: number;
+}
+
+export interface PoolSystem {
+  remote: string;
+  platform: string;
+  state: 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'released';
+  test: string | null;
+}
+
+export interface RunningTest {
+  platform: string;
+  test: string;
+  attempt: number;
+  remote: string;
+  /** The last part of its output. */
+  tail: string;
+}
+
+/** What the run page shows beyond the results table, derived from the run's events. */
+export interface LiveRunState {
+  status: string;
+  platforms: Record<string, PlatformProgress>;
+  /** Systems asked for and not yet provisioned, per platform. */
+  provisioning: Record<string, number>;
+  pool: Record<string, PoolSystem>;
+  running: Record<string, RunningTest>;
+}
+
+const tailCharacters = 4000;
+
+export const runningKey = (platform: string, test: string, attempt: number) => `${platform}\0${test}\0${attempt}`;
+
+function progressOf(state: LiveRunState, platform: string): PlatformProgress {
+  return state.platforms[platform] ?? { name: platform, status: 'queued', total: 0, done: 0, passed: 0, failed: 0, running: 0 };
+}
+
+/** Applies events in sequence order; the state is replaced, never mutated (it is React state). */
+export function applyRunEvents(previous: LiveRunState, events: readonly SequencedRunEvent[]): LiveRunState {
+  const state: LiveRunState = { ...previous, platforms: { ...previous.platforms }, provisioning: { ...previous.provisioning }, pool: { ...previous.pool }, running: { ...previous.running } };
+  for (const { event } of events) {
+    switch (event.type) {
+      case 'run.queued':
+        state.status = 'queued';
+        break;
+      case 'run.started':
+        state.status = 'running';
+        break;
+      case 'run.finished':
+        state.status = event.status;
+        break;
+      case 'run.cancelled':
+        state.status = 'cancelled';
+        break;
+      case 'platform.started':
+        state.platforms[event.platform] = { ...progressOf(state, event.platform), status: 'running', total: event.tests };
+        break;
+      case 'platform.progress': {
+        const { type: _type, platform, ...counts } = event;
+        state.platforms[platform] = { ...progressOf(state, platform), ...counts, status: 'running' };
+        break;
+      }
+      case 'platform.finished':
+        state.platforms[event.platform] = { ...progressOf(state, event.platform), status: event.status, running: 0 };
+        break;
+      case 'remote.requested':
+        state.provisioning[event.platform] = (state.provisioning[event.platform] ?? 0) + event.count;
+        break;
+      case 'remote.provision-failed':
+        state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
+        break;
+      case 'remote.provisioned':
+        state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'provisioned', test: null };
+        break;
+      case 'remote.setup-started':
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'setting up', test: null };
+        break;
+      case 'remote.setup-failed':
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'setup failed', test: null };
+        break;
+      case 'remote.ready':
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'ready', test: null };
+        break;
+      case 'remote.released':
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'released', test: null };
+        break;
+      case 'test.started':
+        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'running', test: event.test };
+        state.running[runningKey(event.platform, event.test, event.attempt)] = { platform: event.platform, test: event.test, attempt: event.attempt, remote: event.remote, tail: '' };
+        break;
+      case 'test.output': {
+        const key = runningKey(event.platform, event.test, event.attempt);
+        const test = state.running[key];
+        if (test) state.running[key] = { ...test, tail: (test.tail + event.text).slice(-tailCharacters) };
+        break;
+      }
+      case 'test.finished': {
+        delete state.running[runningKey(event.platform, event.test, event.attempt)];
+        const system = state.pool[event.remote];
+        if (system && system.state === 'running') state.pool[event.remote] = { ...system, state: 'ready', test: null };
+        break;
+      }
+      case 'test.rerun-scheduled':
+      case 'result.ingested':
+        break;
+    }
+  }
+  return state;
+}

@@ -1,0 +1,161 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useCallback, useState } from 'react';
+import type { SequencedRunEvent } from '@/lib/events/catalogue';
+import type { RunDetails } from '@/lib/runs/details';
+import { useApi } from '../../_lib/api-client';
+import { resultPath, runApiPath } from './paths';
+import type { LiveResult } from './results-table';
+import { ResultsTable } from './results-table';
+import { applyRunEvents, type LiveRunState, type PlatformProgress } from './run-state';
+import { StatusBadge } from './status-badge';
+import { useRunEvents } from './use-run-events';
+
+/** RunDetails as it reaches the browser (dates as strings). */
+export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finishedAt' | 'platforms'> & {
+  createdAt: string;
+  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> } }[];
+};
+
+const activeStatuses = ['queued', 'running'];
+
+function initialState(run: RunSnapshot): LiveRunState {
+  const platforms: Record<string, PlatformProgress> = {};
+  for (const platform of run.platforms) {
+    const { byStatus, total } = platform.tests;
+    platforms[platform.name] = { name: platform.name, status: platform.status, total, done: total, passed: byStatus.pass ?? 0, failed: total - (byStatus.pass ?? 0), running: 0 };
+  }
+  return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
+}
+
+/** The run page: everything on it follows the run's events live. */
+export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot; canRun: boolean }) {
+  const apiBase = runApiPath(team, run.number);
+  const [state, setState] = useState(() => initialState(run));
+  const [live, setLive] = useState<LiveResult[]>([]);
+  const onEvents = useCallback((events: SequencedRunEvent[]) => {
+    setState((current) => applyRunEvents(current, events));
+    const results = events.flatMap(({ event }) => (event.type === 'result.ingested' ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }] : []));
+    if (results.length) setLive((current) => [...current, ...results]);
+  }, []);
+  const { connected, error } = useRunEvents(apiBase, run.id, onEvents);
+  const { call, error: actionError, busy } = useApi();
+  const router = useRouter();
+  const active = activeStatuses.includes(state.status);
+  const platforms = Object.values(state.platforms).sort((a, b) => a.name.localeCompare(b.name));
+  const pool = Object.values(state.pool).filter((system) => system.state !== 'released');
+  const released = Object.keys(state.pool).length - pool.length;
+  const running = Object.values(state.running);
+
+  async function rerunFailed() {
+    const created = await call<{ number: number }>('POST', `${apiBase}/rerun-failed`);
+    if (created) router.push(`/t/${team}/runs/${created.number}`);
+  }
+
+  return (
+    <div className="space-y-4">
+      <section className="card">
+        <div className="flex flex-wrap items-center gap-3">
+          <h2 className="text-lg font-semibold">Run #{run.number}</h2>
+          <span data-testid="run-status">
+            <StatusBadge status={state.status} />
+          </span>
+          <span className="text-sm text-slate-500">
+            {run.plan}
+            {run.commit ? ` @ ${run.commit.slice(0, 12)}` : ''}
+          </span>
+          <span className={`text-xs ${connected ? 'text-green-700' : 'text-slate-500'}`} data-testid="live-state">
+            {connected ? 'live' : 'connecting…'}
+          </span>
+          <span className="flex-1" />
+          {canRun && active && (
+            <button type="button" className="btn-danger" disabled={busy} onClick={() => call('POST', `${apiBase}/cancel`)}>
+              Cancel run
+            </button>
+          )}
+          {canRun && !active && (
+            <button type="button" className="btn-quiet" disabled={busy} onClick={rerunFailed} data-testid="rerun-failed">
+              Re-run failed tests
+            </button>
+          )}
+          <a className="btn-quiet" href={`${apiBase}/export.jsonl`}>
+            JSONL
+          </a>
+          <a className="btn-quiet" href={`${apiBase}/export.junit.xml`}>
+            JUnit
+          </a>
+        </div>
+        {run.error && <p className="mt-2 text-sm text-red-700">{run.error}</p>}
+        {(error || actionError) && <p className="mt-2 text-sm text-red-700">{error ?? actionError}</p>}
+        <div className="mt-4 space-y-2">
+          {platforms.map((platform) => (
+            <PlatformBar key={platform.name} platform={platform} />
+          ))}
+        </div>
+      </section>
+
+      <div className="grid gap-4 md:grid-cols-2">
+        <section className="card" data-testid="pool">
+          <h2 className="mb-2 font-semibold">Systems</h2>
+          {Object.entries(state.provisioning).map(([platform, count]) =>
+            count > 0 ? (
+              <p key={platform} className="text-sm text-slate-600">
+                {platform}: provisioning {count}
+              </p>
+            ) : null,
+          )}
+          <ul className="space-y-1 text-sm">
+            {pool.map((system) => (
+              <li key={system.remote} className="flex gap-2" data-testid="pool-system">
+                <span className="font-mono text-xs text-slate-500">{system.remote.slice(0, 12)}</span>
+                <span>{system.platform}</span>
+                <span className="text-slate-600">{system.state === 'running' ? `running ${system.test}` : system.state}</span>
+              </li>
+            ))}
+          </ul>
+          {released > 0 && <p className="mt-1 text-xs text-slate-500">{released} released</p>}
+          {pool.length === 0 && released === 0 && <p className="text-sm text-slate-500">No systems yet.</p>}
+        </section>
+        <section className="card" data-testid="running-tests">
+          <h2 className="mb-2 font-semibold">Running tests</h2>
+          {running.length === 0 && <p className="text-sm text-slate-500">None right now.</p>}
+          {running.map((test) => (
+            <div key={`${test.platform}/${test.test}/${test.attempt}`} className="mb-3">
+              <a className="text-sm text-indigo-700 hover:underline" href={resultPath(team, run.number, test.platform, test.test, { attempt: test.attempt })}>
+                {test.test}
+              </a>
+              <span className="ml-2 text-xs text-slate-500">
+                {test.platform}, attempt {test.attempt}
+              </span>
+              <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{test.tail.split('\n').slice(-12).join('\n') || '…'}</pre>
+            </div>
+          ))}
+        </section>
+      </div>
+
+      <ResultsTable team={team} runNumber={run.number} apiBase={apiBase} platforms={run.platforms.map((platform) => platform.name)} live={live} />
+    </div>
+  );
+}
+
+function PlatformBar({ platform }: { platform: PlatformProgress }) {
+  const percent = (count: number) => (platform.total ? (100 * count) / platform.total : 0);
+  return (
+    <div data-testid="platform-progress" data-platform={platform.name}>
+      <div className="flex justify-between text-xs text-slate-600">
+        <span>
+          {platform.name} <StatusBadge status={platform.status} />
+        </span>
+        <span>
+          {platform.done}/{platform.total} done, {platform.passed} passed, {platform.failed} failed, {platform.running} running
+        </span>
+      </div>
+      <div className="mt-1 flex h-2 overflow-hidden rounded bg-slate-100">
+        <div className="bg-green-500" style={{ width: `${percent(platform.passed)}%` }} />
+        <div className="bg-red-500" style={{ width: `${percent(platform.failed)}%` }} />
+        <div className="bg-blue-400" style={{ width: `${percent(platform.running)}%` }} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+'use client';
+
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+
+/** Browsers cap element heights (~33M px in Chromium): taller lists map their scroll range onto this. */
+const maxScrollPixels = 15_000_000;
+
+export interface ScrollTarget {
+  index: number;
+  /** A new value scrolls again to the same index. */
+  key: number;
+}
+
+/**
+ * A list of fixed-height rows that renders only the rows in view plus
+ * `overscan` on each side, so its cost does not grow with `count`.
+ */
+export function WindowedList({
+  count,
+  rowHeight,
+  height,
+  overscan = 10,
+  renderRow,
+  onRangeChange,
+  scrollTo,
+  followEnd = false,
+  testId,
+}: {
+  count: number;
+  rowHeight: number;
+  height: number;
+  overscan?: number;
+  renderRow: (index: number) => ReactNode;
+  onRangeChange?: (first: number, last: number) => void;
+  scrollTo?: ScrollTarget;
+  /** Keep the last row in view as rows are added, unless the reader scrolled away. */
+  followEnd?: boolean;
+  testId?: string;
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const fullHeight = count * rowHeight;
+  const scrollHeight = Math.min(fullHeight, maxScrollPixels);
+  // Pixels of the full list per pixel of scrolling (1 unless the list is taller than the cap).
+  const scale = fullHeight > scrollHeight && scrollHeight > height ? (fullHeight - height) / (scrollHeight - height) : 1;
+  const virtualTop = scrollTop * scale;
+  const first = Math.max(0, Math.floor(virtualTop / rowHeight) - overscan);
+  const last = Math.min(count - 1, Math.ceil((virtualTop + height) / rowHeight) + overscan);
+  const atEnd = useRef(true);
+
+  useEffect(() => {
+    onRangeChange?.(first, last);
+  }, [first, last, onRangeChange]);
+
+  useEffect(() => {
+    if (!scrollTo || !container.current) return;
+    container.current.scrollTop = Math.max(0, (scrollTo.index * rowHeight - height / 3) / scale);
+    setScrollTop(container.current.scrollTop);
+    // Only the target (and its key) should trigger a jump, not re-renders.
+  }, [scrollTo?.index, scrollTo?.key]);
+
+  useEffect(() => {
+    if (followEnd && atEnd.current && container.current) {
+      container.current.scrollTop = container.current.scrollHeight;
+      setScrollTop(container.current.scrollTop);
+    }
+  }, [followEnd, count]);
+
+  const rows: ReactNode[] = [];
+  for (let index = first; index <= last; index++) {
+    rows.push(
+      <div key={index} style={{ position: 'absolute', top: scrollTop + index * rowHeight - virtualTop, height: rowHeight, left: 0, right: 0 }}>
+        {renderRow(index)}
+      </div>,
+    );
+  }
+  return (
+    <div
+      ref={container}
+      data-testid={testId}
+      style={{ height, overflowY: 'auto', position: 'relative' }}
+      onScroll={(event) => {
+        const element = event.currentTarget;
+        atEnd.current = element.scrollTop + element.clientHeight >= element.scrollHeight - rowHeight;
+        setScrollTop(element.scrollTop);
+      }}
+    >
+      <div style={{ height: scrollHeight, position: 'relative' }}>{rows}</div>
+    </div>
+  );
+}

@@ -1,0 +1,167 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { db } from '@/lib/db/client';
+import { AppError } from '@/lib/errors';
+import { fileKind } from '@/lib/logs/file-kinds';
+import { getTestAttempts, type AttemptDetails } from '@/lib/results/test-attempts';
+import { LiveOutput } from '../../../../../../_components/run/live-output';
+import { formatBytes, LogViewer } from '../../../../../../_components/run/log-viewer';
+import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
+import { StatusBadge } from '../../../../../../_components/run/status-badge';
+import { requireTeamPage } from '../../../../../../_lib/session';
+
+const filesPrefix = 'files/';
+
+/** The file shown when the URL names none: the test's output, else its first text file. */
+function defaultFile(attempt: AttemptDetails): string | undefined {
+  const own = attempt.results.findLast((result) => result.name === null);
+  const testout = own?.extra && typeof own.extra === 'object' && 'testout' in own.extra ? String(own.extra.testout) : 'output.txt';
+  const files = attempt.files.map((file) => file.path);
+  return files.find((file) => file === `${filesPrefix}${testout}`) ?? files.find((file) => fileKind(file).viewer === 'text');
+}
+
+export default async function ResultPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ team: string; run: string; platform: string; test: string[] }>;
+  searchParams: Promise<{ attempt?: string; file?: string }>;
+}) {
+  const { team: slug, run: runRef, platform, test } = await params;
+  const query = await searchParams;
+  const { actor, team } = await requireTeamPage(slug);
+  const testName = `/${test.map(decodeURIComponent).join('/')}`;
+  const details = await getTestAttempts(db(), actor, team.slug, runRef, decodeURIComponent(platform), testName).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'not-found') notFound();
+    throw error;
+  });
+  const final = details.attempts.findLast((attempt) => !attempt.superseded) ?? details.attempts.at(-1)!;
+  const attempt = details.attempts.find((item) => String(item.number) === query.attempt) ?? final;
+  const filePath = query.file !== undefined ? `${filesPrefix}${query.file}` : defaultFile(attempt);
+  const file = attempt.files.find((item) => item.path === filePath);
+  const own = attempt.results.findLast((result) => result.name === null);
+  const subResults = attempt.results.filter((result) => result.name !== null);
+  const apiBase = runApiPath(team.slug, details.run.number);
+  const link = (options: { attempt?: number; file?: string }) => resultPath(team.slug, details.run.number, details.platform, testName, options);
+  const running = attempt.finishedAt === null && !attempt.superseded;
+
+  return (
+    <div className="space-y-4">
+      <section className="card">
+        <p className="text-sm text-slate-500">
+          <Link className="text-indigo-700 hover:underline" href={`/t/${team.slug}/runs/${details.run.number}`}>
+            Run #{details.run.number}
+          </Link>{' '}
+          › {details.platform}
+        </p>
+        <div className="mt-1 flex flex-wrap items-center gap-3">
+          <h2 className="font-mono text-lg font-semibold" data-testid="test-name">
+            {testName}
+          </h2>
+          <span data-testid="result-status">
+            <StatusBadge status={own?.status ?? (running ? 'running' : 'error')} />
+          </span>
+        </div>
+        {own?.note && <p className="mt-2 text-sm" data-testid="result-note">{own.note}</p>}
+        <nav className="mt-4 flex flex-wrap gap-2 text-sm" aria-label="attempts">
+          {details.attempts.map((item) => (
+            <Link
+              key={item.number}
+              href={link({ attempt: item.number })}
+              className={`rounded border px-2 py-1 ${item.number === attempt.number ? 'border-indigo-500 bg-indigo-50' : 'border-slate-300'}`}
+              data-testid="attempt-link"
+            >
+              attempt {item.number}
+              {item.superseded ? ` — re-run: ${item.rerunReason ?? 'superseded'}` : item.finishedAt ? ' — final' : ' — running'}
+            </Link>
+          ))}
+        </nav>
+        <dl className="mt-4 grid grid-cols-[8rem_1fr] gap-x-4 gap-y-1 text-sm">
+          <dt className="text-slate-500">System</dt>
+          <dd className="font-mono text-xs">{attempt.remote ?? '—'}</dd>
+          <dt className="text-slate-500">Exit code</dt>
+          <dd>{attempt.exitCode ?? '—'}</dd>
+          {attempt.exception && (
+            <>
+              <dt className="text-slate-500">Exception</dt>
+              <dd className="text-red-700">{attempt.exception}</dd>
+            </>
+          )}
+          {attempt.rerunReason && (
+            <>
+              <dt className="text-slate-500">Re-run because</dt>
+              <dd>{attempt.rerunReason}</dd>
+            </>
+          )}
+          <dt className="text-slate-500">Started</dt>
+          <dd>{attempt.startedAt.toISOString()}</dd>
+          <dt className="text-slate-500">Finished</dt>
+          <dd>{attempt.finishedAt?.toISOString() ?? '—'}</dd>
+          {own?.extra != null && (
+            <>
+              <dt className="text-slate-500">Metadata</dt>
+              <dd>
+                <pre className="overflow-auto text-xs">{JSON.stringify(own.extra, null, 2)}</pre>
+              </dd>
+            </>
+          )}
+        </dl>
+      </section>
+
+      {subResults.length > 0 && (
+        <section className="card">
+          <h2 className="mb-2 font-semibold">Sub-results</h2>
+          <table className="table">
+            <tbody>
+              {subResults.map((result) => (
+                <tr key={result.id} data-testid="sub-result">
+                  <td>
+                    <StatusBadge status={result.status} />
+                  </td>
+                  <td className="font-mono text-xs">{result.name}</td>
+                  <td className="text-slate-600">{result.note}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      <section className="card">
+        <h2 className="mb-2 font-semibold">Files</h2>
+        {attempt.files.length === 0 && <p className="text-sm text-slate-500">{running ? 'Files are stored when the attempt ends.' : 'No files.'}</p>}
+        <ul className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+          {attempt.files.map((item) => (
+            <li key={item.id}>
+              <Link className={item.path === file?.path ? 'font-semibold' : 'text-indigo-700 hover:underline'} href={link({ attempt: attempt.number, file: item.path.slice(filesPrefix.length) })} data-testid="file-link">
+                {item.path.slice(filesPrefix.length)}
+              </Link>{' '}
+              <span className="text-xs text-slate-500">{formatBytes(item.size)}</span>{' '}
+              <a className="text-xs text-slate-500 hover:underline" href={`${apiBase}/files/${item.id}?download=1`}>
+                download
+              </a>
+            </li>
+          ))}
+        </ul>
+        {running ? (
+          <LiveOutput apiBase={apiBase} runId={details.run.id} platform={details.platform} test={testName} attempt={attempt.number} />
+        ) : (
+          file && <FileView fileApi={`${apiBase}/files/${file.id}`} path={file.path} size={file.size} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function FileView({ fileApi, path, size }: { fileApi: string; path: string; size: number }) {
+  const { viewer } = fileKind(path);
+  if (viewer === 'image') return <img src={fileApi} alt={path} className="max-w-full" data-testid="image-viewer" />;
+  // No sandbox permissions at all: the report's scripts do not run and it cannot reach this origin.
+  if (viewer === 'html') return <iframe src={fileApi} sandbox="" title={path} className="h-[70vh] w-full rounded border" data-testid="html-viewer" />;
+  if (viewer === 'text') return <LogViewer fileApi={fileApi} size={size} />;
+  return (
+    <a className="btn-quiet" href={`${fileApi}?download=1`}>
+      Download {path.slice(filesPrefix.length)}
+    </a>
+  );
+}

@@ -1,0 +1,28 @@
+import { notFound } from 'next/navigation';
+import { Suspense } from 'react';
+import { hasRole } from '@/lib/access/roles';
+import { db } from '@/lib/db/client';
+import { AppError } from '@/lib/errors';
+import { getRun } from '@/lib/runs/details';
+import { RunView } from '../../../../_components/run/run-view';
+import { requireTeamPage } from '../../../../_lib/session';
+
+export default async function RunPage({ params }: { params: Promise<{ team: string; run: string }> }) {
+  const { team: slug, run: runRef } = await params;
+  const { actor, team, role } = await requireTeamPage(slug);
+  const run = await getRun(db(), actor, team.slug, runRef).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'not-found') notFound();
+    throw error;
+  });
+  const snapshot = {
+    ...run,
+    createdAt: run.createdAt.toISOString(),
+    platforms: run.platforms.map(({ name, status, tests }) => ({ name, status, tests })),
+  };
+  return (
+    // The results table reads its filters from the URL.
+    <Suspense>
+      <RunView team={team.slug} run={snapshot} canRun={hasRole(role, 'member')} />
+    </Suspense>
+  );
+}
