@@ -20,6 +20,8 @@ interface Operation {
   open?: boolean;
   body?: JsonSchema;
   query?: { name: string; description: string; schema: JsonSchema; repeated?: boolean }[];
+  /** A name that must be unique in the team may be taken (409). */
+  conflict?: boolean;
   /** Success status and what it returns; 204 returns nothing. */
   status?: 200 | 201 | 204;
   returns?: JsonSchema | { contentType: string; description: string };
@@ -79,11 +81,12 @@ const runBody = object(
 );
 
 const paths: Record<string, Partial<Record<Method, Operation>>> = {
+  '/openapi.json': { get: { summary: 'This document', open: true, returns: anyObject } },
   '/health': { get: { summary: 'Whether a web server and a worker are alive, and every process heartbeat', open: true, returns: anyObject } },
   '/me': { get: { summary: 'The signed-in user', returns: object({ id: string, name: string, email: string }) } },
   '/teams': {
     get: { summary: "The caller's teams and roles", returns: arrayOf(ref('Team')) },
-    post: { summary: 'Create a team (the caller owns it)', body: object({ name: string, slug: string }, ['name']), status: 201, returns: ref('Team') },
+    post: { conflict: true, summary: 'Create a team (the caller owns it)', body: object({ name: string, slug: string }, ['name']), status: 201, returns: ref('Team') },
   },
   '/invitations/{token}': { get: { summary: 'What an invitation link offers', returns: anyObject } },
   '/invitations/{token}/accept': { post: { summary: 'Join the team of an invitation', returns: anyObject } },
@@ -109,16 +112,16 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   '/teams/{team}/tokens/{id}': { delete: { summary: 'Revoke one of your tokens', role: 'viewer', status: 204 } },
   '/teams/{team}/secrets': {
     get: { summary: 'Secrets (names and kinds; values are write-only)', role: 'viewer', returns: arrayOf(anyObject) },
-    post: { summary: 'Store a secret, encrypted', role: 'admin', body: schemaOf(secretInput), status: 201, returns: anyObject },
+    post: { conflict: true, summary: 'Store a secret, encrypted', role: 'admin', body: schemaOf(secretInput), status: 201, returns: anyObject },
   },
   '/teams/{team}/secrets/{id}': { delete: { summary: 'Delete a secret', role: 'admin', status: 204 } },
   '/teams/{team}/platforms': {
     get: { summary: 'Platforms', role: 'viewer', returns: arrayOf(ref('Platform')) },
-    post: { summary: 'Create a platform', role: 'admin', body: platformBody(['name', 'config']), status: 201, returns: ref('Platform') },
+    post: { conflict: true, summary: 'Create a platform', role: 'admin', body: platformBody(['name', 'config']), status: 201, returns: ref('Platform') },
   },
   '/teams/{team}/platforms/{id}': {
     get: { summary: 'A platform', role: 'viewer', returns: ref('Platform') },
-    patch: { summary: 'Change a platform; fields left out keep their value', role: 'admin', body: platformBody([]), returns: ref('Platform') },
+    patch: { conflict: true, summary: 'Change a platform; fields left out keep their value', role: 'admin', body: platformBody([]), returns: ref('Platform') },
     delete: { summary: 'Delete a platform', role: 'admin', status: 204 },
   },
   '/teams/{team}/platforms/{id}/test-connection': {
@@ -135,11 +138,11 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/teams/{team}/repos': {
     get: { summary: 'Test repositories', role: 'viewer', returns: arrayOf(ref('Repo')) },
-    post: { summary: 'Add a repository: a git url (+ ref) or a server-side path', role: 'admin', body: repoBody(['name']), status: 201, returns: ref('Repo') },
+    post: { conflict: true, summary: 'Add a repository: a git url (+ ref) or a server-side path', role: 'admin', body: repoBody(['name']), status: 201, returns: ref('Repo') },
   },
   '/teams/{team}/repos/{id}': {
     get: { summary: 'A repository', role: 'viewer', returns: ref('Repo') },
-    patch: { summary: 'Change a repository; fields left out keep their value', role: 'admin', body: repoBody([]), returns: ref('Repo') },
+    patch: { conflict: true, summary: 'Change a repository; fields left out keep their value', role: 'admin', body: repoBody([]), returns: ref('Repo') },
     delete: { summary: 'Delete a repository', role: 'admin', status: 204 },
   },
   '/teams/{team}/repos/{id}/metadata': {
@@ -230,7 +233,7 @@ function operationObject(path: string, method: Method, operation: Operation): Re
       ...(operation.body || operation.query ? { 400: errorResponse('invalid input; `issues` names each bad field') } : {}),
       ...(operation.open ? {} : { 401: errorResponse('no session cookie or API token') }),
       ...(operation.role ? { 403: errorResponse('the caller lacks the role'), 404: errorResponse('no such team (or not a member), or no such resource') } : {}),
-      ...(status === 201 ? { 409: errorResponse('the name is taken') } : {}),
+      ...(operation.conflict ? { 409: errorResponse('the name is taken') } : {}),
     },
   };
 }

@@ -103,7 +103,7 @@ export async function readRepoMetadata(db: Db, actor: Actor, teamSlug: string, r
   return explain(repo, ['repo'], async () => {
     const tree = loadAdjustedTree(repo.treePath, context);
     const plans = tree.rootNode
-      .climb(true)
+      .climb()
       .filter((node) => 'execute' in node.data || 'discover' in node.data)
       .map((node) => ({ name: node.name, summary: stringOrNull(node.data.summary) }));
     const found = await discoverTests(repo.treePath, { context, libraries: false });
@@ -123,7 +123,8 @@ export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, i
   return explain(repo, ['plan'], async () => {
     const tests = await select(data.context);
     const perPlatform = await Promise.all(
-      platforms.map(async (platform) => {
+      // In the order they were asked for.
+      data.platforms.map((id) => platforms.find((platform) => platform.id === id)!).map(async (platform) => {
         // As in a run: the run's context is added to, and overrides, the platform's.
         const context = { ...fmfContext.parse(platform.context), ...data.context };
         return { id: platform.id, name: platform.name, count: (await select(context)).length };
