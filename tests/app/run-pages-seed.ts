@@ -1,0 +1,45 @@
+// Results written straight into the database, as the worker's aggregator
+// would store them, for tests and the web benchmark that need many.
+import type { Db } from '../../lib/db/client';
+
+export interface SeedTarget {
+  runId: string;
+  runPlatformId: string;
+  teamId: string;
+}
+
+export interface SeededTest {
+  name: string;
+  status: string;
+  note?: string;
+  /** Earlier attempts, superseded with this reason each. */
+  rerunReasons?: string[];
+  /** Files of the final attempt: path (under files/) → storage key. */
+  files?: { path: string; storageKey: string; size: number; sha256: string }[];
+}
+
+/** One final attempt (plus superseded ones) with its own result per test, in a few statements whatever the count. */
+export async function seedResults(db: Db, target: SeedTarget, tests: readonly SeededTest[]): Promise<void> {
+  const attempts = tests.flatMap((test) => {
+    const earlier = (test.rerunReasons ?? []).map((reason, index) => ({ test, number: index + 1, reason, superseded: true, status: 'fail' }));
+    return [...earlier, { test, number: earlier.length + 1, reason: null, superseded: false, status: test.status }];
+  });
+  const ids = attempts.map((attempt) => `seed-${target.runPlatformId}-${attempt.number}-${attempt.test.name}`);
+  await db.$executeRaw`
+    INSERT INTO "Attempt" ("id", "runId", "runPlatformId", "testName", "number", "remote", "exitCode", "rerunReason", "superseded", "startedAt", "finishedAt")
+    SELECT id, ${target.runId}, ${target.runPlatformId}, name, number, 'seeded', 0, reason, superseded, now(), now()
+    FROM unnest(${ids}::text[], ${attempts.map((attempt) => attempt.test.name)}::text[], ${attempts.map((attempt) => attempt.number)}::int[],
+                ${attempts.map((attempt) => attempt.reason)}::text[], ${attempts.map((attempt) => attempt.superseded)}::bool[]) AS t(id, name, number, reason, superseded)`;
+  await db.$executeRaw`
+    INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "line")
+    SELECT ${target.runId}, ${target.runPlatformId}, id, ${target.teamId}, name, superseded, NULL, status, note, 0
+    FROM unnest(${ids}::text[], ${attempts.map((attempt) => attempt.test.name)}::text[], ${attempts.map((attempt) => attempt.superseded)}::bool[],
+                ${attempts.map((attempt) => attempt.status)}::text[], ${attempts.map((attempt) => attempt.test.note ?? null)}::text[]) AS t(id, name, superseded, status, note)`;
+  const files = attempts.flatMap((attempt, index) => (attempt.superseded ? [] : (attempt.test.files ?? []).map((file) => ({ ...file, attemptId: ids[index]! }))));
+  if (files.length > 0) {
+    await db.$executeRaw`
+      INSERT INTO "Artifact" ("id", "attemptId", "path", "size", "sha256", "storageKey")
+      SELECT gen_random_uuid()::text, * FROM unnest(${files.map((file) => file.attemptId)}::text[], ${files.map((file) => `files/${file.path}`)}::text[],
+                                                   ${files.map((file) => file.size)}::bigint[], ${files.map((file) => file.sha256)}::text[], ${files.map((file) => file.storageKey)}::text[])`;
+  }
+}
