@@ -189,10 +189,72 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: arrayOf(object({ runId: string, seq: integer, at: { ...string, format: 'date-time' }, event: anyObject })),
     },
   },
+  '/teams/{team}/runs/{run}/rerun-failed': {
+    post: { summary: "Start a new run of this run's failed tests", role: 'member', status: 201, returns: object({ id: string, number: integer }) },
+  },
+  '/teams/{team}/runs/{run}/results': {
+    get: {
+      summary: "The run's results, filtered and paged by keyset (server-side)",
+      role: 'viewer',
+      query: [
+        { name: 'status', description: 'comma-separated statuses', schema: string },
+        { name: 'platform', description: 'comma-separated platform names', schema: string },
+        { name: 'name', description: 'a substring of the test name, case-insensitive', schema: string },
+        { name: 'after', description: "the previous page's `next` cursor", schema: string },
+        { name: 'limit', description: 'page size (default 200, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+      ],
+      returns: object({ results: arrayOf(anyObject), next: { type: ['string', 'null'] } }),
+    },
+  },
+  '/teams/{team}/runs/{run}/attempts': {
+    get: {
+      summary: "Every attempt of one test on one platform (reruns, with why each was re-run)",
+      role: 'viewer',
+      query: [
+        { name: 'platform', description: 'the run platform name', schema: string },
+        { name: 'test', description: 'the test name', schema: string },
+      ],
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/runs/{run}/files/{file}': {
+    get: {
+      summary: 'A stored file, whole or a byte range (HTTP Range); `?download=1` asks for an attachment',
+      role: 'viewer',
+      query: [{ name: 'download', description: '1: as an attachment', schema: { type: 'string', enum: ['0', '1'] } }],
+      returns: { contentType: 'application/octet-stream', description: "the file's bytes (its own content type; 206 for a range)" },
+    },
+  },
+  '/teams/{team}/runs/{run}/files/{file}/lines': {
+    get: {
+      summary: 'Lines of a stored text file by number, without reading it whole',
+      role: 'viewer',
+      query: [
+        { name: 'from', description: 'first line (0-based, default 0)', schema: { ...integer, minimum: 0 } },
+        { name: 'count', description: 'how many lines (default 200, at most 5000)', schema: { ...integer, minimum: 0, maximum: 5000 } },
+        { name: 'wait', description: "1: answer once the file's line count is known", schema: { type: 'string', enum: ['0', '1'] } },
+      ],
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/runs/{run}/files/{file}/search': {
+    get: {
+      summary: 'Lines of a stored file containing a text, from a line on',
+      role: 'viewer',
+      query: [
+        { name: 'q', description: 'the text (one line)', schema: string },
+        { name: 'from', description: 'first line to search (default 0)', schema: { ...integer, minimum: 0 } },
+        { name: 'limit', description: 'at most this many matches (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+      ],
+      returns: anyObject,
+    },
+  },
   '/teams/{team}/runs/{run}/cancel': { post: { summary: 'Cancel a run', role: 'member', returns: anyObject } },
   '/teams/{team}/runs/{run}/export.jsonl': { get: { summary: "The run's results as atex JSON Lines", role: 'viewer', returns: { contentType: 'application/jsonl', description: 'one result per line' } } },
   '/teams/{team}/runs/{run}/export.junit.xml': { get: { summary: "The run's results as JUnit XML", role: 'viewer', returns: { contentType: 'application/xml', description: 'JUnit XML with rerun attempts' } } },
 };
+
+const parameterDescriptions: Record<string, string> = { team: 'team slug', run: 'run number or id', file: 'the stored file (an id, or a path encoded as one segment)' };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 
@@ -203,7 +265,7 @@ function operationObject(path: string, method: Method, operation: Operation): Re
       in: 'path',
       required: true,
       schema: string,
-      ...(name === 'team' ? { description: 'team slug' } : name === 'run' ? { description: 'run number or id' } : {}),
+      ...(parameterDescriptions[name] ? { description: parameterDescriptions[name] } : {}),
     })),
     ...(operation.query ?? []).map((query) => ({
       name: query.name,

@@ -3,7 +3,11 @@
 // comments; admin manages platforms, repos, secrets and members; owner
 // deletes the team. Other teams' data is 404, never 403.
 import { beforeAll, describe, expect, test } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { api, signUp, teamWithAllRoles } from '../support/api';
+import { writeFixtureTree } from './setup-fixture';
 
 type Role = 'viewer' | 'member' | 'admin' | 'owner';
 type Team = Awaited<ReturnType<typeof teamWithAllRoles>>;
@@ -86,6 +90,10 @@ const routes: RouteCase[] = [
   { method: 'POST', path: async (t) => `/runs/${await newRun(t)}/cancel`, needs: 'member' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.jsonl`, needs: 'viewer' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.junit.xml`, needs: 'viewer' },
+  { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
+  { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
+  // No container engine for the shared web server: the test answers {ok: false} at once.
+  { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection`, needs: 'admin' },
 ];
 
 const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
@@ -94,10 +102,15 @@ let team: Team;
 let outsider: Team;
 /** What POST /runs sends: repository and platform of `team`, made once. */
 let sharedRun: Awaited<ReturnType<typeof runBody>>;
+/** A server-side folder repository of `team` holding an fmf tree. */
+let fixtureFolderRepo: string;
 
 beforeAll(async () => {
   [team, outsider] = await Promise.all([teamWithAllRoles(), teamWithAllRoles()]);
   sharedRun = await runBody(team);
+  const folder = await mkdtemp(path.join(tmpdir(), 'testyard-matrix-tree-'));
+  await writeFixtureTree(folder);
+  fixtureFolderRepo = await create(team, 'repos', { name: next(), path: folder });
 });
 
 describe.each(routes)('route %# ($method, needs $needs)', (route) => {
