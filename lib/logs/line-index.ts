@@ -83,6 +83,10 @@ export class LineIndex {
   }
 
   private async scan(): Promise<void> {
+    if (this.size === 0) {
+      this.totalLines = 0;
+      return;
+    }
     const handle = await open(this.filePath, 'r');
     try {
       const buffer = Buffer.allocUnsafe(chunkBytes);

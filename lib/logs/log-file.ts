@@ -126,7 +126,8 @@ async function lineOfOffset(handle: FileHandle, file: LogFile, offset: number): 
 export async function readLogLines(file: LogFile, from: number, count: number): Promise<LogLines> {
   const index = indexOf(file);
   const lines: string[] = [];
-  if (count > 0) {
+  const pastEnd = index.totalLines !== null && from >= index.totalLines;
+  if (count > 0 && !pastEnd) {
     await withFile(file, async (handle) => {
       const start = await offsetOfLine(handle, file, from);
       await forEachLine(handle, file, start, (bytes, truncated) => {
@@ -151,6 +152,7 @@ export function countLogLines(file: LogFile): Promise<number> {
 export async function searchLog(file: LogFile, query: string, fromLine: number, limit: number): Promise<SearchResult> {
   const needle = Buffer.from(query, 'utf8');
   const matches: SearchMatch[] = [];
+  if (file.size === 0) return { matches, nextLine: null };
   return withFile(file, async (handle) => {
     const buffer = Buffer.allocUnsafe(searchChunkBytes);
     let position = await offsetOfLine(handle, file, fromLine);

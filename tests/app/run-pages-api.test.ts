@@ -2,7 +2,7 @@
 // re-running failed tests as a new run.
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
-import { api, teamWithAllRoles } from '../support/api';
+import { api, teamWithAllRoles, type ApiResponse } from '../support/api';
 import { seedResults } from './run-pages-seed';
 
 let db: Db;
@@ -47,7 +47,7 @@ async function allPages(query: string, limit: number): Promise<{ rows: { testNam
   let total = 0;
   let pages = 0;
   do {
-    const response = await api('GET', `${runApi()}/results?${query}&limit=${limit}${after ? `&after=${after}` : ''}`, viewer());
+    const response: ApiResponse<{ rows: { testName: string; platform: string; status: string }[]; total: number; next: string | null }> = await api('GET', `${runApi()}/results?${query}&limit=${limit}${after ? `&after=${after}` : ''}`, viewer());
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     rows.push(...response.body.rows);
     total = response.body.total;

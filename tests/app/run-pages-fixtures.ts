@@ -1,0 +1,27 @@
+import { inject } from 'vitest';
+import { createDb } from '../../lib/db/client';
+import { api } from '../support/api';
+import { seedResults } from './run-pages-seed';
+
+/**
+ * A cancelled run of a team with one failed test, "/tests/seeded" on
+ * platform "seeded", whose final attempt has one (empty) stored file.
+ */
+export async function runWithFailedTest(team: { slug: string; id: string }, ownerToken: string): Promise<{ number: number; fileId: string }> {
+  const owner = { token: ownerToken };
+  const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, owner, { name: `seeded-${unique}`, config: { kind: 'container', image: 'debian:12' } });
+  const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, owner, { name: `seeded-${unique}`, path: '/nonexistent/seeded' });
+  const run = await api('POST', `/api/v1/teams/${team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id] });
+  await api('POST', `/api/v1/teams/${team.slug}/runs/${run.body.number}/cancel`, owner);
+  const db = createDb(inject('databaseUrl'));
+  try {
+    await seedResults(db, { runId: run.body.id, runPlatformId: run.body.platforms[0].id, teamId: team.id }, [
+      { name: '/tests/seeded', status: 'fail', files: [{ path: 'empty.log', storageKey: `${run.body.id}/empty.log`, size: 0, sha256: unique }] },
+    ]);
+    const file = await db.artifact.findFirstOrThrow({ where: { attempt: { runId: run.body.id } }, select: { id: true } });
+    return { number: run.body.number, fileId: file.id };
+  } finally {
+    await db.$disconnect();
+  }
+}

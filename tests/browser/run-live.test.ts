@@ -1,0 +1,91 @@
+// The issue's two-browser test: a member starts a run of a fixture suite (one
+// passing, one failing test) on a podman container platform; the member and
+// a viewer, each in their own browser, watch the results arrive live; the
+// failing test's result page shows its log, and its line permalink opens in
+// the other browser.
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { api, teamWithAllRoles } from '../support/api';
+import { startApp, type RunningApp } from '../support/app-server';
+import { launchChromium } from '../support/browser';
+import { ensureTestImage, startPodmanService, testImage, type PodmanService } from '../support/podman';
+
+const fixtureSuite = path.resolve(import.meta.dirname, '../fixtures/run-pages');
+let podman: PodmanService;
+let app: RunningApp;
+const browsers: Browser[] = [];
+
+beforeAll(async () => {
+  [podman] = await Promise.all([startPodmanService(), ensureTestImage()]);
+  // The shared test worker has no container engine: this app's worker (and web server, which reads its artifacts) has one.
+  app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' });
+  browsers.push(await launchChromium(), await launchChromium());
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(browsers.map((browser) => browser.close()));
+  await app?.stop();
+  await podman?.stop();
+});
+
+async function signedIn(browser: Browser, cookie: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: app.url });
+  await context.addCookies(cookie.split('; ').map((pair) => {
+    const [name, ...value] = pair.split('=');
+    return { name: name!, value: value.join('='), url: app.url };
+  }));
+  return { context, page: await context.newPage() };
+}
+
+const rows = (page: Page) => page.getByTestId('result-row');
+
+test('two browsers watch a run live; the failing result page shows its log; its permalink opens elsewhere', async () => {
+  const { team, members } = await teamWithAllRoles();
+  const admin = { token: members.admin.token };
+  const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, admin, { name: 'bookworm', config: { kind: 'container', image: testImage }, maxRemotes: 2 });
+  expect(platform.status, JSON.stringify(platform.body)).toBe(201);
+  const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, admin, { name: 'fixture-suite', path: fixtureSuite });
+  expect(repo.status, JSON.stringify(repo.body)).toBe(201);
+
+  const member = await signedIn(browsers[0]!, members.member.cookie);
+  const viewer = await signedIn(browsers[1]!, members.viewer.cookie);
+  const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, { cookie: members.member.cookie }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 0 });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const runPath = `/t/${team.slug}/runs/${created.body.number}`;
+
+  for (const { page } of [member, viewer]) {
+    await page.goto(runPath);
+    await expect.poll(() => page.getByTestId('live-state').textContent()).toBe('live');
+    // Marks this page load: results must arrive without another one.
+    await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 1));
+  }
+
+  for (const { page } of [member, viewer]) {
+    await expect.poll(() => rows(page).count(), { timeout: 180_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('failed');
+    expect(await page.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(1);
+    expect(await page.locator('[data-testid=result-row][data-status=fail]').getAttribute('data-test')).toBe('/tests/fails');
+    expect(await page.getByTestId('platform-progress').textContent()).toMatch(/2\/2 done, 1 passed, 1 failed/);
+  }
+
+  // The status filter is in the URL, so the filtered view is shareable.
+  await member.page.getByTestId('filter-status-fail').click();
+  await member.page.waitForURL(/status=fail/);
+  await expect.poll(() => rows(member.page).count()).toBe(1);
+
+  await member.page.getByRole('link', { name: '/tests/fails' }).click();
+  await member.page.waitForURL(`**${runPath}/bookworm/tests/fails`);
+  await expect.poll(() => member.page.getByTestId('result-status').textContent()).toBe('fail');
+  const log = member.page.getByTestId('log-viewer');
+  await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('something failed');
+  // The ANSI red of that line is a coloured span, not escape codes.
+  expect(await log.locator('span', { hasText: /^something failed$/ }).evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
+  await log.locator('[data-line="2"] a').click();
+  await expect.poll(() => member.page.url()).toMatch(/#L2$/);
+
+  await viewer.page.goto(member.page.url());
+  await expect.poll(() => viewer.page.getByTestId('test-name').textContent()).toBe('/tests/fails');
+  await expect.poll(() => viewer.page.locator('[data-testid=log-viewer] [data-line="2"]').getAttribute('class')).toMatch(/bg-yellow/);
+  expect(await viewer.page.locator('[data-testid=log-viewer] [data-line="2"]').textContent()).toContain('something failed');
+}, 300_000);
