@@ -5,7 +5,7 @@ import type { Connection, ExitStatus, RemoteProcess } from '../connection/types'
 import { MarkerScanner } from './marker';
 
 /** Queued control bytes above which the agent's stdout is paused until the recorder catches up. */
-const controlHighWaterBytes = 4 * 1024 * 1024;
+const controlHighWaterBytes = 2 * 1024 * 1024;
 /** Test output waiting to be written above which the agent's stderr is paused. */
 const outputHighWaterBytes = 4 * 1024 * 1024;
 
@@ -60,7 +60,7 @@ export class RemoteAgent {
   }
 
   static async start(connection: Connection, agentPath: string): Promise<RemoteAgent> {
-    return new RemoteAgent(await connection.run(['bash', agentPath]));
+    return new RemoteAgent(await connection.run(['bash', agentPath], { bulkStdout: true }));
   }
 
   /** False once the agent ended or was abandoned: a new one is needed. */
