@@ -1,0 +1,84 @@
+// An admin sets a team up in a real Chromium: creates a container platform
+// and edits it, adds the fixture repository as a server-side folder, browses
+// its plans and tests with an fmf context, and fills the new-run form,
+// watching the live count follow the fields.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { teamWithAllRoles } from '../support/api';
+import { launchChromium } from '../support/browser';
+import { createFixtureRepo } from '../app/setup-fixture';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+async function signedIn(cookie: string): Promise<Page> {
+  const app = new URL(inject('appUrl'));
+  const context = await browser.newContext({ baseURL: app.origin });
+  await context.addCookies(
+    cookie.split('; ').map((pair) => {
+      const [name, ...value] = pair.split('=');
+      return { name: name!, value: value.join('='), domain: app.hostname, path: '/' };
+    }),
+  );
+  return context.newPage();
+}
+
+test('platform, repository, preview with a context, new run with a live count', async () => {
+  const [{ team, members }, fixture] = await Promise.all([teamWithAllRoles(), createFixtureRepo()]);
+  const page = await signedIn(members.admin.cookie);
+  const teamUrl = `/t/${team.slug}`;
+
+  // A container platform with an fmf context, then an edit of it.
+  await page.goto(`${teamUrl}/platforms`);
+  await page.getByLabel('Name').fill('fedora-box');
+  await page.getByLabel('Image').fill('localhost/fedora:41');
+  await page.getByLabel('fmf context (key=value …)').fill('distro=fedora');
+  await page.getByRole('button', { name: 'Create platform' }).click();
+  await page.getByRole('link', { name: 'fedora-box' }).click();
+  await page.waitForURL(/\/platforms\/\w+$/);
+  await page.getByLabel('Max remotes').fill('3');
+  await page.getByRole('button', { name: 'Save platform' }).click();
+  await expect.poll(() => page.getByTestId('platform-details').textContent()).toMatch(/up to 3 at once/);
+  await expect.poll(() => page.getByTestId('platform-details').textContent()).toMatch(/distro=fedora/);
+
+  // The fixture tree as a server-side folder.
+  await page.goto(`${teamUrl}/repos`);
+  await page.getByLabel('Name').fill('fixture');
+  await page.getByLabel('…or a path on the worker hosts').fill(fixture.dir);
+  await page.getByRole('button', { name: 'Add repository' }).click();
+  await page.getByRole('link', { name: 'fixture' }).click();
+  await expect.poll(() => page.getByTestId('test-count').textContent()).toBe('Tests (4)');
+  expect(await page.getByTestId('plan-/plans/smoke').textContent()).toContain('every test');
+  expect(await page.getByTestId('test-/tests/heavy').textContent()).toContain('bash, make');
+
+  // Preview with a context: the adjust rule drops the failing test on fedora.
+  await page.getByLabel('fmf context (key=value …)').fill('distro=fedora');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect.poll(() => page.getByTestId('test-count').textContent()).toBe('Tests (3)');
+  expect(page.url()).toContain('context=distro%3Dfedora');
+  expect(await page.getByTestId('test-/tests/fails').count()).toBe(0);
+
+  // The new-run form, reached from the plan: the count follows filters, context and platforms.
+  await page.getByTestId('plan-/plans/smoke').getByRole('link', { name: 'Run…' }).click();
+  await page.waitForURL(/\/runs\/new\?/);
+  await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('4');
+  await page.getByLabel('Test names (regular expressions, one per line)').fill('pass-');
+  await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('2');
+  await page.getByLabel('Test names (regular expressions, one per line)').fill('');
+  await page.getByLabel('fmf context (key=value …, added to each platform\'s)').fill('distro=fedora');
+  await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('3');
+  await page.getByLabel('fmf context (key=value …, added to each platform\'s)').fill('');
+  await page.getByLabel('fedora-box').check();
+  await expect.poll(() => page.getByTestId('platform-count-fedora-box').textContent()).toBe('fedora-box: 3');
+  await page.getByLabel('Environment (KEY=VALUE, one per line)').fill('GOOD=1\nbroken line');
+  await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/environment\.1: expected KEY=VALUE/);
+  expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
+  await page.getByLabel('Environment (KEY=VALUE, one per line)').fill('GOOD=1');
+
+  // Starting it goes to the run's page.
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await page.waitForURL(new RegExp(`${teamUrl}/runs/1$`));
+}, 120_000);
