@@ -1,4 +1,7 @@
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export.
+const { utils } = ssh2;
 
 export interface SshKeyPair {
   /** OpenSSH private key text, for our SSH client. */
