@@ -1,9 +1,10 @@
 import Docker from 'dockerode';
 import { dockerOptions } from '../lib/connection/container';
 import type { Db } from '../lib/db/client';
-import { ContainerProvisioner, removeContainersOwnedBy } from '../lib/provision/container';
-import { LocalProvisioner } from '../lib/provision/local';
-import { PostgresHostLeases, SshPoolProvisioner } from '../lib/provision/ssh-pool';
+import type { ProvisionerKind } from '../lib/platforms/spec';
+import { removeContainersOwnedBy } from '../lib/provision/container';
+import { createProvisioner } from '../lib/provision/from-config';
+import { PostgresHostLeases } from '../lib/provision/ssh-pool';
 import type { Provisioner } from '../lib/provision/types';
 import type { PlatformSnapshot } from '../lib/runs/settings';
 import { revealSecret } from '../lib/secrets/secrets';
@@ -30,6 +31,18 @@ export async function containerEngineAnswers(): Promise<boolean> {
   }
 }
 
+/**
+ * The provisioner kinds this worker can serve: SSH pools and Testing Farm
+ * need only the network; containers need a container engine that answers;
+ * local platforms need the administrator's consent (TESTYARD_ENABLE_LOCAL=1).
+ */
+export async function servedKinds(): Promise<ProvisionerKind[]> {
+  const kinds: ProvisionerKind[] = ['ssh', 'testing-farm'];
+  if (await containerEngineAnswers()) kinds.push('container');
+  if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.push('local');
+  return kinds;
+}
+
 export interface ProvisionerContext {
   db: Db;
   teamId: string;
@@ -43,38 +56,21 @@ export interface ProvisionerContext {
 /** The platform's provisioner, built from the snapshot taken when the run started. */
 export async function provisionerFor(spec: PlatformSnapshot, context: ProvisionerContext): Promise<Provisioner> {
   const { config } = spec;
-  switch (config.kind) {
-    case 'container':
-      return new ContainerProvisioner({
-        image: config.image,
-        env: config.env,
-        privileged: config.privileged,
-        memoryMiB: config.memoryMiB,
-        cpus: config.cpus,
-        dockerHost: workerDockerHost(),
-        networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
-        // Owner is the run platform, not the worker: whoever resumes it can find and remove what a dead worker left.
-        ownership: { runId: context.runId, platformId: context.runPlatformId, owner: context.runPlatformId },
-      });
-    case 'ssh': {
-      if (!spec.secretId) throw new Error('the ssh platform has no secret (its private key)');
-      if (!context.platformId) throw new Error('the ssh platform was deleted; its host leases went with it');
-      return new SshPoolProvisioner({
-        platformId: context.platformId,
-        hosts: config.hosts,
-        privateKey: await revealSecret(context.db, context.teamId, spec.secretId),
-        resetCommand: config.resetCommand,
-        hostKeyFingerprints: config.hostKeyFingerprints,
-        leases: new PostgresHostLeases(context.db),
-        holderPrefix: context.workerId,
-      });
-    }
-    case 'local':
-      if (process.env.TESTYARD_ENABLE_LOCAL !== '1') throw new Error('local platforms are disabled on this worker (TESTYARD_ENABLE_LOCAL=1 enables them)');
-      return new LocalProvisioner();
-    case 'testing-farm':
-      throw new Error('Testing Farm platforms are not wired into workers yet');
+  if (config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
+    throw new Error('local platforms are disabled on this worker (TESTYARD_ENABLE_LOCAL=1 enables them)');
   }
+  if (config.kind === 'ssh' && !context.platformId) throw new Error('the ssh platform was deleted; its host leases went with it');
+  return createProvisioner(config, {
+    // host leases are per team platform; a deleted platform only matters to ssh pools (refused above)
+    platformId: context.platformId ?? context.runPlatformId,
+    runId: context.runId,
+    // the run platform, not the worker: whoever resumes it can find and remove what a dead worker left
+    owner: context.runPlatformId,
+    secret: spec.secretId ? await revealSecret(context.db, context.teamId, spec.secretId) : undefined,
+    hostLeases: new PostgresHostLeases(context.db),
+    dockerHost: workerDockerHost(),
+    networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
+  });
 }
 
 /** Removes systems a dead worker held for this run platform before another takes it over. */

@@ -17,6 +17,8 @@ export interface ProvisionerContext {
   hostLeases?: HostLeases;
   /** Container engine address; default DOCKER_HOST, else the Docker socket. */
   dockerHost?: string;
+  /** Containers' network mode, e.g. "host". */
+  networkMode?: string;
   /** For local platforms: how many systems at once. */
   maxLocalSystems?: number;
   /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems). */
@@ -34,6 +36,7 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         memoryMiB: config.memoryMiB,
         cpus: config.cpus,
         dockerHost: context.dockerHost,
+        networkMode: context.networkMode,
         ownership: { runId: context.runId, platformId: context.platformId, owner: context.owner },
       });
     case 'ssh': {

@@ -8,9 +8,8 @@ import { FmfExecutor } from '../../executor/fmf-executor';
 import { FileRunAggregator, junitXml } from '../../export';
 import { discoverTests, fetchTestRepository, type ContextDimensions } from '../../fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../../orchestrator';
-import { ContainerProvisioner } from '../../provision/container';
-import { LocalProvisioner } from '../../provision/local';
-import { MemoryHostLeases, SshPoolProvisioner, type PoolHost } from '../../provision/ssh-pool';
+import { createProvisioner, type ProvisionerContext } from '../../provision/from-config';
+import { MemoryHostLeases, type PoolHost } from '../../provision/ssh-pool';
 import type { Provisioner } from '../../provision/types';
 import { CliError, type Command } from '../command';
 
@@ -151,29 +150,28 @@ async function planRun(source: { tree?: string; repo?: string; ref?: string }, p
 
 async function provisionerFor(platform: string, spec: string, settings: ProvisionerSettings): Promise<Provisioner> {
   const where = `--platform ${platform}=${spec}`;
-  if (spec === 'local') return new LocalProvisioner();
+  const context: ProvisionerContext = {
+    platformId: platform,
+    runId: settings.runId,
+    owner: `testyard-run:${process.pid}`,
+    dockerHost: settings.dockerHost,
+    networkMode: settings.network,
+    hostLeases: new MemoryHostLeases(),
+    onNewHostKey: (host, port, fingerprint) => print(`${platform}: ${host}:${port} host key ${fingerprint}`),
+  };
+  if (spec === 'local') return createProvisioner({ kind: 'local' }, context);
   if (spec.startsWith('container:')) {
     const image = spec.slice('container:'.length);
     if (!image) throw new CliError(`${where}: expected container:IMAGE`);
-    return new ContainerProvisioner({
-      image,
-      dockerHost: settings.dockerHost,
-      networkMode: settings.network,
-      ownership: { runId: settings.runId, platformId: platform, owner: `testyard-run:${process.pid}` },
-    });
+    return createProvisioner({ kind: 'container', image, env: {}, privileged: false }, context);
   }
   if (spec.startsWith('ssh:')) {
     const identity = settings.identity ?? path.join(process.env.HOME ?? '/root', '.ssh', 'id_ed25519');
     const privateKey = await readFile(identity, 'utf8').catch((error: Error) => {
       throw new CliError(`${where}: cannot read the ssh key ${identity}: ${error.message}`);
     });
-    return new SshPoolProvisioner({
-      platformId: platform,
-      hosts: parseSshHosts(spec.slice('ssh:'.length), where),
-      privateKey,
-      leases: new MemoryHostLeases(),
-      onNewHostKey: (host, fingerprint) => print(`${platform}: ${host.host}:${host.port} host key ${fingerprint}`),
-    });
+    const hosts = parseSshHosts(spec.slice('ssh:'.length), where);
+    return createProvisioner({ kind: 'ssh', hosts, hostKeyFingerprints: {} }, { ...context, secret: privateKey });
   }
   throw new CliError(`${where}: expected local, container:IMAGE or ssh:USER@HOST:PORT[,HOST2…]`);
 }
