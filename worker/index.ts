@@ -6,10 +6,12 @@ import { db } from '../lib/db/client';
 import { heartbeatIntervalMs, startHeartbeat } from '../lib/health/heartbeat';
 import { createLiveEmitter } from '../lib/live/emitter';
 import { rooms } from '../lib/live/rooms';
-import { createJobQueue, ensureRunPlatformQueue, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
+import { onShutdown } from '../lib/process/shutdown';
+import { createJobQueue, ensureRunPlatformQueues, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
 import { removeLeftovers } from './leftovers';
 import { WorkerNotifications } from './notifications';
 import { requeueOrphanedPlatforms } from './orphans';
+import { servedKinds } from './provisioners';
 import { runPlatformJob } from './run-platform-job';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -19,7 +21,7 @@ if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('TESTYARD
 
 const boss = createJobQueue(databaseUrl, 'worker');
 await boss.start();
-await ensureRunPlatformQueue(boss);
+await ensureRunPlatformQueues(boss);
 
 const live = createLiveEmitter(databaseUrl);
 const heartbeat = startHeartbeat(db(), 'worker', { concurrency }, (beat) => live.emitter.to(rooms.health).emit('heartbeat', beat));
@@ -44,13 +46,16 @@ async function catchUpOnCancellations() {
 }
 
 const services = { db: db(), boss, store: defaultArtifactStore(), live: live.emitter, notifications, workerId: heartbeat.id, stopping: stopping.signal };
-// pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each.
-for (let index = 0; index < concurrency; index++) {
-  pollers.push(
-    await boss.work<RunPlatformJobData>(runPlatformQueue, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
-      if (job) await runPlatformJob(job, services);
-    }),
-  );
+const kinds = await servedKinds();
+// pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each, per provisioner kind served.
+for (const kind of kinds) {
+  for (let index = 0; index < concurrency; index++) {
+    pollers.push(
+      await boss.work<RunPlatformJobData>(runPlatformQueue(kind), { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+        if (job) await runPlatformJob(job, services);
+      }),
+    );
+  }
 }
 
 const sweep = () =>
@@ -61,13 +66,9 @@ const sweep = () =>
 await sweep();
 const sweeper = setInterval(() => void sweep(), heartbeatIntervalMs);
 sweeper.unref();
-console.log(`worker: ${heartbeat.id} ready (concurrency ${concurrency})`);
+console.log(`worker: ${heartbeat.id} ready for ${kinds.join(', ')} platforms (concurrency ${concurrency})`);
 
-let stopped = false;
-async function shutdown(signal: string) {
-  if (stopped) return;
-  stopped = true;
-  console.log(`worker: ${signal}, stopping`);
+onShutdown('worker', async () => {
   clearInterval(sweeper);
   // Running platforms stop, release their systems and go back to the queue for another worker.
   stopping.abort();
@@ -76,7 +77,4 @@ async function shutdown(signal: string) {
   await heartbeat.stop();
   await live.close();
   await db().$disconnect();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});

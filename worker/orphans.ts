@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Db } from '../lib/db/client';
 import { heartbeatIntervalMs } from '../lib/health/heartbeat';
-import { enqueueRunPlatform, runPlatformQueue } from '../lib/runs/job-queue';
+import { queueRunPlatform, runPlatformQueue } from '../lib/runs/job-queue';
+import { platformSnapshot } from '../lib/runs/settings';
 
 /** A worker not seen for this long is dead: three missed heartbeats. */
 export const deadWorkerAfterMs = 3 * heartbeatIntervalMs;
@@ -11,6 +12,7 @@ interface HeldPlatform {
   id: string;
   workerId: string;
   jobId: string | null;
+  spec: unknown;
   hostname: string | null;
   pid: number | null;
   lastSeenAt: Date | null;
@@ -26,7 +28,7 @@ interface HeldPlatform {
  */
 export async function requeueOrphanedPlatforms(db: Db, boss: PgBoss): Promise<string[]> {
   const held = await db.$queryRaw<HeldPlatform[]>`
-    SELECT rp."id", rp."workerId", rp."jobId", h."hostname", h."pid", h."lastSeenAt"
+    SELECT rp."id", rp."workerId", rp."jobId", rp."spec", h."hostname", h."pid", h."lastSeenAt"
     FROM "RunPlatform" rp
     JOIN "Run" r ON r."id" = rp."runId"
     LEFT JOIN "Heartbeat" h ON h."id" = rp."workerId"
@@ -38,9 +40,9 @@ export async function requeueOrphanedPlatforms(db: Db, boss: PgBoss): Promise<st
     if (!dead) continue;
     const { count } = await db.runPlatform.updateMany({ where: { id: platform.id, workerId: platform.workerId }, data: { workerId: null } });
     if (count === 0) continue;
-    if (platform.jobId) await boss.fail(runPlatformQueue, platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(() => {});
-    const jobId = await enqueueRunPlatform(boss, platform.id);
-    if (jobId) await db.runPlatform.update({ where: { id: platform.id }, data: { jobId } });
+    const { kind } = platformSnapshot.parse(platform.spec).config;
+    if (platform.jobId) await boss.fail(runPlatformQueue(kind), platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(() => {});
+    await queueRunPlatform(db, boss, { id: platform.id, kind });
     requeued.push(platform.id);
   }
   return requeued;

@@ -8,12 +8,12 @@ import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } 
 import { PostgresAggregator } from '../lib/runs/aggregator';
 import { RunEventRecorder } from '../lib/runs/event-recorder';
 import type { LiveBroadcaster } from '../lib/runs/events';
-import { enqueueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
+import { queueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
 import { claimRunPlatform, finishRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
 import { prepareResume } from '../lib/runs/resume';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
 import type { WorkerNotifications } from './notifications';
-import { containerEngineAnswers, provisionerFor, releaseAbandonedRemotes } from './provisioners';
+import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
 
 export interface WorkerServices {
   db: Db;
@@ -28,8 +28,6 @@ export interface WorkerServices {
 
 class WorkerStopping extends Error {}
 
-const passOnDelaySeconds = 1;
-
 /**
  * One (run, platform) job: claim it, resume from what is stored, run the
  * orchestrator with the Postgres aggregator and the run's event sink, then
@@ -37,10 +35,6 @@ const passOnDelaySeconds = 1;
  */
 export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, services: WorkerServices): Promise<void> {
   const { db, workerId, live } = services;
-  if (!(await canServe(db, job.data.runPlatformId))) {
-    await passOn(job, services);
-    return;
-  }
   const claimed = await claimRunPlatform(db, job.data.runPlatformId, workerId, job.id, live);
   if (!claimed) return;
 
@@ -97,29 +91,13 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   else await finishRunPlatform(db, claimed.id, workerId, outcome, live);
 }
 
-/** Whether this worker can provision the platform's systems: a container platform needs a reachable container engine. */
-async function canServe(db: Db, runPlatformId: string): Promise<boolean> {
-  const row = await db.runPlatform.findUnique({ where: { id: runPlatformId }, select: { spec: true, status: true } });
-  // A job with nothing left to do ends wherever it lands.
-  if (row?.status !== 'queued' && row?.status !== 'running') return true;
-  const spec = platformSnapshot.safeParse(row.spec);
-  if (!spec.success || spec.data.config.kind !== 'container') return true;
-  return containerEngineAnswers();
-}
-
-/** Leaves the job to another worker: re-queued a moment later so the other workers' pollers get their turn. */
-async function passOn(job: PgBoss.Job<RunPlatformJobData>, { boss }: WorkerServices): Promise<void> {
-  await boss.complete(runPlatformQueue, job.id);
-  await enqueueRunPlatform(boss, job.data.runPlatformId, passOnDelaySeconds);
-}
-
 /** The worker is stopping: the platform goes back to the queue and another worker resumes it. */
 async function handBack(claimed: ClaimedRunPlatform, job: PgBoss.Job<RunPlatformJobData>, { db, boss, workerId }: WorkerServices): Promise<void> {
   if (!(await unclaimRunPlatform(db, claimed.id, workerId))) return;
+  const { kind } = platformSnapshot.parse(claimed.spec).config;
   // One active job per run platform: this one must end before its successor can start.
-  await boss.complete(runPlatformQueue, job.id);
-  const jobId = await enqueueRunPlatform(boss, claimed.id);
-  if (jobId) await db.runPlatform.update({ where: { id: claimed.id }, data: { jobId } });
+  await boss.complete(runPlatformQueue(kind), job.id);
+  await queueRunPlatform(db, boss, { id: claimed.id, kind });
 }
 
 async function planTests(

@@ -6,10 +6,10 @@ import { invalid } from '../errors';
 import type PgBoss from 'pg-boss';
 import { fetchTestRepository } from '../fmf';
 import { compilePythonRegex } from '../fmf/pyregex';
-import { fmfContext } from '../platforms/spec';
+import { fmfContext, provisionerConfig } from '../platforms/spec';
 import { parseInput } from '../validation';
 import { recordRunEvent, type LiveBroadcaster } from './events';
-import { enqueueRunPlatform, newJobsChannel } from './job-queue';
+import { newJobsChannel, queueRunPlatform } from './job-queue';
 import { runSettings, type RunSettings } from './settings';
 
 const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
@@ -95,17 +95,17 @@ export async function createRun(db: Db, actor: Actor, teamSlug: string, input: u
           })),
         },
       },
-      select: { id: true, number: true, commit: true, platforms: { select: { id: true, name: true } } },
+      select: { id: true, number: true, commit: true, platforms: { select: { id: true, name: true, platformId: true } } },
     });
   });
   await recordRunEvent(db, run.id, { type: 'run.queued' }, services.live);
   const boss = await services.jobQueue;
-  for (const platform of run.platforms) {
-    const jobId = await enqueueRunPlatform(boss, platform.id);
-    if (jobId) await db.runPlatform.update({ where: { id: platform.id }, data: { jobId } });
+  for (const { id, platformId } of run.platforms) {
+    const platform = platforms.find((candidate) => candidate.id === platformId)!;
+    await queueRunPlatform(db, boss, { id, kind: provisionerConfig.parse(platform.config).kind });
   }
   await db.$executeRaw`SELECT pg_notify(${newJobsChannel}, '')`;
-  return run;
+  return { ...run, platforms: run.platforms.map(({ id, name }) => ({ id, name })) };
 }
 
 interface ResolvedSource {

@@ -1,7 +1,17 @@
 import PgBoss from 'pg-boss';
+import type { Db } from '../db/client';
+import type { ProvisionerKind } from '../platforms/spec';
 
-/** One job per (run, platform); its data names the RunPlatform row. */
-export const runPlatformQueue = 'run-platform';
+const provisionerKinds: readonly ProvisionerKind[] = ['container', 'ssh', 'testing-farm', 'local'];
+
+/**
+ * One job per (run, platform), on a queue per provisioner kind: a worker
+ * listens only to the kinds it can provision (a container platform needs a
+ * worker with a container engine), so no job lands where it cannot run.
+ */
+export function runPlatformQueue(kind: ProvisionerKind): string {
+  return `run-platform-${kind}`;
+}
 
 /** NOTIFY'd after jobs are queued, so idle workers fetch at once instead of at their next poll. */
 export const newJobsChannel = 'testyard_new_jobs';
@@ -23,14 +33,18 @@ export function createJobQueue(databaseUrl: string, role: 'worker' | 'sender'): 
  * platform's own liveness check (heartbeats) replaces pg-boss's expiry and
  * retries, which would either cut long runs short or retry far too late.
  */
-export async function ensureRunPlatformQueue(boss: PgBoss): Promise<void> {
-  await boss.createQueue(runPlatformQueue, { name: runPlatformQueue, policy: 'stately', retryLimit: 0, expireInHours: 23 });
+export async function ensureRunPlatformQueues(boss: PgBoss): Promise<void> {
+  for (const kind of provisionerKinds) {
+    const name = runPlatformQueue(kind);
+    await boss.createQueue(name, { name, policy: 'stately', retryLimit: 0, expireInHours: 23 });
+  }
 }
 
-/** Queues the run platform (to start after `delaySeconds`); null when a job for it is already waiting. */
-export function enqueueRunPlatform(boss: PgBoss, runPlatformId: string, delaySeconds = 0): Promise<string | null> {
-  const data: RunPlatformJobData = { runPlatformId };
-  return boss.send(runPlatformQueue, data, { singletonKey: runPlatformId, retryLimit: 0, expireInHours: 23, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}) });
+/** Queues the run platform and records its job; nothing happens when a job for it is already waiting. */
+export async function queueRunPlatform(db: Db, boss: PgBoss, runPlatform: { id: string; kind: ProvisionerKind }): Promise<void> {
+  const data: RunPlatformJobData = { runPlatformId: runPlatform.id };
+  const jobId = await boss.send(runPlatformQueue(runPlatform.kind), data, { singletonKey: runPlatform.id, retryLimit: 0, expireInHours: 23 });
+  if (jobId) await db.runPlatform.update({ where: { id: runPlatform.id }, data: { jobId } });
 }
 
 const cache = globalThis as unknown as { testyardJobQueue?: Promise<PgBoss> };
@@ -42,7 +56,7 @@ export function sharedJobQueue(): Promise<PgBoss> {
     if (!url) throw new Error('DATABASE_URL is not set');
     const boss = createJobQueue(url, 'sender');
     await boss.start();
-    await ensureRunPlatformQueue(boss);
+    await ensureRunPlatformQueues(boss);
     return boss;
   })();
   return cache.testyardJobQueue;
