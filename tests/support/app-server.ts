@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from './free-port';
 import { repoRoot } from './test-database';
@@ -13,26 +13,31 @@ export interface RunningApp {
 export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
+  const dataDir = await mkdtemp(path.join(repoRoot, '.data', 'test-app-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
     TESTYARD_URL: url,
-    TESTYARD_DATA_DIR: await mkdtemp(path.join(repoRoot, '.data', 'test-app-')),
+    TESTYARD_DATA_DIR: dataDir,
     TESTYARD_SIGNIN_PER_MINUTE: '1000',
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,
   };
   const children = ['server.ts', 'worker/index.ts'].map((script) => launch(script, env));
+  const stop = async () => {
+    await stopAll(children);
+    await rm(dataDir, { recursive: true, force: true });
+  };
   try {
     await waitUntilHealthy(url, children);
   } catch (error) {
-    await stopAll(children);
+    await stop();
     throw error;
   }
-  return { url, stop: () => stopAll(children) };
+  return { url, stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {
