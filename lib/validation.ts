@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { compilePythonRegex } from './fmf/pyregex';
 import { invalid, type FieldIssue } from './errors';
 
 /** Parses untrusted input, turning every problem into a field path and a reason. */
@@ -12,3 +13,13 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
   const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   throw invalid(`invalid ${what}: ${summary}`, issues);
 }
+
+/** A regular expression as fmf and atex read test names (Python's `re` syntax). */
+export const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
+  try {
+    compilePythonRegex(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');

@@ -16,9 +16,8 @@ import {
   type FmfMapping,
   type FmfValue,
 } from '../fmf';
-import { compilePythonRegex } from '../fmf/pyregex';
 import { fmfContext } from '../platforms/spec';
-import { parseInput } from '../validation';
+import { parseInput, pythonRegex } from '../validation';
 import { parsePairs } from './context-pairs';
 import { TimedCache } from './timed-cache';
 
@@ -65,15 +64,6 @@ const refTtlMs = 30_000;
 const resolvedRefs = new TimedCache<RepoTree>(refTtlMs, 200);
 // A commit's checkout never changes, so what was discovered in it can be kept for as long as it is in the cache.
 const discoveries = new TimedCache<DiscoveredTest[]>(Number.POSITIVE_INFINITY, 500);
-
-const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
-  try {
-    compilePythonRegex(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid regular expression');
 
 export const previewInput = z.object({
   repoId: z.string().min(1),

@@ -5,21 +5,11 @@ import type { Db } from '../db/client';
 import { invalid } from '../errors';
 import type PgBoss from 'pg-boss';
 import { fetchTestRepository } from '../fmf';
-import { compilePythonRegex } from '../fmf/pyregex';
 import { fmfContext, provisionerConfig } from '../platforms/spec';
-import { parseInput } from '../validation';
+import { parseInput, pythonRegex } from '../validation';
 import { recordRunEvent, type LiveBroadcaster } from './events';
 import { newJobsChannel, queueRunPlatform } from './job-queue';
 import { runSettings, type RunSettings } from './settings';
-
-const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
-  try {
-    compilePythonRegex(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid regular expression');
 
 const runInput = z
   .object({

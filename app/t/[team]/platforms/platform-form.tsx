@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { pairItems, parsePairs } from '@/lib/repos/context-pairs';
-import type { ProvisionerConfig } from '@/lib/platforms/spec';
+import type { PlatformInfo } from '@/lib/platforms/platforms';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';
 
@@ -11,15 +11,7 @@ const kinds = ['container', 'ssh', 'testing-farm'] as const;
 type Kind = (typeof kinds)[number];
 
 /** What the form edits: a stored platform, or nothing for a new one. */
-export interface EditablePlatform {
-  id: string;
-  name: string;
-  config: ProvisionerConfig;
-  context: Record<string, string>;
-  maxRemotes: number;
-  maxSpares: number;
-  secretId: string | null;
-}
+export type EditablePlatform = Omit<PlatformInfo, 'createdAt' | 'updatedAt'>;
 
 /** Lets the browser refuse a malformed pair before the form's body drops it. */
 export const contextPattern = String.raw`\s*([\w\-]+=\S*\s*)*`;
