@@ -4,6 +4,7 @@ import { requireTeamPage } from '../../_lib/session';
 
 const sections = [
   ['', 'Dashboard'],
+  ['runs/new', 'New run'],
   ['platforms', 'Platforms'],
   ['repos', 'Repositories'],
   ['secrets', 'Secrets'],
