@@ -125,7 +125,7 @@ try {
     (window as unknown as { seenAt: Record<string, number> }).seenAt = seen;
     new MutationObserver(() => {
       for (const row of document.querySelectorAll<HTMLElement>('[data-testid=result-row]')) seen[row.dataset.test!] ??= Date.now();
-    }).observe(document.body, { subtree: true, childList: true });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-test'] });
   });
   const socketSeen: number[] = [];
   const socketLatency: number[] = [];

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LogLines, SearchResult } from '@/lib/logs/log-file';
+import { formatBytes } from './format-bytes';
 import { LogLine } from './log-line';
 import { WindowedList, type ScrollTarget } from './windowed-list';
 
@@ -214,15 +215,4 @@ export function LogViewer({ fileApi, size }: { fileApi: string; size: number }) 
       <LogLines count={count} lineAt={lineAt} selected={selected} onSelect={onSelect} scrollTo={scrollTo} testId="log-viewer" />
     </div>
   );
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

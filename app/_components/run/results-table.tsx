@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ResultPage, ResultRow } from '@/lib/results/list';
 import { resultPath } from './paths';
@@ -48,7 +48,6 @@ function matches(filters: Filters, result: LiveResult): boolean {
  * results (`live` grows; rows are replaced per platform and test).
  */
 export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { team: string; runNumber: number; apiBase: string; platforms: string[]; live: LiveResult[] }) {
-  const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const filters = filtersFrom(new URLSearchParams(searchParams.toString()));
@@ -159,7 +158,8 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
       if (value) params.set(key, value);
       else params.delete(key);
     }
-    router.replace(`${pathname}${params.size ? `?${params}` : ''}`, { scroll: false });
+    // The History API updates useSearchParams without a server round trip for the whole page.
+    window.history.replaceState(null, '', `${pathname}${params.size ? `?${params}` : ''}`);
   }
 
   useEffect(() => {
