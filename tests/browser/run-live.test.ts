@@ -29,13 +29,21 @@ afterAll(async () => {
   await podman?.stop();
 });
 
-async function signedIn(browser: Browser, cookie: string): Promise<{ context: BrowserContext; page: Page }> {
+/** Sessions are signed with each app's own secret: sign in on this one (tests/support/api.ts signs users up with this password). */
+async function signedIn(browser: Browser, email: string): Promise<{ context: BrowserContext; page: Page; cookie: string }> {
+  const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: app.url },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
+  expect(response.status).toBe(200);
+  const cookie = response.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
   const context = await browser.newContext({ baseURL: app.url });
   await context.addCookies(cookie.split('; ').map((pair) => {
     const [name, ...value] = pair.split('=');
     return { name: name!, value: value.join('='), url: app.url };
   }));
-  return { context, page: await context.newPage() };
+  return { context, page: await context.newPage(), cookie };
 }
 
 const rows = (page: Page) => page.getByTestId('result-row');
@@ -48,9 +56,9 @@ test('two browsers watch a run live; the failing result page shows its log; its 
   const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, admin, { name: 'fixture-suite', path: fixtureSuite });
   expect(repo.status, JSON.stringify(repo.body)).toBe(201);
 
-  const member = await signedIn(browsers[0]!, members.member.cookie);
-  const viewer = await signedIn(browsers[1]!, members.viewer.cookie);
-  const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, { cookie: members.member.cookie }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 0 });
+  const member = await signedIn(browsers[0]!, members.member.email);
+  const viewer = await signedIn(browsers[1]!, members.viewer.email);
+  const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, { token: members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 0 });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const runPath = `/t/${team.slug}/runs/${created.body.number}`;
 
@@ -80,7 +88,7 @@ test('two browsers watch a run live; the failing result page shows its log; its 
   const log = member.page.getByTestId('log-viewer');
   await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('something failed');
   // The ANSI red of that line is a coloured span, not escape codes.
-  expect(await log.locator('span', { hasText: /^something failed$/ }).evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
+  expect(await log.getByText('something failed', { exact: true }).evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
   await log.locator('[data-line="2"] a').click();
   await expect.poll(() => member.page.url()).toMatch(/#L2$/);
 
