@@ -60,25 +60,45 @@ async function overhead(transport: Transport, executor: FmfExecutor, artifactsRo
   );
 }
 
+/** Upload runs: the machine is shared, so every run is shown with the median; the first is cold. */
+const uploadRuns = Number(process.env.BENCH_UPLOAD_RUNS ?? 3);
+
 async function throughput(transport: Transport, executor: FmfExecutor, artifactsRoot: string): Promise<void> {
-  const artifactsDir = path.join(artifactsRoot, `${transport.name}-upload`);
   const rssBefore = process.memoryUsage().rss;
   let peakRss = rssBefore;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 20);
-  const started = performance.now();
-  await executor.runTest('/upload', artifactsDir);
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  await rm(artifactsDir, { recursive: true, force: true });
   const mib = uploadFiles * uploadFileMiB;
-  const rate = mib / seconds;
-  const growth = (peakRss - rssBefore) / 1024 / 1024;
+  const rates: number[] = [];
+  let firstRunPeakRss = rssBefore;
+  const cpuSecondsPerGiB: number[] = [];
+  try {
+    for (let run = 0; run < uploadRuns; run++) {
+      const artifactsDir = path.join(artifactsRoot, `${transport.name}-upload-${run}`);
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      await executor.runTest('/upload', artifactsDir);
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      rates.push(mib / seconds);
+      if (run === 0) firstRunPeakRss = Math.max(peakRss, process.memoryUsage().rss);
+      cpuSecondsPerGiB.push((cpu.user + cpu.system) / 1e6 / (mib / 1024));
+      await rm(artifactsDir, { recursive: true, force: true });
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const rate = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+  // the issue's measure is one 1 GiB upload; the peak over every run is shown too
+  const growth = (firstRunPeakRss - rssBefore) / 1024 / 1024;
+  const growthAllRuns = (peakRss - rssBefore) / 1024 / 1024;
   console.log(
-    `${transport.name.padEnd(9)} control stream ${mib} MiB in ${seconds.toFixed(2)} s: ${rate.toFixed(0)} MiB/s ` +
+    `${transport.name.padEnd(9)} control stream ${mib} MiB x ${rates.length}: median ${rate.toFixed(0)} MiB/s ` +
+      `(runs ${rates.map((value) => value.toFixed(0)).join(', ')}; worker CPU ${cpuSecondsPerGiB.map((value) => value.toFixed(2)).join(', ')} s/GiB) ` +
       `(target >= 1000: ${rate >= 1000 ? 'met' : 'MISSED'}; atex ${atex.throughputMiBs} -> ${(rate / atex.throughputMiBs).toFixed(2)}x), ` +
-      `worker peak RSS growth ${growth.toFixed(1)} MiB (target <= 50: ${growth <= 50 ? 'met' : 'MISSED'})`,
+      `worker peak RSS growth ${growth.toFixed(1)} MiB for one GiB (target <= 50: ${growth <= 50 ? 'met' : 'MISSED'}), ` +
+      `${growthAllRuns.toFixed(1)} MiB over all runs`,
   );
 }
 

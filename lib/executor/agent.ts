@@ -54,6 +54,8 @@ export class RemoteAgent {
     process.stderr.on('error', () => {});
     this.ended = process.exited.then((status) => {
       this.endedStatus = status;
+      // a watcher left behind by a killed agent sees EOF and kills its test
+      process.stdin.end();
       this.current?.agentEnded(status);
       return status;
     });
@@ -294,10 +296,10 @@ class AttemptState implements AgentAttempt {
     this.settleIfComplete();
   }
 
+  /** The agent went away: the attempt ends with the agent's status unless it had reported its own. */
   agentEnded(status: ExitStatus): void {
     this.control.end();
     this.status ??= status.kind === 'exited' && status.code === 0 ? { kind: 'lost', reason: 'the test agent exited' } : status;
-    if (status.kind !== 'exited' || status.code !== 0) this.status = this.status.kind === 'exited' && this.outputDone ? this.status : status;
     this.outputDone = true;
     this.settleIfComplete();
   }
