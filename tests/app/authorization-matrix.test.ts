@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, signUp, teamWithAllRoles } from '../support/api';
+import { runWithFailedTest } from './run-pages-fixtures';
 import { writeFixtureTree } from './setup-fixture';
 
 type Role = 'viewer' | 'member' | 'admin' | 'owner';
@@ -36,6 +37,12 @@ const runBody = async (team: Team) => ({
   platforms: [await newPlatform(team)],
 });
 const newRun = async (team: Team) => (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
+/** One run with a failed test and a stored file per team, made on first use. */
+const seededRuns = new Map<string, ReturnType<typeof runWithFailedTest>>();
+const seededRun = (team: Team) => {
+  if (!seededRuns.has(team.team.slug)) seededRuns.set(team.team.slug, runWithFailedTest(team.team, team.members.owner.token));
+  return seededRuns.get(team.team.slug)!;
+};
 
 const routes: RouteCase[] = [
   { method: 'GET', path: () => '', needs: 'viewer' },
@@ -90,6 +97,19 @@ const routes: RouteCase[] = [
   { method: 'POST', path: async (t) => `/runs/${await newRun(t)}/cancel`, needs: 'member' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.jsonl`, needs: 'viewer' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.junit.xml`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/results?status=fail`, needs: 'viewer' },
+  {
+    method: 'GET',
+    path: async (t) => {
+      const run = await seededRun(t);
+      return `/runs/${run.number}/attempts?platform=${run.platform}&test=/tests/seeded`;
+    },
+    needs: 'viewer',
+  },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/lines?from=0`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/search?q=x`, needs: 'viewer' },
+  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/rerun-failed`, needs: 'member' },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
   { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
@@ -147,7 +167,7 @@ describe("another team's resources through this team's path", () => {
     const number = await newRun(outsider);
     const caller = asOwner(team);
     const foreignId = (await api('GET', `/api/v1/teams/${outsider.team.slug}/runs/${number}`, asOwner(outsider))).body.id as string;
-    for (const [method, suffix] of [['GET', ''], ['GET', '/events'], ['POST', '/cancel'], ['GET', '/export.jsonl'], ['GET', '/export.junit.xml']] as const) {
+    for (const [method, suffix] of [['GET', ''], ['GET', '/events'], ['POST', '/cancel'], ['GET', '/export.jsonl'], ['GET', '/export.junit.xml'], ['GET', '/results'], ['POST', '/rerun-failed']] as const) {
       const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);
       expect(response.status, `${method} ${suffix}`).toBe(404);
     }

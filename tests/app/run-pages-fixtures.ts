@@ -5,9 +5,9 @@ import { seedResults } from './run-pages-seed';
 
 /**
  * A cancelled run of a team with one failed test, "/tests/seeded" on
- * platform "seeded", whose final attempt has one (empty) stored file.
+ * platform `platform`, whose final attempt has one (empty) stored file.
  */
-export async function runWithFailedTest(team: { slug: string; id: string }, ownerToken: string): Promise<{ number: number; fileId: string }> {
+export async function runWithFailedTest(team: { slug: string; id: string }, ownerToken: string): Promise<{ number: number; platform: string; fileId: string }> {
   const owner = { token: ownerToken };
   const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, owner, { name: `seeded-${unique}`, config: { kind: 'container', image: 'debian:12' } });
@@ -20,7 +20,7 @@ export async function runWithFailedTest(team: { slug: string; id: string }, owne
       { name: '/tests/seeded', status: 'fail', files: [{ path: 'empty.log', storageKey: `${run.body.id}/empty.log`, size: 0, sha256: unique }] },
     ]);
     const file = await db.artifact.findFirstOrThrow({ where: { attempt: { runId: run.body.id } }, select: { id: true } });
-    return { number: run.body.number, fileId: file.id };
+    return { number: run.body.number, platform: run.body.platforms[0].name, fileId: file.id };
   } finally {
     await db.$disconnect();
   }
