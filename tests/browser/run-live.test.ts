@@ -85,6 +85,7 @@ test('two browsers watch a run live; the failing result page shows its log; its 
   await member.page.getByRole('link', { name: '/tests/fails' }).click();
   await member.page.waitForURL(`**${runPath}/bookworm/tests/fails`);
   await expect.poll(() => member.page.getByTestId('result-status').textContent()).toBe('fail');
+  await expect.poll(() => member.page.getByTestId('test-metadata').textContent(), { timeout: 20_000 }).toContain('prints, then fails');
   const log = member.page.getByTestId('log-viewer');
   await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('something failed');
   // The ANSI red of that line is a coloured span, not escape codes.

@@ -1,9 +1,11 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { Suspense } from 'react';
 import { db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { fileKind } from '@/lib/logs/file-kinds';
 import { getTestAttempts, type AttemptDetails } from '@/lib/results/test-attempts';
+import { getTestMetadata } from '@/lib/results/test-metadata';
 import { LiveOutput } from '../../../../../../_components/run/live-output';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
@@ -100,7 +102,7 @@ export default async function ResultPage({
           <dd>{attempt.finishedAt?.toISOString() ?? '—'}</dd>
           {own?.extra != null && (
             <>
-              <dt className="text-slate-500">Metadata</dt>
+              <dt className="text-slate-500">Result fields</dt>
               <dd>
                 <pre className="overflow-auto text-xs">{JSON.stringify(own.extra, null, 2)}</pre>
               </dd>
@@ -150,7 +152,29 @@ export default async function ResultPage({
           file && <FileView fileApi={`${apiBase}/files/${file.id}`} path={file.path} size={file.size} />
         )}
       </section>
+      <section className="card">
+        <h2 className="mb-2 font-semibold">Test metadata</h2>
+        <Suspense fallback={<p className="text-sm text-slate-500">reading the test's fmf metadata…</p>}>
+          <TestMetadataView runId={details.run.id} platform={details.platform} testName={testName} />
+        </Suspense>
+      </section>
     </div>
+  );
+}
+
+/** Streamed in after the rest of the page: it may need a repository fetch. */
+async function TestMetadataView({ runId, platform, testName }: { runId: string; platform: string; testName: string }) {
+  const metadata = await getTestMetadata(db(), runId, platform, testName);
+  if ('error' in metadata) return <p className="text-sm text-slate-500">Not available: {metadata.error}</p>;
+  return (
+    <dl className="grid grid-cols-[10rem_1fr] gap-x-4 gap-y-1 text-sm" data-testid="test-metadata">
+      {Object.entries(metadata.data).map(([key, value]) => (
+        <div key={key} className="contents">
+          <dt className="text-slate-500">{key}</dt>
+          <dd className="font-mono text-xs whitespace-pre-wrap">{typeof value === 'string' ? value : JSON.stringify(value, null, 1)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
