@@ -24,7 +24,8 @@ function initialState(run: RunSnapshot): LiveRunState {
   const platforms: Record<string, PlatformProgress> = {};
   for (const platform of run.platforms) {
     const { byStatus, total } = platform.tests;
-    platforms[platform.name] = { name: platform.name, status: platform.status, total, done: total, passed: byStatus.pass ?? 0, failed: total - (byStatus.pass ?? 0), running: 0 };
+    const failed = (byStatus.fail ?? 0) + (byStatus.error ?? 0);
+    platforms[platform.name] = { name: platform.name, status: platform.status, total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
   }
   return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
 }
