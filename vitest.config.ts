@@ -18,11 +18,14 @@ export default defineConfig({
       },
       {
         // The product: a fresh database plus a running web server and worker, shared by these files.
+        // One file at a time: files that start workers with a container engine would otherwise take
+        // each other's run jobs from the shared queue, and stop them when they finish.
         resolve: { alias },
         test: {
           name: 'app',
           include: ['tests/{app,browser}/**/*.test.ts'],
           globalSetup: ['tests/support/app-global-setup.ts'],
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
