@@ -110,13 +110,14 @@ export class RemoteAgent {
 
   /**
    * Stops using the agent: the running attempt (if any) keeps the output it
-   * got; resolves once that output is on disk.
+   * got; resolves once that output is on disk. `kill: false` (after
+   * `disconnect`): the agent and its test are left to the grace period.
    */
-  async abandon(): Promise<void> {
+  async abandon({ kill = true }: { kill?: boolean } = {}): Promise<void> {
     this.abandoned = true;
     const current = this.current;
     this.process.stdin.end();
-    this.process.kill();
+    if (kill) this.process.kill();
     if (current) await current.detach();
   }
 

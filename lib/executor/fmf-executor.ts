@@ -203,7 +203,7 @@ export class FmfExecutor {
           // before `disconnect` arrive before the cut
           await startTimer(outputSettleMs).elapsed;
           this.connection.disconnect();
-          await agent.abandon();
+          await agent.abandon({ kill: false });
           await this.reconnect(stopped);
           break;
         case 'eof': {
