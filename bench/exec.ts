@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTransport, type Transport, type TransportName } from '../tests/exec/harness';
 import { FmfExecutor } from '../lib/executor/fmf-executor';
-import { loadTestSuite } from '../lib/executor/from-fmf';
+import { loadTestSuite } from '../lib/executor/suite';
 
 const atex = { perTestMs: 36, throughputMiBs: 950 };
 const targets = { local: 12, ssh: 40, container: 40 } satisfies Record<TransportName, number>;
@@ -109,7 +109,7 @@ try {
   for (const name of transports) {
     const transport = await startTransport(name);
     const connection = transport.connect();
-    const executor = new FmfExecutor(connection, loadTestSuite(tree));
+    const executor = new FmfExecutor(connection, await loadTestSuite(tree));
     try {
       await executor.setup();
       await overhead(transport, executor, artifactsRoot);

@@ -8,7 +8,7 @@ import { LocalConnection } from '../../lib/connection/local';
 import { SshConnection } from '../../lib/connection/ssh';
 import type { Connection } from '../../lib/connection/types';
 import { FmfExecutor, type FmfExecutorOptions } from '../../lib/executor/fmf-executor';
-import { loadTestSuite } from '../../lib/executor/from-fmf';
+import { loadTestSuite } from '../../lib/executor/suite';
 import { ensureTestImage, startPodmanService, startTestContainer } from '../support/podman';
 import { startSshd } from '../support/sshd';
 
@@ -81,7 +81,7 @@ export async function openExecutor(
   options: FmfExecutorOptions & { plan?: string } = {},
 ): Promise<OpenExecutor> {
   const connection = transport.connect();
-  const executor = new FmfExecutor(connection, loadTestSuite(fixtureTree(tree), options.plan ?? '/plan'), options);
+  const executor = new FmfExecutor(connection, await loadTestSuite(fixtureTree(tree), options.plan ?? '/plan'), options);
   await executor.setup();
   return {
     executor,

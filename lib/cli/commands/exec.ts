@@ -7,7 +7,7 @@ import { SshConnection } from '../../connection/ssh';
 import type { Connection } from '../../connection/types';
 import { ExecutorError } from '../../executor/errors';
 import { FmfExecutor } from '../../executor/fmf-executor';
-import { loadTestSuite } from '../../executor/from-fmf';
+import { loadTestSuite } from '../../executor/suite';
 import { CliError, type Command } from '../command';
 
 const usage = `usage: testyard exec --connection CONNECTION --tree PATH [--plan NAME] --test NAME --artifacts DIR
@@ -49,7 +49,7 @@ export const command: Command = async (argv) => {
   if (missing.length) throw new CliError(`missing ${missing.map((name) => `--${name}`).join(', ')}\n${usage}`);
   const artifactsDir = path.resolve(values.artifacts!);
 
-  const suite = loadSuite(values.tree!, values.plan);
+  const suite = await loadSuite(values.tree!, values.plan);
   if (!suite.tests.has(values.test!)) {
     throw new CliError(`test ${values.test} not found (tests: ${[...suite.tests.keys()].join(', ') || 'none'})`);
   }
@@ -77,9 +77,9 @@ export const command: Command = async (argv) => {
   }
 };
 
-function loadSuite(tree: string, plan: string | undefined): ReturnType<typeof loadTestSuite> {
+async function loadSuite(tree: string, plan: string | undefined): ReturnType<typeof loadTestSuite> {
   try {
-    return loadTestSuite(tree, plan);
+    return await loadTestSuite(tree, plan);
   } catch (error) {
     throw new CliError(`cannot load ${tree}: ${(error as Error).message}`);
   }
