@@ -25,7 +25,7 @@ export default defineConfig({
           name: 'app',
           include: ['tests/{app,browser}/**/*.test.ts'],
           globalSetup: ['tests/support/app-global-setup.ts'],
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
