@@ -3,6 +3,7 @@
 // live events to browsers through the Postgres emitter.
 import { defaultArtifactStore } from '../lib/artifacts/store';
 import { db } from '../lib/db/client';
+import type { ProvisionerKind } from '../lib/platforms/spec';
 import { heartbeatIntervalMs, startHeartbeat } from '../lib/health/heartbeat';
 import { createLiveEmitter } from '../lib/live/emitter';
 import { rooms } from '../lib/live/rooms';
@@ -11,7 +12,7 @@ import { createJobQueue, ensureRunPlatformQueues, runPlatformQueue, type RunPlat
 import { removeLeftovers } from './leftovers';
 import { WorkerNotifications } from './notifications';
 import { requeueOrphanedPlatforms } from './orphans';
-import { servedKinds } from './provisioners';
+import { servedKinds, untilContainerEngineAnswers, workerDockerHost } from './provisioners';
 import { runPlatformJob } from './run-platform-job';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -48,7 +49,7 @@ async function catchUpOnCancellations() {
 const services = { db: db(), boss, store: defaultArtifactStore(), live: live.emitter, notifications, workerId: heartbeat.id, stopping: stopping.signal };
 const kinds = await servedKinds();
 // pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each, per provisioner kind served.
-for (const kind of kinds) {
+async function serve(kind: ProvisionerKind): Promise<void> {
   for (let index = 0; index < concurrency; index++) {
     pollers.push(
       await boss.work<RunPlatformJobData>(runPlatformQueue(kind), { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
@@ -56,6 +57,14 @@ for (const kind of kinds) {
       }),
     );
   }
+}
+for (const kind of kinds) await serve(kind);
+if (!kinds.includes('container') && workerDockerHost()) {
+  console.log(`worker: the container engine at ${workerDockerHost()} does not answer yet; container platforms wait until it does`);
+  void untilContainerEngineAnswers(stopping.signal).then(async () => {
+    await serve('container');
+    console.log('worker: the container engine answers; serving container platforms too');
+  });
 }
 
 const sweep = () =>

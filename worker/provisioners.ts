@@ -32,7 +32,20 @@ export async function containerEngineAnswers(): Promise<boolean> {
 }
 
 /**
- * The provisioner kinds this worker can serve: SSH pools and Testing Farm
+ * A container engine configured for this worker that does not answer yet (a
+ * Podman service still starting, a busy host) is asked again, less and less
+ * often, until it answers; resolves then, or never when the signal aborts.
+ */
+export async function untilContainerEngineAnswers(signal: AbortSignal): Promise<void> {
+  for (let delayMs = 1000; !signal.aborted; delayMs = Math.min(delayMs * 2, 30_000)) {
+    if (await containerEngineAnswers()) return;
+    await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+  }
+  return new Promise(() => {});
+}
+
+/**
+ * The provisioner kinds this worker can serve now: SSH pools and Testing Farm
  * need only the network; containers need a container engine that answers;
  * local platforms need the administrator's consent (TESTYARD_ENABLE_LOCAL=1).
  */

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startApp, type RunningApp } from '../support/app-server';
 import { api, teamWithAllRoles } from '../support/api';
+import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
 import { createFixtureRepo } from './setup-fixture';
 
@@ -37,7 +38,7 @@ async function connectionTestContainers(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  [podman, image] = await Promise.all([startPodmanService(), ensureTestImage()]);
+  [podman, image] = await Promise.all([startPodmanService(), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
   app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' });
   team = await teamWithAllRoles();
 }, 300_000);

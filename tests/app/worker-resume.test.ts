@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import { runLabel } from '../../lib/provision/container';
 import { api, teamWithAllRoles } from '../support/api';
+import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -47,7 +48,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 }
 
 beforeAll(async () => {
-  [podman] = await Promise.all([startPodmanService(), ensureTestImage()]);
+  [podman] = await Promise.all([startPodmanService(), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
   db = createDb(inject('databaseUrl'));
   dataDir = await mkdtemp(path.join(tmpdir(), 'testyard-worker-data-'));
 });

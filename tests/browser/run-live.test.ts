@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
 import { startApp, type RunningApp } from '../support/app-server';
 import { launchChromium } from '../support/browser';
+import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, testImage, type PodmanService } from '../support/podman';
 
 const fixtureSuite = path.resolve(import.meta.dirname, '../fixtures/run-pages');
@@ -17,7 +18,7 @@ let app: RunningApp;
 const browsers: Browser[] = [];
 
 beforeAll(async () => {
-  [podman] = await Promise.all([startPodmanService(), ensureTestImage()]);
+  [podman] = await Promise.all([startPodmanService(), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
   // The shared test worker has no container engine: this app's worker (and web server, which reads its artifacts) has one.
   app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' });
   browsers.push(await launchChromium(), await launchChromium());
