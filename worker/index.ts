@@ -51,11 +51,13 @@ const kinds = await servedKinds();
 // pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each, per provisioner kind served.
 async function serve(kind: ProvisionerKind): Promise<void> {
   for (let index = 0; index < concurrency; index++) {
-    pollers.push(
-      await boss.work<RunPlatformJobData>(runPlatformQueue(kind), { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
-        if (job) await runPlatformJob(job, services);
-      }),
-    );
+    const poller: string = await boss.work<RunPlatformJobData>(runPlatformQueue(kind), { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+      if (!job) return;
+      await runPlatformJob(job, services);
+      // pg-boss would wait a whole polling interval before the next fetch; when jobs are waiting, take the next one now.
+      setImmediate(() => boss.notifyWorker(poller));
+    });
+    pollers.push(poller);
   }
 }
 for (const kind of kinds) await serve(kind);
