@@ -70,6 +70,13 @@ test('two browsers watch a run live; the failing result page shows its log; its 
     await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 1));
   }
 
+  // The team dashboard follows the run too, without reloading.
+  const dashboard = await viewer.context.newPage();
+  await dashboard.goto(`/t/${team.slug}`);
+  await expect.poll(() => dashboard.getByTestId('live-state').textContent()).toBe('live');
+  await dashboard.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 1));
+  expect(['queued', 'running']).toContain(await dashboard.getByTestId(`run-${created.body.number}`).getByTestId('run-status').textContent());
+
   for (const { page } of [member, viewer]) {
     await expect.poll(() => rows(page).count(), { timeout: 180_000 }).toBe(2);
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toBe('failed');
@@ -77,6 +84,10 @@ test('two browsers watch a run live; the failing result page shows its log; its 
     expect(await page.locator('[data-testid=result-row][data-status=fail]').getAttribute('data-test')).toBe('/tests/fails');
     expect(await page.getByTestId('platform-progress').textContent()).toMatch(/2\/2 done, 1 passed, 1 failed/);
   }
+
+  const dashboardRow = dashboard.getByTestId(`run-${created.body.number}`);
+  await expect.poll(() => dashboardRow.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('failed');
+  expect(await dashboard.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(1);
 
   // The status filter is in the URL, so the filtered view is shareable.
   await member.page.getByTestId('filter-status-fail').click();
