@@ -133,6 +133,18 @@ class SimulatedProvisioner implements Provisioner {
 
 const inMemoryDirectories: AttemptDirectories = { create: async (name, attempt) => `${name}#${attempt}`, dispose: async () => {} };
 
+/** An executor whose tests take their fmf duration of simulated time and pass. */
+function simulatedExecutor(clock: VirtualClock, byName: ReadonlyMap<string, SchedulableTest>): TestExecutor {
+  return {
+    setup: async () => {},
+    teardown: async () => {},
+    runTest: async (name) => {
+      await clock.sleep(byName.get(name)!.durationSeconds);
+      return { exitCode: 0 };
+    },
+  };
+}
+
 async function simulate(tests: SchedulableTest[], remotes: number, delays: number[], nextTest: NextTestPolicy): Promise<number> {
   const clock = new VirtualClock();
   const byName = new Map(tests.map((test) => [test.name, test]));
@@ -140,14 +152,7 @@ async function simulate(tests: SchedulableTest[], remotes: number, delays: numbe
     platform: 'sim',
     tests,
     provisioners: [new SimulatedProvisioner(clock, [...delays])],
-    createExecutor: () => ({
-      setup: async () => {},
-      teardown: async () => {},
-      runTest: async (name) => {
-        await clock.sleep(byName.get(name)!.durationSeconds);
-        return { exitCode: 0 };
-      },
-    }),
+    createExecutor: () => simulatedExecutor(clock, byName),
     aggregator: { ingest: async () => {} },
     maxRemotes: remotes,
     policies: { nextTest },
@@ -168,14 +173,7 @@ async function simulateStaticSplit(tests: SchedulableTest[], remotes: number, de
       platform: `sim-${slot}`,
       tests: tests.filter((_, index) => index % remotes === slot),
       provisioners: [new SimulatedProvisioner(clock, [delays[slot]!])],
-      createExecutor: () => ({
-        setup: async () => {},
-        teardown: async () => {},
-        runTest: async (name) => {
-          await clock.sleep(byName.get(name)!.durationSeconds);
-          return { exitCode: 0 };
-        },
-      }),
+      createExecutor: () => simulatedExecutor(clock, byName),
       aggregator: { ingest: async () => {} },
       maxRemotes: 1,
       policies: { nextTest: inQueueOrder },
