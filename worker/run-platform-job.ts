@@ -3,7 +3,7 @@ import type { ArtifactStore } from '../lib/artifacts/store';
 import type { Db } from '../lib/db/client';
 import type { RunEvent } from '../lib/events/catalogue';
 import { FmfExecutor } from '../lib/executor/fmf-executor';
-import { discoverTests, fetchTestRepository } from '../lib/fmf';
+import { discoverTests } from '../lib/fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../lib/orchestrator';
 import { PostgresAggregator } from '../lib/runs/aggregator';
 import { RunEventRecorder } from '../lib/runs/event-recorder';
@@ -11,6 +11,7 @@ import type { LiveBroadcaster } from '../lib/runs/events';
 import { queueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
 import { claimRunPlatform, finishRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
 import { prepareResume } from '../lib/runs/resume';
+import { runTreePath, type RunSource } from '../lib/runs/tree';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
 import type { WorkerNotifications } from './notifications';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
@@ -101,16 +102,11 @@ async function handBack(claimed: ClaimedRunPlatform, job: PgBoss.Job<RunPlatform
 }
 
 async function planTests(
-  run: { plan: string; commit: string | null; repoUrl: string | null; repo: { url: string | null; path: string | null } | null; filters: unknown },
+  run: RunSource & { plan: string; filters: unknown },
   spec: PlatformSnapshot,
   settings: RunSettings,
 ): Promise<PlannedRun> {
-  const url = run.repoUrl ?? run.repo?.url;
-  let treePath: string;
-  if (url) treePath = (await fetchTestRepository({ url, ...(run.commit ? { ref: run.commit } : {}) })).treePath;
-  else if (run.repo?.path) treePath = run.repo.path;
-  else throw new Error('the run has no test repository (it was deleted)');
   const filters = runFilters.parse(run.filters);
-  const discovered = await discoverTests(treePath, { plan: run.plan, names: filters.names, excludes: filters.excludes, context: { ...spec.context, ...settings.context } });
+  const discovered = await discoverTests(await runTreePath(run), { plan: run.plan, names: filters.names, excludes: filters.excludes, context: { ...spec.context, ...settings.context } });
   return plannedRun(discovered);
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
-import { discoverTests, fetchTestRepository, toJson } from '../fmf';
+import { discoverTests, toJson } from '../fmf';
 import { platformSnapshot, runSettings } from '../runs/settings';
+import { runTreePath } from '../runs/tree';
 import { exactNamePatterns } from './rerun-failed';
 
 export type TestMetadata = { data: Record<string, unknown> } | { error: string };
@@ -13,11 +14,7 @@ export type TestMetadata = { data: Record<string, unknown> } | { error: string }
 export async function getTestMetadata(db: Db, runId: string, platformName: string, testName: string): Promise<TestMetadata> {
   const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { repo: { select: { url: true, path: true } }, platforms: { where: { name: platformName }, select: { spec: true } } } });
   try {
-    const url = run.repoUrl ?? run.repo?.url;
-    let treePath: string;
-    if (url) treePath = (await fetchTestRepository({ url, ...(run.commit ? { ref: run.commit } : {}) })).treePath;
-    else if (run.repo?.path) treePath = run.repo.path;
-    else return { error: 'the run has no test repository any more' };
+    const treePath = await runTreePath(run);
     const spec = run.platforms[0] ? platformSnapshot.parse(run.platforms[0].spec) : null;
     const context = { ...(spec?.context ?? {}), ...runSettings.parse(run.settings).context };
     const discovered = await discoverTests(treePath, { plan: run.plan, names: exactNamePatterns([testName]), context, libraries: false });
