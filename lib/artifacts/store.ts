@@ -14,6 +14,8 @@ export interface ArtifactStore {
   put(key: string, sourcePath: string): Promise<void>;
   read(key: string): Readable;
   size(key: string): Promise<number>;
+  /** A file on this machine with the content, for random access (ranged reads of large logs); a remote store would cache it. */
+  localPath(key: string): Promise<string>;
   /** Removes every file whose key starts with `prefix` followed by "/". */
   removeAll(prefix: string): Promise<void>;
 }
@@ -43,6 +45,10 @@ export class FolderArtifactStore implements ArtifactStore {
 
   async size(key: string): Promise<number> {
     return (await stat(this.pathOf(key))).size;
+  }
+
+  async localPath(key: string): Promise<string> {
+    return this.pathOf(key);
   }
 
   async removeAll(prefix: string): Promise<void> {

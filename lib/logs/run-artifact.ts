@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Actor } from '../access/actor';
-import { defaultArtifactStore, FolderArtifactStore } from '../artifacts/store';
+import { defaultArtifactStore } from '../artifacts/store';
 import type { Db } from '../db/client';
 import { notFound } from '../errors';
 import { findTeamRun } from '../runs/lookup';
@@ -23,16 +22,9 @@ export async function findRunArtifact(db: Db, actor: Actor, teamSlug: string, ru
   return {
     id: artifact.id,
     relativePath: artifact.path,
-    path: storedPath(artifact.storageKey),
+    path: await defaultArtifactStore().localPath(artifact.storageKey),
     size: Number(artifact.size),
     sha256: artifact.sha256,
     ...fileKind(artifact.path),
   };
-}
-
-/** Ranged reads need the file itself; the folder store is the one store there is. */
-function storedPath(storageKey: string): string {
-  const store = defaultArtifactStore();
-  if (!(store instanceof FolderArtifactStore)) throw new Error('ranged reads need the folder artifact store');
-  return path.join(store.root, ...storageKey.split('/'));
 }
