@@ -2,7 +2,7 @@
 // arrive in, each event is applied once, in sequence order.
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { EventSequencer } from '../../app/_components/run/event-sequencer';
+import { EventSequencer } from '../../lib/events/sequencer';
 import type { SequencedRunEvent } from '../../lib/events/catalogue';
 
 const event = (seq: number): SequencedRunEvent => ({ runId: 'r', seq, at: '', event: { type: 'run.started' } });

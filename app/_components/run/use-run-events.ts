@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { io } from 'socket.io-client';
 import type { SequencedRunEvent } from '@/lib/events/catalogue';
-import { EventSequencer } from './event-sequencer';
+import { EventSequencer } from '@/lib/events/sequencer';
 
 const pageSize = 5000;
 

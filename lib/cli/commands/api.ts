@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { SequencedRunEvent } from '../../events/catalogue';
 import type { RunDetails } from '../../runs/details';
 import { parsePairs } from '../../repos/context-pairs';
+import { EventSequencer } from '../../events/sequencer';
 import { CliError, type Command } from '../command';
 
 const usage = `usage: testyard api run --server URL --token TOKEN --team SLUG --repo NAME|ID [--ref REF] --plan NAME
@@ -111,15 +112,13 @@ async function startRun(argv: string[]): Promise<number> {
 }
 
 /**
- * Prints the run's events until it has ended: joins its live room first,
- * then reads the timeline, then applies live events above the timeline's
- * last sequence number, so nothing is missed or printed twice.
+ * Prints the run's events until it has ended: joins its live room, reads the
+ * timeline, and applies every event once and in sequence order (a number
+ * skipped on the live stream is fetched from the timeline), after a
+ * reconnect too.
  */
 async function followRun(client: ApiClient, server: string, token: string, runPath: string, runId: string): Promise<void> {
   const socket: Socket = io(server, { extraHeaders: { authorization: `Bearer ${token}` }, transports: ['websocket'] });
-  let lastSeq = 0;
-  let loaded = false;
-  const early: SequencedRunEvent[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       let checking = false;
@@ -136,14 +135,19 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
           checking = false;
         }
       };
-      const apply = (item: SequencedRunEvent) => {
-        if (item.seq <= lastSeq) return;
-        lastSeq = item.seq;
-        const line = describeEvent(item);
-        if (line) print(line);
-        if (item.event.type === 'run.finished' || item.event.type === 'run.cancelled' || item.event.type === 'platform.finished') void checkEnded();
-      };
-      socket.on('run-event', (item: SequencedRunEvent) => (loaded ? apply(item) : early.push(item)));
+      const sequencer = new EventSequencer(
+        (afterSeq) => client.get<SequencedRunEvent[]>(`${runPath}/events?after=${afterSeq}&limit=${timelinePageSize}`),
+        timelinePageSize,
+        (events) => {
+          for (const item of events) {
+            const line = describeEvent(item);
+            if (line) print(line);
+          }
+          if (events.some(({ event }) => event.type === 'run.finished' || event.type === 'run.cancelled' || event.type === 'platform.finished')) void checkEnded();
+        },
+        reject,
+      );
+      socket.on('run-event', (item: SequencedRunEvent) => sequencer.receive(item));
       let everConnected = false;
       // Later connection errors are retried by Socket.IO itself; the first one means the server cannot be followed.
       socket.on('connect_error', (error) => everConnected || reject(new CliError(`cannot connect for live events: ${error.message}`)));
@@ -151,27 +155,18 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
         everConnected = true;
         socket.emit('subscribe', `run:${runId}`, async (allowed: boolean) => {
           if (!allowed) return reject(new CliError('the server refused live events of this run'));
-          try {
-            // After a reconnect this reads only what was missed.
-            for (let page = await client.get<SequencedRunEvent[]>(`${runPath}/events?after=${lastSeq}`); page.length; page = await client.get<SequencedRunEvent[]>(`${runPath}/events?after=${lastSeq}`)) {
-              page.forEach(apply);
-            }
-            loaded = true;
-            early.splice(0).forEach(apply);
-            await checkEnded();
-          } catch (error) {
-            reject(error as Error);
-          }
+          // On the first connect the whole timeline; after a reconnect what was missed.
+          await sequencer.catchUp();
+          await checkEnded();
         });
-      });
-      socket.on('disconnect', () => {
-        loaded = false;
       });
     });
   } finally {
     socket.close();
   }
 }
+
+const timelinePageSize = 1000;
 
 function describeEvent({ event }: SequencedRunEvent): string | null {
   switch (event.type) {

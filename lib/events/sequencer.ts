@@ -1,4 +1,4 @@
-import type { SequencedRunEvent } from '@/lib/events/catalogue';
+import type { SequencedRunEvent } from './catalogue';
 
 /** Fetches a run's timeline after a sequence number, oldest first, at most `pageSize` events. */
 export type TimelineFetcher = (afterSeq: number) => Promise<SequencedRunEvent[]>;
