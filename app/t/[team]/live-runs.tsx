@@ -82,13 +82,11 @@ export function LiveRuns({ teamSlug, teamId, initial }: { teamSlug: string; team
     }
 
     const socket = io();
-    let connectedBefore = false;
-    socket.on('connect', () => {
+    socket.on('connect', async () => {
+      await socket.emitWithAck('subscribe', `team:${teamId}`);
       setConnected(true);
-      socket.emit('subscribe', `team:${teamId}`);
-      // Events missed while disconnected: re-read every run that was still going.
-      if (connectedBefore) for (const run of runsRef.current) if (unfinished.has(run.status)) void refresh(run.id, run.number);
-      connectedBefore = true;
+      // What changed before the room was joined (since the page was rendered, or while disconnected): re-read every run still going.
+      for (const run of runsRef.current) if (unfinished.has(run.status)) void refresh(run.id, run.number);
     });
     socket.on('disconnect', () => setConnected(false));
     socket.on('run-status', (update: RunStatusUpdate) => {
