@@ -76,26 +76,24 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
         state.provisioning[event.platform] = (state.provisioning[event.platform] ?? 0) + event.count;
         break;
       case 'remote.provision-failed':
-        state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
-        break;
       case 'remote.provisioned':
         state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'provisioned', test: null };
+        if (event.type === 'remote.provisioned') placeSystem(state, event, 'provisioned');
         break;
       case 'remote.setup-started':
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'setting up', test: null };
+        placeSystem(state, event, 'setting up');
         break;
       case 'remote.setup-failed':
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'setup failed', test: null };
+        placeSystem(state, event, 'setup failed');
         break;
       case 'remote.ready':
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'ready', test: null };
+        placeSystem(state, event, 'ready');
         break;
       case 'remote.released':
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'released', test: null };
+        placeSystem(state, event, 'released');
         break;
       case 'test.started':
-        state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: 'running', test: event.test };
+        placeSystem(state, event, 'running', event.test);
         state.running[runningKey(event.platform, event.test, event.attempt)] = { platform: event.platform, test: event.test, attempt: event.attempt, remote: event.remote, tail: '' };
         break;
       case 'test.output': {
@@ -116,4 +114,8 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
     }
   }
   return state;
+}
+
+function placeSystem(state: LiveRunState, event: { remote: string; platform: string }, systemState: PoolSystem['state'], test: string | null = null): void {
+  state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: systemState, test };
 }
