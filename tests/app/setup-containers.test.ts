@@ -79,7 +79,7 @@ describe('testyard api run', () => {
     try {
       const { stdout, stderr } = await run(testyard, ['api', 'run', '--team', team.team.slug, ...args], {
         env: { ...process.env, TESTYARD_SERVER: app.url, TESTYARD_TOKEN: team.members.member.token },
-        timeout: 240_000,
+        timeout: 90_000,
       });
       return { code: 0, stdout, stderr };
     } catch (error) {
@@ -95,14 +95,14 @@ describe('testyard api run', () => {
     expect(result.stdout).toMatch(/debian: \/tests\/pass-one pass/);
     expect(result.stdout).toMatch(/debian: \/tests\/pass-two pass/);
     expect(result.stdout).toMatch(/^run \d+: passed$/m);
-  }, 300_000);
+  }, 120_000);
 
   test('a failing test: exit 1', async () => {
     const result = await apiRun('--repo', 'fixture', '--plan', '/plans/smoke', '--platform', 'debian', '--name', 'fails', '--reruns', '0', '--context', 'distro=debian', '--wait');
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stdout).toMatch(/\/tests\/fails fail/);
     expect(result.stdout).toMatch(/^run \d+: failed$/m);
-  }, 300_000);
+  }, 120_000);
 
   test('bad usage and unknown names: exit 2 with a one-line reason', async () => {
     const missing = await apiRun('--repo', 'fixture', '--platform', 'debian');

@@ -121,18 +121,14 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
   const socket: Socket = io(server, { extraHeaders: { authorization: `Bearer ${token}` }, transports: ['websocket'] });
   try {
     await new Promise<void>((resolve, reject) => {
-      let checking = false;
-      // The run's final status is read from the API whenever an event may have ended it.
+      // The run's final status is read from the API when the timeline alone may not tell (a platform
+      // ended, or the run ended before this client joined); concurrent checks are harmless.
       const checkEnded = async () => {
-        if (checking) return;
-        checking = true;
         try {
           const run = await client.get<RunDetails>(runPath);
           if (finished.has(run.status)) resolve();
         } catch (error) {
           reject(error as Error);
-        } finally {
-          checking = false;
         }
       };
       const sequencer = new EventSequencer(
@@ -143,7 +139,9 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
             const line = describeEvent(item);
             if (line) print(line);
           }
-          if (events.some(({ event }) => event.type === 'run.finished' || event.type === 'run.cancelled' || event.type === 'platform.finished')) void checkEnded();
+          // Both are recorded after the run's final status is committed.
+          if (events.some(({ event }) => event.type === 'run.finished' || event.type === 'run.cancelled')) resolve();
+          else if (events.some(({ event }) => event.type === 'platform.finished')) void checkEnded();
         },
         reject,
       );
