@@ -119,6 +119,7 @@ async function startRun(argv: string[]): Promise<number> {
  */
 async function followRun(client: ApiClient, server: string, token: string, runPath: string, runId: string): Promise<void> {
   const socket: Socket = io(server, { extraHeaders: { authorization: `Bearer ${token}` }, transports: ['websocket'] });
+  let timelinePoll: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       // The run's final status is read from the API when the timeline alone may not tell (a platform
@@ -146,6 +147,8 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
         reject,
       );
       socket.on('run-event', (item: SequencedRunEvent) => sequencer.receive(item));
+      // A live delivery lost with nothing after it would leave no gap to notice; the timeline is read now and then too.
+      timelinePoll = setInterval(() => void sequencer.catchUp(), timelinePollMs);
       let everConnected = false;
       // Later connection errors are retried by Socket.IO itself; the first one means the server cannot be followed.
       socket.on('connect_error', (error) => everConnected || reject(new CliError(`cannot connect for live events: ${error.message}`)));
@@ -160,11 +163,13 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
       });
     });
   } finally {
+    clearInterval(timelinePoll);
     socket.close();
   }
 }
 
 const timelinePageSize = 1000;
+const timelinePollMs = 15_000;
 
 function describeEvent({ event }: SequencedRunEvent): string | null {
   switch (event.type) {
