@@ -60,8 +60,13 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
         break;
       case 'run.cancelled':
         state.status = 'cancelled';
+        for (const [name, platform] of Object.entries(state.platforms)) {
+          if (platform.status === 'queued' || platform.status === 'running') state.platforms[name] = { ...platform, status: 'cancelled', running: 0 };
+        }
         break;
       case 'platform.started':
+        // Started again after its worker was lost: that worker's systems and running tests are gone.
+        forgetPlatformActivity(state, event.platform);
         state.platforms[event.platform] = { ...progressOf(state, event.platform), status: 'running', total: event.tests };
         break;
       case 'platform.progress': {
@@ -114,6 +119,12 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
     }
   }
   return state;
+}
+
+function forgetPlatformActivity(state: LiveRunState, platform: string): void {
+  delete state.provisioning[platform];
+  for (const [remote, system] of Object.entries(state.pool)) if (system.platform === platform) delete state.pool[remote];
+  for (const [key, test] of Object.entries(state.running)) if (test.platform === platform) delete state.running[key];
 }
 
 function placeSystem(state: LiveRunState, event: { remote: string; platform: string }, systemState: PoolSystem['state'], test: string | null = null): void {
