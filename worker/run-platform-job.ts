@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { ArtifactStore } from '../lib/artifacts/store';
+import { heartbeatIntervalMs } from '../lib/health/heartbeat';
 import type { Db } from '../lib/db/client';
 import type { RunEvent } from '../lib/events/catalogue';
 import { FmfExecutor } from '../lib/executor/fmf-executor';
@@ -9,7 +10,7 @@ import { PostgresAggregator } from '../lib/runs/aggregator';
 import { RunEventRecorder } from '../lib/runs/event-recorder';
 import type { LiveBroadcaster } from '../lib/runs/events';
 import { queueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
-import { claimRunPlatform, finishRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
+import { claimRunPlatform, finishRunPlatform, holdsRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
 import { prepareResume } from '../lib/runs/resume';
 import { runTreePath, type RunSource } from '../lib/runs/tree';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
@@ -33,6 +34,8 @@ class WorkerStopping extends Error {}
  * One (run, platform) job: claim it, resume from what is stored, run the
  * orchestrator with the Postgres aggregator and the run's event sink, then
  * store how it ended (and the run's status when it was the last platform).
+ * A worker whose heartbeat stalled long enough for another to take the
+ * platform over notices at its next check and stops, storing nothing more.
  */
 export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, services: WorkerServices): Promise<void> {
   const { db, workerId, live } = services;
@@ -45,6 +48,12 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   const stopWorker = () => abort.abort(new WorkerStopping('the worker is stopping'));
   services.stopping.addEventListener('abort', stopWorker, { once: true });
   const unwatch = services.notifications.watchCancel(run.id, () => abort.abort(new Error('the run was cancelled')));
+  const claimCheck = setInterval(() => {
+    holdsRunPlatform(db, claimed.id, workerId).then(
+      (held) => held || abort.abort(new Error('another worker took the platform over')),
+      () => {},
+    );
+  }, heartbeatIntervalMs);
   // A cancel between the claim and the watch would otherwise go unnoticed.
   if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled') abort.abort(new Error('the run was cancelled'));
 
@@ -57,14 +66,15 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     if (abandoned.length > 0) console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
     const resume = await prepareResume(db, claimed.id);
     const planned = await planTests(run, spec, settings);
-    const aggregator = new PostgresAggregator(db, services.store, { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId }, (summary) =>
+    const aggregator = new PostgresAggregator(db, services.store, { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId }, (summary) =>
       recorder.record({ type: 'result.ingested', platform: claimed.name, test: summary.testName, attempt: summary.attempt, status: summary.status, results: summary.results }),
     );
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.started') {
         aggregator.attemptStarted(event.test, event.attempt, event.remote, new Date()).catch((error: Error) => console.error(`worker: recording an attempt start failed: ${error.message}`));
       }
-      recorder.record(event);
+      // Stored by finishRunPlatform, and only if this worker still holds the platform then.
+      if (event.type !== 'platform.finished') recorder.record(event);
     };
     const orchestrator = new AdHocOrchestrator({
       platform: claimed.name,
@@ -82,14 +92,16 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     outcome = await orchestrator.run();
   } catch (error) {
     outcome = { status: 'error', error: (error as Error).message };
-    recorder.record({ type: 'platform.finished', platform: claimed.name, status: 'error', error: outcome.error });
   } finally {
+    clearInterval(claimCheck);
     unwatch();
     services.stopping.removeEventListener('abort', stopWorker);
   }
   await recorder.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
-  else await finishRunPlatform(db, claimed.id, workerId, outcome, live);
+  else if (!(await finishRunPlatform(db, claimed.id, workerId, outcome, live)) && !(await holdsRunPlatform(db, claimed.id, workerId))) {
+    console.log(`worker: ${claimed.name} of run ${run.id} was taken over by another worker; stopped and stored nothing more`);
+  }
 }
 
 /** The worker is stopping: the platform goes back to the queue and another worker resumes it. */

@@ -3,6 +3,9 @@ import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
+/** The client handed to an interactive `db.$transaction(async (tx) => …)`. */
+export type Transaction = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
 export function createDb(databaseUrl: string): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/store';
-import type { Db } from '../db/client';
+import type { Db, Transaction } from '../db/client';
 import type { AttemptOutcome, Aggregator } from '../orchestrator/types';
 import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
 
@@ -9,6 +9,19 @@ export interface RunPlatformRef {
   runId: string;
   runPlatformId: string;
   teamId: string;
+  /**
+   * The worker holding the platform. When set, nothing is stored once another
+   * worker has taken the platform over (this one's heartbeat stalled): its
+   * attempts would otherwise mix with the successor's.
+   */
+  workerId?: string;
+}
+
+/** The run platform is held by another worker now; this one must stop. */
+export class RunPlatformLostError extends Error {
+  constructor(runPlatformId: string) {
+    super(`run platform ${runPlatformId} was taken over by another worker`);
+  }
 }
 
 /** What one ingest stored, for the `result.ingested` event. */
@@ -54,10 +67,22 @@ export class PostgresAggregator implements Aggregator {
   /** Records that an attempt started, so a worker that dies before it ends leaves a trace to supersede on resume. */
   async attemptStarted(testName: string, attempt: number, remote: string, startedAt: Date): Promise<void> {
     const { runId, runPlatformId } = this.target;
-    await this.db.attempt.createMany({
-      data: [{ runId, runPlatformId, testName, number: attempt, remote, startedAt }],
-      skipDuplicates: true,
+    await this.db.$transaction(async (tx) => {
+      await this.assertHeld(tx);
+      await tx.attempt.createMany({
+        data: [{ runId, runPlatformId, testName, number: attempt, remote, startedAt }],
+        skipDuplicates: true,
+      });
     });
+  }
+
+  /** Holds a share lock on the run platform till the transaction ends, so a takeover waits for the write or the write sees it. */
+  private async assertHeld(tx: Transaction): Promise<void> {
+    const { runPlatformId, workerId } = this.target;
+    if (workerId === undefined) return;
+    const held = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "RunPlatform" WHERE "id" = ${runPlatformId} AND "workerId" = ${workerId} FOR SHARE`;
+    if (held.length === 0) throw new RunPlatformLostError(runPlatformId);
   }
 
   private async storeAttempt(outcome: AttemptOutcome): Promise<IngestSummary | null> {
@@ -73,6 +98,7 @@ export class PostgresAggregator implements Aggregator {
 
     const superseded = outcome.rerunReason !== null;
     const stored = await this.db.$transaction(async (tx) => {
+      await this.assertHeld(tx);
       // The row may exist (recorded when the attempt started) or be inserted by attemptStarted() any moment: insert-or-keep, then lock.
       await tx.attempt.createMany({ data: [{ runId, ...identity, startedAt: outcome.startedAt }], skipDuplicates: true });
       const [locked] = await tx.$queryRaw<{ id: string; finishedAt: Date | null }[]>`

@@ -35,15 +35,26 @@ export async function unclaimRunPlatform(db: Db, runPlatformId: string, workerId
   return count > 0;
 }
 
-/** Stores how the platform ended and, when it was the run's last, the run's status. */
-export async function finishRunPlatform(db: Db, runPlatformId: string, workerId: string, outcome: Pick<PlatformOutcome, 'status' | 'error'>, live?: LiveBroadcaster): Promise<void> {
-  const finished = await db.runPlatform.updateMany({
-    where: { id: runPlatformId, workerId, status: 'running' },
-    data: { status: outcome.status, error: outcome.error, finishedAt: new Date() },
-  });
-  if (finished.count === 0) return;
-  const { runId } = await db.runPlatform.findUniqueOrThrow({ where: { id: runPlatformId }, select: { runId: true } });
-  await rollUpRun(db, runId, live);
+/**
+ * Stores how the platform ended, records `platform.finished` and, when it was
+ * the run's last platform, the run's status. False (nothing stored) when the
+ * worker no longer holds the platform: another worker took it over, or the
+ * run was cancelled.
+ */
+export async function finishRunPlatform(db: Db, runPlatformId: string, workerId: string, outcome: Pick<PlatformOutcome, 'status' | 'error'>, live?: LiveBroadcaster): Promise<boolean> {
+  const [finished] = await db.$queryRaw<{ runId: string; name: string }[]>`
+    UPDATE "RunPlatform" SET "status" = ${outcome.status}::"RunStatus", "error" = ${outcome.error}, "finishedAt" = ${new Date()}
+    WHERE "id" = ${runPlatformId} AND "workerId" = ${workerId} AND "status" = 'running'
+    RETURNING "runId", "name"`;
+  if (!finished) return false;
+  await recordRunEvent(db, finished.runId, { type: 'platform.finished', platform: finished.name, status: outcome.status, error: outcome.error }, live);
+  await rollUpRun(db, finished.runId, live);
+  return true;
+}
+
+/** Whether `workerId` still holds the platform (it may have lost it to another worker while its heartbeat stalled). */
+export async function holdsRunPlatform(db: Db, runPlatformId: string, workerId: string): Promise<boolean> {
+  return (await db.runPlatform.count({ where: { id: runPlatformId, workerId } })) > 0;
 }
 
 type FinalRunStatus = 'passed' | 'failed' | 'error';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { FolderArtifactStore } from '../../lib/artifacts/store';
 import { createDb, type Db } from '../../lib/db/client';
 import type { AttemptOutcome } from '../../lib/orchestrator/types';
-import { PostgresAggregator } from '../../lib/runs/aggregator';
+import { PostgresAggregator, RunPlatformLostError } from '../../lib/runs/aggregator';
 import { RunEventRecorder } from '../../lib/runs/event-recorder';
 import { readRunEvents, recordRunEvent, recordRunEvents } from '../../lib/runs/events';
 import { prepareResume, workerLostReason } from '../../lib/runs/resume';
@@ -150,5 +150,25 @@ describe('Postgres aggregator', () => {
     expect(resume.lastAttempts).toEqual(new Map([['/flaky', 2], ['/cut', 1]]));
     const cut = await db.attempt.findFirstOrThrow({ where: { runPlatformId: target.runPlatformId, testName: '/cut' } });
     expect([cut.superseded, cut.rerunReason, cut.finishedAt]).toEqual([true, workerLostReason, null]);
+  });
+
+  test('a worker that lost its platform to another stores nothing more, while the new holder stores as usual', async () => {
+    const target = await newRun();
+    await db.runPlatform.update({ where: { id: target.runPlatformId }, data: { workerId: 'stalled-worker', status: 'running' } });
+    const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
+    const stalled = new PostgresAggregator(db, store, { ...target, workerId: 'stalled-worker' });
+    await stalled.ingest(outcome('/before', 1, await attemptDir([{ status: 'pass' }], {})));
+
+    // Its heartbeat went stale; another worker took the platform over.
+    await db.runPlatform.update({ where: { id: target.runPlatformId }, data: { workerId: 'successor' } });
+    await expect(stalled.attemptStarted('/after', 1, 'container:old', new Date())).rejects.toThrow(RunPlatformLostError);
+    await expect(stalled.ingest(outcome('/after', 1, await attemptDir([{ status: 'pass' }], {})))).rejects.toThrow(/taken over by another worker/);
+    await new PostgresAggregator(workers[1]!, store, { ...target, workerId: 'successor' }).ingest(outcome('/after', 1, await attemptDir([{ status: 'fail' }], {})));
+
+    const attempts = await db.attempt.findMany({ where: { runPlatformId: target.runPlatformId }, orderBy: { testName: 'asc' }, include: { results: true } });
+    expect(attempts.map((attempt) => [attempt.testName, attempt.remote, attempt.results.map((result) => result.status)])).toEqual([
+      ['/after', 'container:abc', ['fail']],
+      ['/before', 'container:abc', ['pass']],
+    ]);
   });
 });

@@ -37,6 +37,18 @@ function startWorker(): ChildProcess {
   return worker;
 }
 
+/** Workers of an earlier test would take this test's jobs. */
+async function stopWorkers(): Promise<void> {
+  await Promise.all(
+    workers.splice(0).map(async (worker) => {
+      if (worker.exitCode !== null || worker.signalCode !== null) return;
+      worker.kill('SIGCONT');
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }),
+  );
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -54,7 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await stopWorkers();
   await db?.$disconnect();
   await podman?.stop();
 });
@@ -74,7 +86,13 @@ async function suiteTree(): Promise<string> {
   return root;
 }
 
-test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly one final result; no container left', async () => {
+/**
+ * Starts a run of the suite on a first worker and, once some results are
+ * stored, lets `interrupt` take that worker out; a second worker is started
+ * then. Returns when the run has ended, with what the checks need.
+ */
+async function runThroughInterruption(interrupt: (first: ChildProcess, runId: string) => Promise<void>) {
+  await stopWorkers();
   const tree = await suiteTree();
   const team = await teamWithAllRoles();
   const owner = { token: team.members.owner.token };
@@ -94,17 +112,20 @@ test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly o
     const [platforms, events] = await Promise.all([db.runPlatform.findMany({ where: { runId } }), db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } })]);
     throw new Error(`${error.message}; platforms ${JSON.stringify(platforms)}; events ${JSON.stringify(events.map((event) => event.payload))}`);
   });
-  first.kill('SIGKILL');
-  await once(first, 'exit');
-  const storedBeforeKill = await db.attempt.count({ where: { runId, finishedAt: { not: null } } });
+  const storedBefore = await db.attempt.count({ where: { runId, finishedAt: { not: null } } });
+  await interrupt(first, runId);
   startWorker();
 
   const run = await until('the run to end', async () => {
     const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
     return row.status !== 'queued' && row.status !== 'running' && row;
   }, 240_000);
-  expect(run.status, run.error ?? '').toBe('failed');
+  return { run, runId, storedBefore, exportPath: `/api/v1/teams/${team.team.slug}/runs/${created.body.number}/export.jsonl`, owner, first };
+}
 
+/** Every test ended with exactly one final result, attempts numbered 1..n, and no container is left. */
+async function expectEachTestEndedOnce({ run, runId, storedBefore, exportPath, owner }: Awaited<ReturnType<typeof runThroughInterruption>>) {
+  expect(run.status, run.error ?? '').toBe('failed');
   const attempts = await db.attempt.findMany({ where: { runId }, orderBy: [{ testName: 'asc' }, { number: 'asc' }] });
   const testNames = [...new Set(attempts.map((attempt) => attempt.testName))];
   expect(testNames).toHaveLength(30);
@@ -117,16 +138,48 @@ test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly o
     const numbers = attempts.filter((attempt) => attempt.testName === name).map((attempt) => attempt.number);
     expect(numbers, name).toEqual(numbers.map((_, index) => index + 1));
   }
-  expect(await db.attempt.count({ where: { runId, finishedAt: { not: null } } })).toBeGreaterThanOrEqual(storedBeforeKill);
+  expect(await db.attempt.count({ where: { runId, finishedAt: { not: null } } })).toBeGreaterThanOrEqual(storedBefore);
   expect(attempts.filter((attempt) => attempt.testName === '/tests/always-fails').map((attempt) => attempt.superseded).filter((superseded) => !superseded)).toHaveLength(1);
   const lost = attempts.filter((attempt) => attempt.rerunReason === 'worker lost');
   expect(lost.length).toBeGreaterThan(0);
   expect(lost.every((attempt) => attempt.superseded && attempt.finishedAt === null)).toBe(true);
   // Final results appear once each in the export.
-  const exported = await api<string>('GET', `/api/v1/teams/${team.team.slug}/runs/${created.body.number}/export.jsonl`, owner);
+  const exported = await api<string>('GET', exportPath, owner);
   const lines = String(exported.body).trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
   expect(lines.filter((line) => line[3] === null).map((line) => line[2]).sort()).toEqual([...testNames].sort());
 
-  const left = await podman.docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } });
+  const left = await until('no container left', async () => {
+    const containers = await podman.docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } });
+    return containers.length === 0 && containers;
+  }, 30_000);
   expect(left).toEqual([]);
+}
+
+test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly one final result; no container left', async () => {
+  const outcome = await runThroughInterruption(async (first) => {
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+  });
+  await expectEachTestEndedOnce(outcome);
+}, 300_000);
+
+test('a worker stalled past its heartbeat: another takes over; when it wakes it stops and stores nothing more', async () => {
+  const outcome = await runThroughInterruption(async (first, runId) => {
+    first.kill('SIGSTOP');
+    // Woken once the successor holds the platform: it must notice and give way.
+    void until('another worker to take the platform over', async () => {
+      const platform = await db.runPlatform.findFirst({ where: { runId, workerId: { not: null } } });
+      const holder = platform?.workerId && (await db.heartbeat.findUnique({ where: { id: platform.workerId } }));
+      return holder && holder.pid !== first.pid;
+    }, 120_000).finally(() => first.kill('SIGCONT'));
+  });
+  await expectEachTestEndedOnce(outcome);
+  expect(outcome.first.exitCode, 'the stalled worker keeps serving').toBeNull();
+  // One end, told by the successor: the stalled worker's own ending is not in the timeline.
+  const events = await db.runEvent.findMany({ where: { runId: outcome.runId }, orderBy: { seq: 'asc' } });
+  const starts = events.filter((event) => event.type === 'platform.started');
+  const ends = events.filter((event) => event.type === 'platform.finished');
+  expect(starts).toHaveLength(2);
+  expect(ends.map((event) => event.payload)).toEqual([{ type: 'platform.finished', platform: 'bookworm', status: 'failed', error: null }]);
+  expect(ends[0]!.seq).toBeGreaterThan(starts[1]!.seq);
 }, 300_000);
