@@ -95,7 +95,7 @@ export class FmfExecutor {
       ];
     });
     await this.connection.upload(
-      archiveTree(this.suite.root, 'tree', [
+      archiveTree(this.suite.parts, 'tree', [
         { name: 'test-agent.sh', content: agentScript },
         { name: 'plan_env', content: '' },
         ...testFiles,

@@ -1,19 +1,17 @@
 import { discoverTests, toJson, type DiscoveredTest, type DiscoveredTests, type PlanStep } from '../fmf';
-import type { ExecutableTest, PlanStep as ExecutorPlanStep, TestSuite } from './types';
+import type { ExecutableTest, PlanStep as ExecutorPlanStep, SuitePart, TestSuite } from './types';
 
 /**
- * The executor's view of a discovered plan. One tree only: named discover
- * sections and beakerlib libraries need a composed upload, which the executor
- * does not do yet.
+ * The executor's view of a discovered plan: each discover section's tree at
+ * its prefix, and the beakerlib libraries its tests require under `libs/`.
  */
 export function testSuiteFrom(discovered: DiscoveredTests): TestSuite {
-  const [tree, ...others] = discovered.trees;
-  if (!tree || others.length > 0 || tree.prefix !== '') {
-    throw new Error(`the plan has ${discovered.trees.length} discover sections; testyard runs plans with exactly one unnamed fmf section`);
-  }
-  if (discovered.libraries.length > 0) throw new Error('the plan needs beakerlib libraries, which testyard runs do not upload yet');
+  const trees = discovered.trees.map((tree): SuitePart => ({ at: tree.prefix, directory: tree.root }));
+  const libraries = discovered.libraries.map((library): SuitePart =>
+    'symlink' in library ? { at: library.path, symlink: library.symlink } : { at: library.path, directory: library.copyFrom },
+  );
   return {
-    root: tree.root,
+    parts: [...trees, ...libraries],
     plan: {
       environment: discovered.planEnvironment,
       prepare: discovered.prepare.map(executorStep),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import type { SuitePart } from './types';
 
 export interface ExtraFile {
   name: string;
@@ -12,23 +13,50 @@ export interface ExtraFile {
 }
 
 /**
- * A tar stream of a local fmf tree under `prefix/` (without `.git`), plus a
- * few generated files; built while it is being sent, never held in memory.
+ * A tar stream of the suite's parts under `prefix/` (directories without
+ * `.git`), plus a few generated files; built while it is being sent, never
+ * held in memory. Missing parent directories get their own entries.
  */
-export function archiveTree(root: string, prefix: string, extraFiles: ExtraFile[]): Readable {
+export function archiveTree(parts: readonly SuitePart[], prefix: string, extraFiles: ExtraFile[]): Readable {
+  for (const part of parts) checkPartPath(part.at);
   const pack = tar.pack();
+  const directories = new Set<string>();
   void (async () => {
     for (const extra of extraFiles) {
       await addEntry(pack, { name: extra.name, mode: extra.mode ?? 0o644, type: 'file' }, Buffer.from(extra.content));
     }
-    await addEntry(pack, { name: prefix, mode: 0o755, type: 'directory' });
-    await addDirectory(pack, root, prefix);
+    await addMissingDirectories(pack, directories, prefix);
+    for (const part of parts) {
+      const name = part.at ? `${prefix}/${part.at}` : prefix;
+      if ('symlink' in part) {
+        await addMissingDirectories(pack, directories, path.posix.dirname(name));
+        await addEntry(pack, { name, mode: 0o777, type: 'symlink', linkname: part.symlink });
+      } else {
+        await addMissingDirectories(pack, directories, name);
+        await addDirectory(pack, directories, part.directory, name);
+      }
+    }
     pack.finalize();
   })().catch((error: Error) => pack.destroy(error));
   return Readable.from(pack);
 }
 
-async function addDirectory(pack: tar.Pack, localDir: string, archiveDir: string): Promise<void> {
+function checkPartPath(at: string): void {
+  if (at === '') return;
+  if (path.posix.isAbsolute(at) || at.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) {
+    throw new Error(`cannot place "${at}" in the tests directory: the path must be relative, without "." or ".." segments`);
+  }
+}
+
+async function addMissingDirectories(pack: tar.Pack, directories: Set<string>, name: string): Promise<void> {
+  if (directories.has(name)) return;
+  const parent = path.posix.dirname(name);
+  if (parent !== name && parent !== '.') await addMissingDirectories(pack, directories, parent);
+  directories.add(name);
+  await addEntry(pack, { name, mode: 0o755, type: 'directory' });
+}
+
+async function addDirectory(pack: tar.Pack, directories: Set<string>, localDir: string, archiveDir: string): Promise<void> {
   const entries = await readdir(localDir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
@@ -38,8 +66,9 @@ async function addDirectory(pack: tar.Pack, localDir: string, archiveDir: string
     const stats = await lstat(localPath);
     const mode = stats.mode & 0o7777;
     if (stats.isDirectory()) {
+      directories.add(name);
       await addEntry(pack, { name, mode, type: 'directory' });
-      await addDirectory(pack, localPath, name);
+      await addDirectory(pack, directories, localPath, name);
     } else if (stats.isSymbolicLink()) {
       await addEntry(pack, { name, mode, type: 'symlink', linkname: await readlink(localPath) });
     } else if (stats.isFile()) {

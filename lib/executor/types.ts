@@ -23,9 +23,17 @@ export interface PlanSteps {
   finish: PlanStep[];
 }
 
-/** A local fmf tree, the plan chosen in it, and its tests by name. */
+/**
+ * One part of the tests directory uploaded to a remote, at a path relative to
+ * it (`''` is the directory itself): a local directory copied there, or a
+ * symlink. A plan with named discover sections has one directory per section;
+ * beakerlib libraries add copies and symlinks under `libs/`.
+ */
+export type SuitePart = { at: string; directory: string } | { at: string; symlink: string };
+
+/** The tests directory's parts, the plan chosen, and its tests by name. */
 export interface TestSuite {
-  root: string;
+  parts: SuitePart[];
   plan: PlanSteps;
   tests: ReadonlyMap<string, ExecutableTest>;
 }

@@ -1,9 +1,12 @@
-// Mirrors atex tests/executor/fmf/test_cwd.py (test_prepare_cwd, test_test_cwd;
-// the named-section cases belong to discover in lib/fmf), test_env.py
+// Mirrors atex tests/executor/fmf/test_cwd.py (test_prepare_cwd, test_test_cwd,
+// the named-section cases), beakerlib libraries placed under libs/, test_env.py
 // (test_prepare_env, test_test_env, test_envfile, test_envfile_shared),
 // test_misc.py (test_output, test_cancel) and test_pty.py (test_with_pty,
 // test_more_with_pty, test_with_pty_false, test_without_pty), over local,
 // a real sshd and a Podman container.
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../lib/connection/run';
 import { attempt, openExecutor, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
@@ -11,8 +14,8 @@ import { attempt, openExecutor, startTransport, type OpenExecutor, type Transpor
 describe.each<TransportName>(['local', 'ssh', 'container'])('test environment over %s', (transportName) => {
   let transport: Transport;
   const opened: OpenExecutor[] = [];
-  async function open(tree: string): Promise<OpenExecutor> {
-    const remote = await openExecutor(transport, tree);
+  async function open(tree: string, plan = '/plan'): Promise<OpenExecutor> {
+    const remote = await openExecutor(transport, tree, { plan });
     opened.push(remote);
     return remote;
   }
@@ -32,6 +35,22 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test environment ov
     expect((await root.file('output.txt')).toString()).toBe('123\n');
     const sub = await attempt(remote.executor, '/subdir/test_subdir_cwd');
     expect((await sub.file('output.txt')).toString()).toBe('456\n');
+  });
+
+  it('test_named_section / test_two_sections: each section\'s tree under its name, tests in their own directories', async () => {
+    const named = await open('cwd', '/plan_named');
+    expect((await (await attempt(named.executor, '/section/test_cwd')).file('output.txt')).toString()).toBe('123\n');
+    expect((await (await attempt(named.executor, '/section/subdir/test_subdir_cwd')).file('output.txt')).toString()).toBe('456\n');
+    const two = await open('cwd', '/plan_two_sections');
+    expect((await (await attempt(two.executor, '/root_tests/test_cwd')).file('output.txt')).toString()).toBe('123\n');
+    expect((await (await attempt(two.executor, '/sub_tests/subdir/test_subdir_cwd')).file('output.txt')).toString()).toBe('456\n');
+  });
+
+  it('beakerlib libraries: an in-tree one linked and a fetched one copied under libs/<nick>/', async () => {
+    const remote = await open(await treeWithLibraries());
+    const result = await attempt(remote.executor, '/tests/uses-libraries');
+    expect(result.error).toBeUndefined();
+    expect((await result.file('output.txt')).toString()).toBe('in-tree library\nfetched library\nsymlink\n');
   });
 
   it('test_prepare_env / test_test_env / test_envfile(_shared): plan, test and runner variables', async () => {
@@ -87,3 +106,41 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test environment ov
     }
   });
 });
+
+/** A tree whose test requires an in-tree library and one from another local fmf tree (`path:`). */
+async function treeWithLibraries(): Promise<string> {
+  const write = async (file: string, content: string) => {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+  };
+  const helpers = await mkdtemp(path.join(tmpdir(), 'testyard-helpers-'));
+  await write(path.join(helpers, '.fmf/version'), '1\n');
+  await write(path.join(helpers, 'strings/main.fmf'), 'summary: a library\n');
+  await write(path.join(helpers, 'strings/lib.sh'), 'echo fetched library\n');
+  const tree = await mkdtemp(path.join(tmpdir(), 'testyard-libraries-'));
+  await write(path.join(tree, '.fmf/version'), '1\n');
+  await write(path.join(tree, 'lib/greeting/main.fmf'), 'summary: a library\n');
+  await write(path.join(tree, 'lib/greeting/lib.sh'), 'echo in-tree library\n');
+  await write(
+    path.join(tree, 'main.fmf'),
+    [
+      '/plan:',
+      '  discover:',
+      '    how: fmf',
+      '/tests/uses-libraries:',
+      '  test: |',
+      '    sh libs/mine/lib/greeting/lib.sh',
+      `    sh libs/${path.basename(helpers)}/strings/lib.sh`,
+      '    test -L libs/mine/lib/greeting && echo symlink',
+      '  require:',
+      '    - type: library',
+      '      nick: mine',
+      '      name: /lib/greeting',
+      '    - type: library',
+      `      path: ${helpers}`,
+      '      name: /strings',
+      '',
+    ].join('\n'),
+  );
+  return tree;
+}

@@ -64,8 +64,9 @@ export async function startTransport(name: TransportName): Promise<Transport> {
   }
 }
 
+/** A fixture tree by name, or any tree by absolute path. */
 export function fixtureTree(name: string): string {
-  return path.join(repoRoot, 'tests/fixtures/exec', name);
+  return path.resolve(repoRoot, 'tests/fixtures/exec', name);
 }
 
 export interface OpenExecutor {
