@@ -61,10 +61,13 @@ async function serve(kind: ProvisionerKind): Promise<void> {
   }
 }
 for (const kind of kinds) await serve(kind);
+await heartbeat.describe({ concurrency, serves: [...kinds] });
 if (!kinds.includes('container') && workerDockerHost()) {
   console.log(`worker: the container engine at ${workerDockerHost()} does not answer yet; container platforms wait until it does`);
   void untilContainerEngineAnswers(stopping.signal).then(async () => {
     await serve('container');
+    kinds.push('container');
+    await heartbeat.describe({ concurrency, serves: [...kinds] });
     console.log('worker: the container engine answers; serving container platforms too');
   });
 }

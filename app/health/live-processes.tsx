@@ -10,6 +10,7 @@ interface ProcessBeat {
   pid: number;
   startedAt: string;
   lastSeenAt: string;
+  serves: string[];
 }
 
 const staleAfterMs = 15_000;
@@ -45,6 +46,7 @@ export function LiveProcesses({ initial }: { initial: ProcessBeat[] }) {
             <th>Process</th>
             <th>Host</th>
             <th>PID</th>
+            <th>Runs platforms</th>
             <th>Last heartbeat</th>
             <th>State</th>
           </tr>
@@ -57,6 +59,7 @@ export function LiveProcesses({ initial }: { initial: ProcessBeat[] }) {
                 <td>{p.kind}</td>
                 <td>{p.hostname}</td>
                 <td>{p.pid}</td>
+                <td data-testid="process-serves">{p.kind === 'worker' ? p.serves.join(', ') || 'none yet' : ''}</td>
                 <td>{Math.max(0, Math.round(age / 1000))} s ago</td>
                 <td className={age < staleAfterMs ? 'text-green-700' : 'text-red-700'}>{age < staleAfterMs ? 'alive' : 'silent'}</td>
               </tr>

@@ -13,22 +13,35 @@ export interface HeartbeatInfo {
   lastSeenAt: Date;
   /** Whether it beat within the last three intervals. */
   alive: boolean;
+  /** A worker's platform kinds (provisioners it can run); none for web processes. */
+  serves: string[];
+}
+
+/** What a process says about itself in its heartbeat, beyond being alive. */
+export interface HeartbeatDetails {
+  serves?: string[];
+  [key: string]: unknown;
 }
 
 export const heartbeatIntervalMs = 5_000;
 
-/** Records this process's liveness now and every interval; returns a stop function. */
-export function startHeartbeat(db: Db, kind: ProcessKind, info: Record<string, unknown> = {}, onBeat?: (beat: HeartbeatInfo) => void) {
+/**
+ * Records this process's liveness now and every interval, with `details`
+ * (which `describe` replaces); `stop` removes the record.
+ */
+export function startHeartbeat(db: Db, kind: ProcessKind, details: HeartbeatDetails = {}, onBeat?: (beat: HeartbeatInfo) => void) {
   const id = `${kind}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const startedAt = new Date();
+  let current = details;
   const beat = async () => {
     const lastSeenAt = new Date();
+    const info = current as object;
     await db.heartbeat.upsert({
       where: { id },
-      create: { id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, info: info as object },
-      update: { lastSeenAt },
+      create: { id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, info },
+      update: { lastSeenAt, info },
     });
-    onBeat?.({ id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, alive: true });
+    onBeat?.({ id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, alive: true, serves: current.serves ?? [] });
   };
   const first = beat();
   const timer = setInterval(() => beat().catch((error) => console.error(`heartbeat failed: ${(error as Error).message}`)), heartbeatIntervalMs);
@@ -36,6 +49,11 @@ export function startHeartbeat(db: Db, kind: ProcessKind, info: Record<string, u
   return {
     id,
     ready: first,
+    /** Replaces the details, stored at once. */
+    describe: (next: HeartbeatDetails): Promise<void> => {
+      current = next;
+      return beat();
+    },
     stop: async () => {
       clearInterval(timer);
       await db.heartbeat.delete({ where: { id } }).catch(() => {});
@@ -58,5 +76,20 @@ export async function listHeartbeats(db: Db): Promise<HeartbeatInfo[]> {
     startedAt: row.startedAt,
     lastSeenAt: row.lastSeenAt,
     alive: row.lastSeenAt.getTime() > cutoff,
+    serves: servedKinds(row.info),
   }));
+}
+
+/** The platform kinds some live worker serves: a queued platform of another kind waits until such a worker starts. */
+export async function kindsServedByLiveWorkers(db: Db): Promise<Set<string>> {
+  const rows = await db.heartbeat.findMany({
+    where: { kind: 'worker', lastSeenAt: { gt: new Date(Date.now() - 3 * heartbeatIntervalMs) } },
+    select: { info: true },
+  });
+  return new Set(rows.flatMap((row) => servedKinds(row.info)));
+}
+
+function servedKinds(info: unknown): string[] {
+  const serves = (info as HeartbeatDetails | null)?.serves;
+  return Array.isArray(serves) ? serves.filter((kind): kind is string => typeof kind === 'string') : [];
 }

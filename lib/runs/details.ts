@@ -1,8 +1,10 @@
 import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import type { SequencedRunEvent } from '../events/catalogue';
+import { kindsServedByLiveWorkers } from '../health/heartbeat';
 import { readRunEvents } from './events';
 import { findTeamRun } from './lookup';
+import { platformSnapshot } from './settings';
 
 export interface RunDetails {
   id: string;
@@ -30,6 +32,8 @@ export interface RunDetails {
     finishedAt: Date | null;
     /** Final (not superseded) attempts by their test's own status. */
     tests: { total: number; byStatus: Record<string, number> };
+    /** Why a queued platform is not being run, when that is known: no live worker serves its kind. */
+    waitingReason: string | null;
   }[];
 }
 
@@ -37,8 +41,9 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
   const { id } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const run = await db.run.findUniqueOrThrow({
     where: { id },
-    include: { platforms: { orderBy: { name: 'asc' }, select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true } } },
+    include: { platforms: { orderBy: { name: 'asc' }, select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true, spec: true } } },
   });
+  const served = run.platforms.some((platform) => platform.status === 'queued') ? await kindsServedByLiveWorkers(db) : new Set<string>();
   const counts = await db.result.groupBy({ by: ['runPlatformId', 'status'], where: { runId: id, superseded: false, name: null }, _count: { _all: true } });
   return {
     id: run.id,
@@ -56,10 +61,12 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     lastSeq: run.eventSeq,
-    platforms: run.platforms.map((platform) => {
+    platforms: run.platforms.map(({ spec, ...platform }) => {
       const byStatus: Record<string, number> = {};
       for (const row of counts) if (row.runPlatformId === platform.id) byStatus[row.status] = row._count._all;
-      return { ...platform, tests: { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus } };
+      const kind = platformSnapshot.safeParse(spec).data?.config.kind;
+      const waitingReason = platform.status === 'queued' && kind && !served.has(kind) ? `no running worker serves ${kind} platforms` : null;
+      return { ...platform, tests: { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus }, waitingReason };
     }),
   };
 }

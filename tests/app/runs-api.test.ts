@@ -64,6 +64,22 @@ describe('creating a run', () => {
   });
 });
 
+test('a queued platform of a kind no running worker serves says so; the health API lists what each worker serves', async () => {
+  const health = await api('GET', '/api/v1/health', member());
+  const workers = (health.body.processes as { kind: string; alive: boolean; serves: string[] }[]).filter((process) => process.kind === 'worker' && process.alive);
+  expect(workers.length).toBeGreaterThan(0);
+  // The suite's own worker has no container engine; SSH pools and Testing Farm need only the network.
+  for (const worker of workers) expect(worker.serves).toEqual(['ssh', 'testing-farm']);
+
+  const created = await api('POST', runs(), member(), { url: repoUrl, plan: '/plans/all', platforms: [platformId] });
+  const run = await api('GET', `${runs()}/${created.body.number}`, member());
+  expect(run.body.platforms.map((platform: { status: string; waitingReason: string | null }) => [platform.status, platform.waitingReason])).toEqual([
+    ['queued', 'no running worker serves container platforms'],
+  ]);
+  await api('POST', `${runs()}/${created.body.number}/cancel`, member());
+  expect((await api('GET', `${runs()}/${created.body.number}`, member())).body.platforms[0].waitingReason).toBeNull();
+});
+
 describe('cancelling and exporting', () => {
   test('cancel marks the run and its platforms cancelled, once; exports answer for it', async () => {
     const created = await api('POST', runs(), member(), { url: repoUrl, plan: '/plans/all', platforms: [platformId] });

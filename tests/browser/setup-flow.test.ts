@@ -81,4 +81,8 @@ test('platform, repository, preview with a context, new run with a live count', 
   // Starting it goes to the run's page.
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(new RegExp(`${teamUrl}/runs/1$`));
+  // The suite's worker has no container engine: the page says why the platform waits.
+  await expect.poll(() => page.getByTestId('platform-waiting').textContent()).toBe('Waiting: no running worker serves container platforms (see health).');
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await expect.poll(() => page.getByTestId('platform-waiting').count()).toBe(0);
 }, 120_000);

@@ -15,7 +15,7 @@ import { useRunEvents } from './use-run-events';
 /** RunDetails as it reaches the browser (dates as strings). */
 export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finishedAt' | 'platforms'> & {
   createdAt: string;
-  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> } }[];
+  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> }; waitingReason: string | null }[];
 };
 
 const activeStatuses = ['queued', 'running'];
@@ -48,6 +48,7 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
   const pool = Object.values(state.pool).filter((system) => system.state !== 'released');
   const released = Object.keys(state.pool).length - pool.length;
   const running = Object.values(state.running);
+  const waitingReasons = new Map(run.platforms.map((platform) => [platform.name, platform.waitingReason]));
 
   async function rerunFailed() {
     const created = await call<{ number: number }>('POST', `${apiBase}/rerun-failed`);
@@ -91,7 +92,7 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
         {(error || actionError) && <p className="mt-2 text-sm text-red-700">{error ?? actionError}</p>}
         <div className="mt-4 space-y-2">
           {platforms.map((platform) => (
-            <PlatformBar key={platform.name} platform={platform} />
+            <PlatformBar key={platform.name} platform={platform} waitingReason={waitingReasons.get(platform.name) ?? null} />
           ))}
         </div>
       </section>
@@ -140,10 +141,16 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
   );
 }
 
-function PlatformBar({ platform }: { platform: PlatformProgress }) {
+/** `waitingReason` is from when the page was loaded; it shows only while the platform is still queued. */
+function PlatformBar({ platform, waitingReason }: { platform: PlatformProgress; waitingReason: string | null }) {
   const percent = (count: number) => (platform.total ? (100 * count) / platform.total : 0);
   return (
     <div data-testid="platform-progress" data-platform={platform.name}>
+      {platform.status === 'queued' && waitingReason && (
+        <p className="mb-1 text-xs text-amber-700" data-testid="platform-waiting">
+          Waiting: {waitingReason} (see <a className="underline" href="/health">health</a>).
+        </p>
+      )}
       <div className="flex justify-between text-xs text-slate-600">
         <span>
           {platform.name} <StatusBadge status={platform.status} />

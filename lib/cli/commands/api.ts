@@ -99,6 +99,8 @@ async function startRun(argv: string[]): Promise<number> {
     ...(reruns === undefined ? {} : { reruns }),
   });
   print(`run ${created.number} queued: ${new URL(`/t/${values.team}/runs/${created.number}`, server).href}`);
+  const queued = await client.get<RunDetails>(`${team}/runs/${created.number}`);
+  for (const platform of queued.platforms) if (platform.waitingReason) print(`${platform.name}: waiting: ${platform.waitingReason}`);
   if (!values.wait) return 0;
 
   await followRun(client, server!, token!, `${team}/runs/${created.number}`, created.id);
