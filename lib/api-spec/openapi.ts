@@ -245,6 +245,7 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
         { name: 'q', description: 'the text (one line)', schema: string },
         { name: 'from', description: 'first line to search (default 0)', schema: { ...integer, minimum: 0 } },
         { name: 'limit', description: 'at most this many matches (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+        { name: 'case', description: '`insensitive` folds ASCII letters (default `sensitive`)', schema: { ...string, enum: ['sensitive', 'insensitive'] } },
       ],
       returns: anyObject,
     },

@@ -145,28 +145,33 @@ export function countLogLines(file: LogFile): Promise<number> {
 }
 
 /**
- * Lines containing `query` (bytes, case-sensitive) from line `fromLine` on,
- * at most `limit` of them. Streams through the file in fixed-size chunks, so
- * memory stays flat whatever the file's size.
+ * Lines containing `query` from line `fromLine` on, at most `limit` of them;
+ * compared byte for byte, or with `ignoreCase` with ASCII letters folded.
+ * Streams through the file in fixed-size chunks, so memory stays flat
+ * whatever the file's size.
  */
-export async function searchLog(file: LogFile, query: string, fromLine: number, limit: number): Promise<SearchResult> {
+export async function searchLog(file: LogFile, query: string, fromLine: number, limit: number, { ignoreCase = false } = {}): Promise<SearchResult> {
   const needle = Buffer.from(query, 'utf8');
+  if (ignoreCase) asciiLowerCase(needle, needle);
   const matches: SearchMatch[] = [];
   if (file.size === 0) return { matches, nextLine: null };
   return withFile(file, async (handle) => {
     const buffer = Buffer.allocUnsafe(searchChunkBytes);
+    const folded = ignoreCase ? Buffer.allocUnsafe(searchChunkBytes) : buffer;
     let position = await offsetOfLine(handle, file, fromLine);
     while (position < file.size) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(searchChunkBytes, file.size - position), position);
       if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+      const original = buffer.subarray(0, bytesRead);
+      // Matches are looked for in `chunk`; what is shown comes from `original`.
+      const chunk = ignoreCase ? asciiLowerCase(original, folded.subarray(0, bytesRead)) : original;
       // A match starting in the last needle-length bytes may run into the next chunk: it is found there.
       const searchEnd = position + bytesRead >= file.size ? bytesRead : Math.max(1, bytesRead - needle.length + 1);
       let next = position + searchEnd;
       for (let at = chunk.indexOf(needle); at !== -1 && at < searchEnd; ) {
         const lineEnd = chunk.indexOf(newline, at);
         const line = await lineOfOffset(handle, file, position + at);
-        matches.push({ line, text: preview(chunk, at, lineEnd === -1 ? bytesRead : lineEnd) });
+        matches.push({ line, text: preview(original, at, lineEnd === -1 ? bytesRead : lineEnd) });
         if (matches.length >= limit) return { matches, nextLine: line + 1 };
         // One match per line: go on after the line's end, wherever that is.
         if (lineEnd === -1) {
@@ -180,6 +185,15 @@ export async function searchLog(file: LogFile, query: string, fromLine: number, 
     }
     return { matches, nextLine: null };
   });
+}
+
+/** Copies `source` into `target` with A-Z as a-z (other bytes, UTF-8 included, as they are); returns `target`. */
+function asciiLowerCase(source: Buffer, target: Buffer): Buffer {
+  for (let index = 0; index < source.length; index++) {
+    const byte = source[index]!;
+    target[index] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+  }
+  return target;
 }
 
 function preview(chunk: Buffer, at: number, lineEnd: number): string {

@@ -165,6 +165,8 @@ describe('lines and search on a multi-hundred-MB log', () => {
       const more = await getJson<{ matches: { line: number }[]; nextLine: number | null }>(`${filesApi}/${fileIds['big.log']}/search?q=MARK&from=${marks.nextLine}&limit=100`);
       expect(more.matches.map((match) => match.line)).toEqual(Array.from({ length: 23 }, (_, index) => (index + 7) * 100_000));
       expect(more.nextLine).toBeNull();
+      const folded = await getJson<{ matches: { line: number }[] }>(`${filesApi}/${fileIds['big.log']}/search?q=mArK&case=insensitive&limit=30`);
+      expect(folded.matches.map((match) => match.line)).toEqual(Array.from({ length: 30 }, (_, index) => index * 100_000));
       console.log(`logs: first lines ${firstMs} ms, search to the end ${searchMs} ms, web RSS ${Math.round(before / 2 ** 20)} → peak ${Math.round(peak / 2 ** 20)} MB`);
     } finally {
       clearInterval(sampler);
@@ -181,6 +183,12 @@ describe('lines and search on a multi-hundred-MB log', () => {
       { line: 1, text: 'two' },
       { line: 2, text: 'three' },
     ]);
+    expect((await getJson<{ matches: unknown[] }>(`${filesApi}/${fileIds['small.txt']}/search?q=T`)).matches).toEqual([]);
+    expect((await getJson<{ matches: unknown[] }>(`${filesApi}/${fileIds['small.txt']}/search?q=T&case=insensitive`)).matches).toEqual([
+      { line: 1, text: 'two' },
+      { line: 2, text: 'three' },
+    ]);
+    expect((await get(`${filesApi}/${fileIds['small.txt']}/search?q=t&case=loose`)).status).toBe(400);
     expect((await get(`${filesApi}/${fileIds['small.txt']}/search?q=`)).status).toBe(400);
     expect((await get(`${filesApi}/${fileIds['small.txt']}/lines?from=-1`)).status).toBe(400);
   });

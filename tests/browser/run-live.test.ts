@@ -102,6 +102,13 @@ test('two browsers watch a run live; the failing result page shows its log; its 
   await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('something failed');
   // The ANSI red of that line is a coloured span, not escape codes.
   expect(await log.getByText('something failed', { exact: true }).evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
+  // Searching folds case unless asked not to.
+  await member.page.getByLabel('search').fill('SOMETHING FAILED');
+  await member.page.getByRole('button', { name: 'Find' }).click();
+  await expect.poll(() => member.page.getByTestId('search-status').textContent()).toBe('match 1 of 1 (line 2)');
+  await member.page.getByLabel('Match case').check();
+  await member.page.getByRole('button', { name: 'Find' }).click();
+  await expect.poll(() => member.page.getByTestId('search-status').textContent()).toBe('no matches');
   await log.locator('[data-line="2"] a').click();
   await expect.poll(() => member.page.url()).toMatch(/#L2$/);
 

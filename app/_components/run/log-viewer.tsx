@@ -74,7 +74,8 @@ export function LogViewer({ fileApi, size }: { fileApi: string; size: number }) 
   const [selected, setSelected] = useState<number | null>(null);
   const [scrollTo, setScrollTo] = useState<ScrollTarget | undefined>();
   const [query, setQuery] = useState('');
-  const [search, setSearch] = useState<{ query: string; result: SearchResult; current: number } | null>(null);
+  const [search, setSearch] = useState<{ query: string; matchCase: boolean; result: SearchResult; current: number } | null>(null);
+  const [matchCase, setMatchCase] = useState(false);
   const [searching, setSearching] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -144,16 +145,17 @@ export function LogViewer({ fileApi, size }: { fileApi: string; size: number }) 
     [loadPage, version],
   );
 
-  async function runSearch(text: string, fromLine: number, existing: SearchResult | null) {
+  async function runSearch(text: string, withCase: boolean, fromLine: number, existing: SearchResult | null) {
     setSearching(true);
     setError(null);
     try {
-      const response = await fetch(`${fileApi}/search?${new URLSearchParams({ q: text, from: String(fromLine), limit: '200' })}`);
+      const parameters = new URLSearchParams({ q: text, from: String(fromLine), limit: '200', case: withCase ? 'sensitive' : 'insensitive' });
+      const response = await fetch(`${fileApi}/search?${parameters}`);
       if (!response.ok) throw new Error(`search failed: ${response.status}`);
       const found = (await response.json()) as SearchResult;
       const result = existing ? { matches: [...existing.matches, ...found.matches], nextLine: found.nextLine } : found;
       const current = existing ? existing.matches.length : 0;
-      setSearch({ query: text, result, current });
+      setSearch({ query: text, matchCase: withCase, result, current });
       const match = result.matches[current];
       if (match) jumpTo(match.line);
     } catch (failure) {
@@ -166,15 +168,15 @@ export function LogViewer({ fileApi, size }: { fileApi: string; size: number }) 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     if (!query) return;
-    if (search && search.query === query) step(1);
-    else void runSearch(query, 0, null);
+    if (search && search.query === query && search.matchCase === matchCase) step(1);
+    else void runSearch(query, matchCase, 0, null);
   }
 
   function step(by: number) {
     if (!search) return;
     const index = search.current + by;
     if (index >= search.result.matches.length) {
-      if (search.result.nextLine !== null) void runSearch(search.query, search.result.nextLine, search.result);
+      if (search.result.nextLine !== null) void runSearch(search.query, search.matchCase, search.result.nextLine, search.result);
       return;
     }
     if (index < 0) return;
@@ -187,6 +189,10 @@ export function LogViewer({ fileApi, size }: { fileApi: string; size: number }) 
     <div>
       <form className="mb-2 flex items-center gap-2" onSubmit={onSubmit}>
         <input className="input w-72" placeholder="search this file" aria-label="search" value={query} onChange={(event) => setQuery(event.target.value)} />
+        <label className="flex items-center gap-1 text-xs text-slate-600">
+          <input type="checkbox" checked={matchCase} onChange={(event) => setMatchCase(event.target.checked)} />
+          Match case
+        </label>
         <button className="btn-quiet" type="submit" disabled={searching}>
           {searching ? 'searching…' : 'Find'}
         </button>
