@@ -34,6 +34,8 @@ export interface RunDetails {
     tests: { total: number; byStatus: Record<string, number> };
     /** Why a queued platform is not being run, when that is known: no live worker serves its kind. */
     waitingReason: string | null;
+    /** How many tests the platform set out to run (its last `platform.started`); null before it started. */
+    plannedTests: number | null;
   }[];
 }
 
@@ -44,6 +46,7 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
     include: { platforms: { orderBy: { name: 'asc' }, select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true, spec: true } } },
   });
   const served = run.platforms.some((platform) => platform.status === 'queued') ? await kindsServedByLiveWorkers(db) : new Set<string>();
+  const planned = await plannedTestsByPlatform(db, id);
   const counts = await db.result.groupBy({ by: ['runPlatformId', 'status'], where: { runId: id, superseded: false, name: null }, _count: { _all: true } });
   return {
     id: run.id,
@@ -66,9 +69,19 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
       for (const row of counts) if (row.runPlatformId === platform.id) byStatus[row.status] = row._count._all;
       const kind = platformSnapshot.safeParse(spec).data?.config.kind;
       const waitingReason = platform.status === 'queued' && kind && !served.has(kind) ? `no running worker serves ${kind} platforms` : null;
-      return { ...platform, tests: { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus }, waitingReason };
+      const tests = { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus };
+      return { ...platform, tests, waitingReason, plannedTests: planned.get(platform.name) ?? null };
     }),
   };
+}
+
+/** Each platform's test count from its last `platform.started` (a resumed platform starts again). */
+async function plannedTestsByPlatform(db: Db, runId: string): Promise<Map<string, number>> {
+  const rows = await db.$queryRaw<{ platform: string; tests: number }[]>`
+    SELECT DISTINCT ON ("payload"->>'platform') "payload"->>'platform' AS "platform", ("payload"->>'tests')::int AS "tests"
+    FROM "RunEvent" WHERE "runId" = ${runId} AND "type" = 'platform.started'
+    ORDER BY "payload"->>'platform', "seq" DESC`;
+  return new Map(rows.map((row) => [row.platform, row.tests]));
 }
 
 /** The run's timeline after `after` (a sequence number), at most `limit` events. */

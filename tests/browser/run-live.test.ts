@@ -85,6 +85,19 @@ test('two browsers watch a run live; the failing result page shows its log; its 
     expect(await page.getByTestId('platform-progress').textContent()).toMatch(/2\/2 done, 1 passed, 1 failed/);
   }
 
+  const details = await api('GET', `/api/v1/teams/${team.slug}/runs/${created.body.number}`, { token: members.viewer.token });
+  expect(details.body.platforms.map((item: { plannedTests: number | null }) => item.plannedTests)).toEqual([2]);
+  // A run that has ended is shown from its details: no timeline is loaded, nothing is followed.
+  const later = await viewer.context.newPage();
+  const timelineRequests: string[] = [];
+  later.on('request', (request) => request.url().includes('/events') && timelineRequests.push(request.url()));
+  await later.goto(runPath);
+  await expect.poll(() => later.getByTestId('platform-progress').textContent()).toMatch(/2\/2 done, 1 passed, 1 failed/);
+  expect(await later.getByTestId('run-status').textContent()).toBe('failed');
+  expect(await later.getByTestId('live-state').count()).toBe(0);
+  expect(timelineRequests).toEqual([]);
+  await later.close();
+
   const dashboardRow = dashboard.getByTestId(`run-${created.body.number}`);
   await expect.poll(() => dashboardRow.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('failed');
   expect(await dashboard.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(1);

@@ -15,7 +15,7 @@ import { useRunEvents } from './use-run-events';
 /** RunDetails as it reaches the browser (dates as strings). */
 export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finishedAt' | 'platforms'> & {
   createdAt: string;
-  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> }; waitingReason: string | null }[];
+  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> }; waitingReason: string | null; plannedTests: number | null }[];
 };
 
 const activeStatuses = ['queued', 'running'];
@@ -25,12 +25,16 @@ function initialState(run: RunSnapshot): LiveRunState {
   for (const platform of run.platforms) {
     const { byStatus, total } = platform.tests;
     const failed = (byStatus.fail ?? 0) + (byStatus.error ?? 0);
-    platforms[platform.name] = { name: platform.name, status: platform.status, total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
+    platforms[platform.name] = { name: platform.name, status: platform.status, total: platform.plannedTests ?? total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
   }
   return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
 }
 
-/** The run page: everything on it follows the run's events live. */
+/**
+ * The run page: everything on it follows the run's events live. A run that
+ * had ended when the page was rendered is shown from its details alone: its
+ * timeline (possibly hundreds of thousands of events) is not needed.
+ */
 export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot; canRun: boolean }) {
   const apiBase = runApiPath(team, run.number);
   const [state, setState] = useState(() => initialState(run));
@@ -40,7 +44,8 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
     const results = events.flatMap(({ event }) => (event.type === 'result.ingested' ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }] : []));
     if (results.length) setLive((current) => [...current, ...results]);
   }, []);
-  const { connected, error } = useRunEvents(apiBase, run.id, onEvents);
+  const [follow] = useState(() => activeStatuses.includes(run.status));
+  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, follow);
   const { call, error: actionError, busy } = useApi();
   const router = useRouter();
   const active = activeStatuses.includes(state.status);
@@ -67,9 +72,11 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
             {run.plan}
             {run.commit ? ` @ ${run.commit.slice(0, 12)}` : ''}
           </span>
-          <span className={`text-xs ${connected ? 'text-green-700' : 'text-slate-500'}`} data-testid="live-state">
-            {connected ? 'live' : 'connecting…'}
-          </span>
+          {follow && (
+            <span className={`text-xs ${connected ? 'text-green-700' : 'text-slate-500'}`} data-testid="live-state">
+              {connected ? 'live' : 'connecting…'}
+            </span>
+          )}
           <span className="flex-1" />
           {canRun && active && (
             <button type="button" className="btn-danger" disabled={busy} onClick={() => call('POST', `${apiBase}/cancel`)}>

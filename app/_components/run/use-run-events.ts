@@ -10,14 +10,16 @@ const pageSize = 5000;
 /**
  * A run's events, each once and in order: the timeline so far, then live
  * ones. `onEvents` gets batches; after a reconnect it gets what was missed.
+ * Nothing is loaded or followed unless `follow` is set.
  */
-export function useRunEvents(apiBase: string, runId: string, onEvents: (events: SequencedRunEvent[]) => void): { connected: boolean; error: string | null } {
+export function useRunEvents(apiBase: string, runId: string, onEvents: (events: SequencedRunEvent[]) => void, follow: boolean): { connected: boolean; error: string | null } {
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const handler = useRef(onEvents);
   handler.current = onEvents;
 
   useEffect(() => {
+    if (!follow) return;
     const fetchAfter = async (afterSeq: number) => {
       const response = await fetch(`${apiBase}/events?after=${afterSeq}&limit=${pageSize}`);
       if (!response.ok) throw new Error(`loading the timeline failed: ${response.status}`);
@@ -38,7 +40,7 @@ export function useRunEvents(apiBase: string, runId: string, onEvents: (events: 
     return () => {
       socket.close();
     };
-  }, [apiBase, runId]);
+  }, [apiBase, runId, follow]);
 
   return { connected, error };
 }

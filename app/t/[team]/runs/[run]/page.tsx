@@ -17,7 +17,7 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
   const snapshot = {
     ...run,
     createdAt: run.createdAt.toISOString(),
-    platforms: run.platforms.map(({ name, status, tests, waitingReason }) => ({ name, status, tests, waitingReason })),
+    platforms: run.platforms.map(({ name, status, tests, waitingReason, plannedTests }) => ({ name, status, tests, waitingReason, plannedTests })),
   };
   return (
     // The results table reads its filters from the URL.
