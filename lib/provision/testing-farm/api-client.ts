@@ -53,6 +53,11 @@ export class TestingFarmApi {
     await this.call('GET', '/whoami', signal);
   }
 
+  /**
+   * `signal` stops retrying but never cuts a POST short: a request the API
+   * created after we stopped listening would hold a system with nobody to
+   * cancel it. The caller cancels what it gets back if it has stopped meanwhile.
+   */
   async submitRequest(spec: object, signal?: AbortSignal): Promise<TestingFarmRequest> {
     return requestSchema.parse(await this.call('POST', '/requests', signal, spec));
   }
@@ -87,7 +92,7 @@ export class TestingFarmApi {
     const response = await this.withRetries(what, signal, () =>
       fetch(`${this.apiUrl}/v0.1${path}`, {
         method,
-        signal,
+        signal: method === 'POST' ? undefined : signal,
         headers: {
           Authorization: `Bearer ${this.options.token}`,
           ...(body && { 'Content-Type': 'application/json' }),
@@ -107,6 +112,7 @@ export class TestingFarmApi {
   /** Calls `send` until it gets an answer that is not worth retrying; the last retryable answer is returned as is. */
   private async withRetries(what: string, signal: AbortSignal | undefined, send: () => Promise<Response>): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
       let response: Response;
       try {
         response = await send();

@@ -89,6 +89,7 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
     // cancelling must not be cut short by the stop that aborted `signal`
     const cancel = () => this.api.cancelRequest(requestId);
     try {
+      signal.throwIfAborted();
       const guest = await this.waitForGuest(requestId, signal);
       const connection = await this.logIn(requestId, guest, signal);
       return new ManagedRemote(`testing-farm:${requestId}`, connection, async () => {
