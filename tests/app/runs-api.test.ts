@@ -1,11 +1,13 @@
 // Starting, reading, cancelling and exporting runs through the REST API.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
 
+const runCli = promisify(execFile);
 let team: Awaited<ReturnType<typeof teamWithAllRoles>>;
 let platformId: string;
 let repoUrl: string;
@@ -78,6 +80,14 @@ test('a queued platform of a kind no running worker serves says so; the health A
   ]);
   await api('POST', `${runs()}/${created.body.number}/cancel`, member());
   expect((await api('GET', `${runs()}/${created.body.number}`, member())).body.platforms[0].waitingReason).toBeNull();
+
+  // testyard api run says so too.
+  await api('POST', `/api/v1/teams/${team.team.slug}/repos`, { token: team.members.admin.token }, { name: 'suite', url: repoUrl, ref: 'main' });
+  const { stdout } = await runCli(path.resolve(import.meta.dirname, '../../bin/testyard'), ['api', 'run', '--team', team.team.slug, '--repo', 'suite', '--plan', '/plans/all', '--platform', 'deb'], {
+    env: { ...process.env, TESTYARD_SERVER: inject('appUrl'), TESTYARD_TOKEN: team.members.member.token },
+  });
+  expect(stdout).toMatch(/^run (\d+) queued: .*\ndeb: waiting: no running worker serves container platforms\n$/);
+  await api('POST', `${runs()}/${/^run (\d+)/.exec(stdout)![1]}/cancel`, member());
 });
 
 describe('cancelling and exporting', () => {
