@@ -48,14 +48,14 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   const stopWorker = () => abort.abort(new WorkerStopping('the worker is stopping'));
   services.stopping.addEventListener('abort', stopWorker, { once: true });
   const unwatch = services.notifications.watchCancel(run.id, () => abort.abort(new Error('the run was cancelled')));
+  // A cancel between the claim and the watch would otherwise go unnoticed.
+  if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled') abort.abort(new Error('the run was cancelled'));
   const claimCheck = setInterval(() => {
     holdsRunPlatform(db, claimed.id, workerId).then(
       (held) => held || abort.abort(new Error('another worker took the platform over')),
       () => {},
     );
   }, heartbeatIntervalMs);
-  // A cancel between the claim and the watch would otherwise go unnoticed.
-  if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled') abort.abort(new Error('the run was cancelled'));
 
   const recorder = new RunEventRecorder(db, run.id, live, (error) => console.error(`worker: run ${run.id}: storing events failed: ${error.message}`));
   let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
