@@ -33,8 +33,10 @@ try {
   const suffix = `${Date.now()}`;
   const team = await db.team.create({ data: { slug: `bench-${suffix}`, name: 'bench' } });
   const run = await db.run.create({ data: { teamId: team.id, number: 1, plan: '/plans/bench' } });
-  const runPlatform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {} } });
-  const aggregator = new PostgresAggregator(db, new FolderArtifactStore(path.join(work, 'store')), { runId: run.id, runPlatformId: runPlatform.id, teamId: team.id });
+  // Held by a worker, as in a real run: each ingest checks that it still holds the platform.
+  const runPlatform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {}, status: 'running', workerId: 'bench-worker' } });
+  const held = { runId: run.id, runPlatformId: runPlatform.id, teamId: team.id, workerId: 'bench-worker' };
+  const aggregator = new PostgresAggregator(db, new FolderArtifactStore(path.join(work, 'store')), held);
 
   const dirs = Array.from({ length: tests }, (_, index) => path.join(work, 'attempts', String(index)));
   await Promise.all(dirs.map((dir, index) => writeAttempt(dir, index)));
