@@ -15,12 +15,16 @@ export class EventSequencer {
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
 
+  /** `startAfter`: the last event already reflected in what the caller shows (e.g. a server-side snapshot). */
   constructor(
     private readonly fetchAfter: TimelineFetcher,
     private readonly pageSize: number,
     private readonly apply: (events: SequencedRunEvent[]) => void,
     private readonly onError: (error: Error) => void = () => {},
-  ) {}
+    startAfter = 0,
+  ) {
+    this.lastSeq = startAfter;
+  }
 
   get lastApplied(): number {
     return this.lastSeq;

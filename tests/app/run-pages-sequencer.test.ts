@@ -66,3 +66,14 @@ test('any interleaving of timeline pages, live deliveries (late, repeated, out o
     { numRuns: 300 },
   );
 });
+
+test('started after a snapshot: only later events are fetched and applied', async () => {
+  const stored = Array.from({ length: 6 }, (_, index) => event(index + 1));
+  const { fetchAfter } = timeline(stored, 2);
+  const applied: number[] = [];
+  const sequencer = new EventSequencer(fetchAfter, 2, (events) => applied.push(...events.map((item) => item.seq)), undefined, 3);
+  sequencer.receive(event(2));
+  await sequencer.catchUp();
+  expect(applied).toEqual([4, 5, 6]);
+  expect(sequencer.lastApplied).toBe(6);
+});

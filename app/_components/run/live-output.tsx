@@ -28,7 +28,7 @@ export function LiveOutput({ apiBase, runId, platform, test, attempt }: { apiBas
     },
     [platform, test, attempt],
   );
-  const { connected } = useRunEvents(apiBase, runId, onEvents, true);
+  const { connected } = useRunEvents(apiBase, runId, onEvents, { follow: true });
   return (
     <div>
       <p className="mb-2 text-xs text-slate-600" data-testid="live-output-state">

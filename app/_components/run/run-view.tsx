@@ -8,7 +8,7 @@ import { useApi } from '../../_lib/api-client';
 import { resultPath, runApiPath } from './paths';
 import type { LiveResult } from './results-table';
 import { ResultsTable } from './results-table';
-import { applyRunEvents, type LiveRunState, type PlatformProgress } from './run-state';
+import { applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/runs/live-state';
 import { StatusBadge } from './status-badge';
 import { useRunEvents } from './use-run-events';
 
@@ -20,24 +20,14 @@ export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finished
 
 const activeStatuses = ['queued', 'running'];
 
-function initialState(run: RunSnapshot): LiveRunState {
-  const platforms: Record<string, PlatformProgress> = {};
-  for (const platform of run.platforms) {
-    const { byStatus, total } = platform.tests;
-    const failed = (byStatus.fail ?? 0) + (byStatus.error ?? 0);
-    platforms[platform.name] = { name: platform.name, status: platform.status, total: platform.plannedTests ?? total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
-  }
-  return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
-}
-
 /**
- * The run page: everything on it follows the run's events live. A run that
- * had ended when the page was rendered is shown from its details alone: its
- * timeline (possibly hundreds of thousands of events) is not needed.
+ * The run page: everything on it follows the run's events live, from `live`
+ * (the state the server folded, up to event `lastSeq`) on. A run that had
+ * ended when the page was rendered is shown from its details alone.
  */
-export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot; canRun: boolean }) {
+export function RunView({ team, run, live: snapshot, canRun }: { team: string; run: RunSnapshot; live: { state: LiveRunState; lastSeq: number } | null; canRun: boolean }) {
   const apiBase = runApiPath(team, run.number);
-  const [state, setState] = useState(() => initialState(run));
+  const [state, setState] = useState(() => snapshot?.state ?? stateFromDetails(run));
   const [live, setLive] = useState<LiveResult[]>([]);
   const onEvents = useCallback((events: SequencedRunEvent[]) => {
     setState((current) => applyRunEvents(current, events));
@@ -45,7 +35,7 @@ export function RunView({ team, run, canRun }: { team: string; run: RunSnapshot;
     if (results.length) setLive((current) => [...current, ...results]);
   }, []);
   const [follow] = useState(() => activeStatuses.includes(run.status));
-  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, follow);
+  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, { follow, startAfter: snapshot?.lastSeq });
   const { call, error: actionError, busy } = useApi();
   const router = useRouter();
   const active = activeStatuses.includes(state.status);

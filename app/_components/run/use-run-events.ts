@@ -8,11 +8,16 @@ import { EventSequencer } from '@/lib/events/sequencer';
 const pageSize = 5000;
 
 /**
- * A run's events, each once and in order: the timeline so far, then live
- * ones. `onEvents` gets batches; after a reconnect it gets what was missed.
- * Nothing is loaded or followed unless `follow` is set.
+ * A run's events after `startAfter`, each once and in order: the timeline so
+ * far, then live ones. `onEvents` gets batches; after a reconnect it gets what
+ * was missed. Nothing is loaded or followed unless `follow` is set.
  */
-export function useRunEvents(apiBase: string, runId: string, onEvents: (events: SequencedRunEvent[]) => void, follow: boolean): { connected: boolean; error: string | null } {
+export function useRunEvents(
+  apiBase: string,
+  runId: string,
+  onEvents: (events: SequencedRunEvent[]) => void,
+  { follow, startAfter = 0 }: { follow: boolean; startAfter?: number },
+): { connected: boolean; error: string | null } {
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const handler = useRef(onEvents);
@@ -25,7 +30,7 @@ export function useRunEvents(apiBase: string, runId: string, onEvents: (events: 
       if (!response.ok) throw new Error(`loading the timeline failed: ${response.status}`);
       return (await response.json()) as SequencedRunEvent[];
     };
-    const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => handler.current(events), (failure) => setError(failure.message));
+    const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => handler.current(events), (failure) => setError(failure.message), startAfter);
     const socket = io({ transports: ['websocket'] });
     socket.on('run-event', (event: SequencedRunEvent) => sequencer.receive(event));
     socket.on('connect', async () => {
@@ -40,7 +45,7 @@ export function useRunEvents(apiBase: string, runId: string, onEvents: (events: 
     return () => {
       socket.close();
     };
-  }, [apiBase, runId, follow]);
+  }, [apiBase, runId, follow, startAfter]);
 
   return { connected, error };
 }

@@ -4,6 +4,8 @@ import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { getRun } from '@/lib/runs/details';
+import { stateFromDetails } from '@/lib/runs/live-state';
+import { liveStateSnapshot } from '@/lib/runs/live-state-snapshot';
 import { RunView } from '../../../../_components/run/run-view';
 import { requireTeamPage } from '../../../../_lib/session';
 
@@ -19,10 +21,12 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
     createdAt: run.createdAt.toISOString(),
     platforms: run.platforms.map(({ name, status, tests, waitingReason, plannedTests }) => ({ name, status, tests, waitingReason, plannedTests })),
   };
+  const active = run.status === 'queued' || run.status === 'running';
+  const live = active ? await liveStateSnapshot(db(), run.id, stateFromDetails(run)) : null;
   return (
     // The results table reads its filters from the URL.
     <Suspense>
-      <RunView team={team.slug} run={snapshot} canRun={hasRole(role, 'member')} />
+      <RunView team={team.slug} run={snapshot} live={live} canRun={hasRole(role, 'member')} />
     </Suspense>
   );
 }

@@ -1,4 +1,4 @@
-import type { SequencedRunEvent } from '@/lib/events/catalogue';
+import type { SequencedRunEvent } from '../events/catalogue';
 
 export interface PlatformProgress {
   name: string;
@@ -26,7 +26,7 @@ export interface RunningTest {
   tail: string;
 }
 
-/** What the run page shows beyond the results table, derived from the run's events. */
+/** What the run page shows beyond the results table: the run's details, then its events applied in order. */
 export interface LiveRunState {
   status: string;
   platforms: Record<string, PlatformProgress>;
@@ -36,12 +36,29 @@ export interface LiveRunState {
   running: Record<string, RunningTest>;
 }
 
-const tailCharacters = 4000;
+/** How much of a running test's output the state keeps. */
+export const tailCharacters = 4000;
 
 export const runningKey = (platform: string, test: string, attempt: number) => `${platform}\0${test}\0${attempt}`;
 
 function progressOf(state: LiveRunState, platform: string): PlatformProgress {
   return state.platforms[platform] ?? { name: platform, status: 'queued', total: 0, done: 0, passed: 0, failed: 0, running: 0 };
+}
+
+/** The platforms' stored counts, to apply the run's events onto. */
+export interface RunCounts {
+  status: string;
+  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> }; plannedTests: number | null }[];
+}
+
+export function stateFromDetails(run: RunCounts): LiveRunState {
+  const platforms: Record<string, PlatformProgress> = {};
+  for (const platform of run.platforms) {
+    const { byStatus, total } = platform.tests;
+    const failed = (byStatus.fail ?? 0) + (byStatus.error ?? 0);
+    platforms[platform.name] = { name: platform.name, status: platform.status, total: platform.plannedTests ?? total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
+  }
+  return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
 }
 
 /** Applies events in sequence order; the state is replaced, never mutated (it is React state). */
