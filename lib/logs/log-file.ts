@@ -152,26 +152,24 @@ export function countLogLines(file: LogFile): Promise<number> {
  */
 export async function searchLog(file: LogFile, query: string, fromLine: number, limit: number, { ignoreCase = false } = {}): Promise<SearchResult> {
   const needle = Buffer.from(query, 'utf8');
-  if (ignoreCase) asciiLowerCase(needle, needle);
+  const finderIn = ignoreCase ? asciiCaseFoldingFinder(needle) : exactFinder(needle);
   const matches: SearchMatch[] = [];
   if (file.size === 0) return { matches, nextLine: null };
   return withFile(file, async (handle) => {
     const buffer = Buffer.allocUnsafe(searchChunkBytes);
-    const folded = ignoreCase ? Buffer.allocUnsafe(searchChunkBytes) : buffer;
     let position = await offsetOfLine(handle, file, fromLine);
     while (position < file.size) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(searchChunkBytes, file.size - position), position);
       if (bytesRead === 0) break;
-      const original = buffer.subarray(0, bytesRead);
-      // Matches are looked for in `chunk`; what is shown comes from `original`.
-      const chunk = ignoreCase ? asciiLowerCase(original, folded.subarray(0, bytesRead)) : original;
+      const chunk = buffer.subarray(0, bytesRead);
+      const find = finderIn(chunk);
       // A match starting in the last needle-length bytes may run into the next chunk: it is found there.
       const searchEnd = position + bytesRead >= file.size ? bytesRead : Math.max(1, bytesRead - needle.length + 1);
       let next = position + searchEnd;
-      for (let at = chunk.indexOf(needle); at !== -1 && at < searchEnd; ) {
+      for (let at = find(0); at !== -1 && at < searchEnd; ) {
         const lineEnd = chunk.indexOf(newline, at);
         const line = await lineOfOffset(handle, file, position + at);
-        matches.push({ line, text: preview(original, at, lineEnd === -1 ? bytesRead : lineEnd) });
+        matches.push({ line, text: preview(chunk, at, lineEnd === -1 ? bytesRead : lineEnd) });
         if (matches.length >= limit) return { matches, nextLine: line + 1 };
         // One match per line: go on after the line's end, wherever that is.
         if (lineEnd === -1) {
@@ -179,7 +177,7 @@ export async function searchLog(file: LogFile, query: string, fromLine: number, 
           break;
         }
         next = Math.max(next, position + lineEnd + 1);
-        at = chunk.indexOf(needle, lineEnd + 1);
+        at = find(lineEnd + 1);
       }
       position = next;
     }
@@ -187,14 +185,44 @@ export async function searchLog(file: LogFile, query: string, fromLine: number, 
   });
 }
 
-/** Copies `source` into `target` with A-Z as a-z (other bytes, UTF-8 included, as they are); returns `target`. */
-function asciiLowerCase(source: Buffer, target: Buffer): Buffer {
-  for (let index = 0; index < source.length; index++) {
-    const byte = source[index]!;
-    target[index] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
-  }
-  return target;
+/** For one chunk: the byte offset of the first match at or after `from`, or -1. */
+type Finder = (chunk: Buffer) => (from: number) => number;
+
+function exactFinder(needle: Buffer): Finder {
+  return (chunk) => (from) => chunk.indexOf(needle, from);
 }
+
+/**
+ * Matches with ASCII letters in either case and every other byte as it is.
+ * Windows of the chunk are read as latin1 (one character per byte, so offsets
+ * stay byte offsets) and searched with a regular expression of the needle's
+ * bytes. The windows stay small: in a server with a large heap, strings of
+ * megabytes would each cost a full garbage collection.
+ */
+function asciiCaseFoldingFinder(needle: Buffer): Finder {
+  // With an all-ASCII needle the `i` flag folds exactly the ASCII letters (a character from 128 up
+  // never folds to one below), and is the fastest; otherwise each letter becomes a two-letter class.
+  const ascii = needle.every((byte) => byte < 0x80);
+  const source = [...needle]
+    .map((byte) => {
+      const character = String.fromCharCode(byte);
+      if (/[a-zA-Z]/.test(character)) return ascii ? character : `[${character.toLowerCase()}${character.toUpperCase()}]`;
+      return /[0-9]/.test(character) ? character : `\\x${byte.toString(16).padStart(2, '0')}`;
+    })
+    .join('');
+  const pattern = new RegExp(source, ascii ? 'i' : '');
+  return (chunk) => (from) => {
+    for (let start = from; start < chunk.length; start += foldingWindowBytes) {
+      // Each window overlaps the next by the needle's length less one, so no match falls between them.
+      const match = pattern.exec(chunk.toString('latin1', start, Math.min(chunk.length, start + foldingWindowBytes + needle.length - 1)));
+      if (match) return start + match.index;
+    }
+    return -1;
+  };
+}
+
+/** Below V8's large-object size, so the window strings die young. */
+const foldingWindowBytes = 64 * 1024;
 
 function preview(chunk: Buffer, at: number, lineEnd: number): string {
   const lineStart = chunk.lastIndexOf(newline, at) + 1;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import { ansiToSpans } from '../../lib/logs/ansi';
+import { searchLog } from '../../lib/logs/log-file';
 import { startApp, type RunningApp } from '../support/app-server';
 import { api, teamWithAllRoles } from '../support/api';
 import { seedResults } from './run-pages-seed';
@@ -192,6 +193,22 @@ describe('lines and search on a multi-hundred-MB log', () => {
     expect((await get(`${filesApi}/${fileIds['small.txt']}/search?q=`)).status).toBe(400);
     expect((await get(`${filesApi}/${fileIds['small.txt']}/lines?from=-1`)).status).toBe(400);
   });
+});
+
+test('case-insensitive search folds ASCII letters only; regular-expression characters and UTF-8 are matched as they are', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'testyard-search-'));
+  const file = path.join(dir, 'log.txt');
+  const text = ['Error: a.b(c)?', 'error: axb(c)?', 'CAFÉ Übel', 'café übel', '[x] $1 ^end\\', 'ERROR again'].join('\n') + '\n';
+  await writeFile(file, text);
+  const log = { path: file, size: Buffer.byteLength(text), sha256: `search-test-${Date.now()}` };
+  const lines = async (query: string, ignoreCase = true) => (await searchLog(log, query, 0, 100, { ignoreCase })).matches.map((match) => match.line);
+  expect(await lines('error')).toEqual([0, 1, 5]);
+  expect(await lines('error', false)).toEqual([1]);
+  expect(await lines('A.B(C)?')).toEqual([0]);
+  expect(await lines('café')).toEqual([3]);
+  expect(await lines('CAFÉ')).toEqual([2]);
+  expect(await lines('übel')).toEqual([3]);
+  expect(await lines('[X] $1 ^END\\')).toEqual([4]);
 });
 
 test('ANSI colours become spans; other escape sequences are dropped', () => {
