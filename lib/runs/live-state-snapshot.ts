@@ -4,6 +4,8 @@ import { applyRunEvents, tailCharacters, type LiveRunState } from './live-state'
 
 /** Rows of one query; small enough to hold, large enough for few round trips. */
 const pageSize = 5000;
+/** Output events read at a time, newest first, until a tail is full. */
+const outputPageSize = 200;
 
 /**
  * The live state after every event stored so far, folded here rather than in
@@ -43,13 +45,13 @@ async function outputTail(db: Db, runId: string, lastSeq: number, attempt: { pla
       WHERE "runId" = ${runId} AND "seq" < ${before} AND "type" = 'test.output'
         AND "payload"->>'platform' = ${attempt.platform} AND "payload"->>'test' = ${attempt.test}
         AND ("payload"->>'attempt')::int = ${attempt.attempt}
-      ORDER BY "seq" DESC LIMIT 200`;
+      ORDER BY "seq" DESC LIMIT ${outputPageSize}`;
     for (const row of rows) {
       newestFirst.push(sequenced(runId)(row));
       characters += (row.payload as Extract<RunEvent, { type: 'test.output' }>).text.length;
       if (characters >= tailCharacters) break;
     }
-    if (rows.length < 200) break;
+    if (rows.length < outputPageSize) break;
     before = rows.at(-1)!.seq;
   }
   return newestFirst.reverse();
