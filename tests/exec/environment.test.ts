@@ -4,12 +4,10 @@
 // test_misc.py (test_output, test_cancel) and test_pty.py (test_with_pty,
 // test_more_with_pty, test_with_pty_false, test_without_pty), over local,
 // a real sshd and a Podman container.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../lib/connection/run';
-import { attempt, openExecutor, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
+import { attempt, directoryWith, openExecutor, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
 
 describe.each<TransportName>(['local', 'ssh', 'container'])('test environment over %s', (transportName) => {
   let transport: Transport;
@@ -109,38 +107,30 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test environment ov
 
 /** A tree whose test requires an in-tree library and one from another local fmf tree (`path:`). */
 async function treeWithLibraries(): Promise<string> {
-  const write = async (file: string, content: string) => {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, content);
-  };
-  const helpers = await mkdtemp(path.join(tmpdir(), 'testyard-helpers-'));
-  await write(path.join(helpers, '.fmf/version'), '1\n');
-  await write(path.join(helpers, 'strings/main.fmf'), 'summary: a library\n');
-  await write(path.join(helpers, 'strings/lib.sh'), 'echo fetched library\n');
-  const tree = await mkdtemp(path.join(tmpdir(), 'testyard-libraries-'));
-  await write(path.join(tree, '.fmf/version'), '1\n');
-  await write(path.join(tree, 'lib/greeting/main.fmf'), 'summary: a library\n');
-  await write(path.join(tree, 'lib/greeting/lib.sh'), 'echo in-tree library\n');
-  await write(
-    path.join(tree, 'main.fmf'),
-    [
-      '/plan:',
-      '  discover:',
-      '    how: fmf',
-      '/tests/uses-libraries:',
-      '  test: |',
-      '    sh libs/mine/lib/greeting/lib.sh',
-      `    sh libs/${path.basename(helpers)}/strings/lib.sh`,
-      '    test -L libs/mine/lib/greeting && echo symlink',
-      '  require:',
-      '    - type: library',
-      '      nick: mine',
-      '      name: /lib/greeting',
-      '    - type: library',
-      `      path: ${helpers}`,
-      '      name: /strings',
-      '',
-    ].join('\n'),
+  const helpers = await directoryWith(
+    { '.fmf/version': '1\n', 'strings/main.fmf': 'summary: a library\n', 'strings/lib.sh': 'echo fetched library\n' },
+    'testyard-helpers-',
   );
-  return tree;
+  const main = [
+    '/plan:',
+    '  discover:',
+    '    how: fmf',
+    '/tests/uses-libraries:',
+    '  test: |',
+    '    sh libs/mine/lib/greeting/lib.sh',
+    `    sh libs/${path.basename(helpers)}/strings/lib.sh`,
+    '    test -L libs/mine/lib/greeting && echo symlink',
+    '  require:',
+    '    - type: library',
+    '      nick: mine',
+    '      name: /lib/greeting',
+    '    - type: library',
+    `      path: ${helpers}`,
+    '      name: /strings',
+    '',
+  ].join('\n');
+  return directoryWith(
+    { '.fmf/version': '1\n', 'lib/greeting/main.fmf': 'summary: a library\n', 'lib/greeting/lib.sh': 'echo in-tree library\n', 'main.fmf': main },
+    'testyard-libraries-',
+  );
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,16 @@ export async function startTransport(name: TransportName): Promise<Transport> {
       };
     }
   }
+}
+
+/** A new temporary directory holding `files` (relative path → content), parents created. */
+export async function directoryWith(files: Record<string, string>, prefix = 'testyard-files-'): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), prefix));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
+    await writeFile(path.join(root, name), content);
+  }
+  return root;
 }
 
 /** A fixture tree by name, or any tree by absolute path. */

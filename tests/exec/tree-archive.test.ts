@@ -1,23 +1,15 @@
 // The tests directory as uploaded: parts placed at their paths, extracted by GNU tar.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { archiveTree } from '../../lib/executor/tree-archive';
+import { directoryWith } from './harness';
 
 const run = promisify(execFile);
-
-async function directoryWith(files: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'testyard-part-'));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
-    await writeFile(path.join(root, name), content);
-  }
-  return root;
-}
 
 test('sections at their names, libraries under libs/ with their parents created, .git left out', async () => {
   const section = await directoryWith({ 'main.fmf': '/t:\n  test: true\n', '.git/HEAD': 'ref\n', 'libs/kept': 'own\n' });
