@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from './support';
+import { abortingTests, writeTree } from './support';
 
 const testyard = path.resolve(import.meta.dirname, '../../bin/testyard');
 
@@ -65,5 +66,25 @@ describe('testyard run', () => {
     const noPlan = await run(['run', '--tree', root, '--plan', '/plans/none', '--platform', 'x=local']);
     expect(noPlan.code).toBe(2);
     expect(noPlan.stderr).toContain('cannot load plan /plans/none');
+  });
+
+  it('ends within seconds of the last result whatever its tests did, leaving no process behind', async () => {
+    const root = await writeTree(abortingTests);
+    const cli = spawn(testyard, ['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--max-remotes', '3', '--reruns', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let lastResultAt = 0;
+    cli.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/\(attempt 1\) on /.test(chunk.toString())) lastResultAt = Date.now();
+    });
+    const exited = once(cli, 'exit');
+    const timeout = setTimeout(() => cli.kill('SIGKILL'), 45_000);
+    const [code] = (await exited) as [number | null];
+    clearTimeout(timeout);
+    expect(code, stdout).toBe(1);
+    expect(stdout).toContain(`here: failed, 0 passed, ${Object.keys(abortingTests).length} failed`);
+    expect(Date.now() - lastResultAt).toBeLessThan(5_000);
   });
 });

@@ -136,3 +136,27 @@ export async function runPlatform(
 export function eventsOf<T extends RunEvent['type']>(events: readonly RecordedEvent[], type: T): Array<Extract<RunEvent, { type: T }>> {
   return events.map((recorded) => recorded.event).filter((event): event is Extract<RunEvent, { type: T }> => event.type === type);
 }
+
+/** Writes one control-stream `result` with this JSON, then whatever follows. */
+const report = (json: string, after = '') =>
+  `j='${json}'; printf 'result %d\\n%s${after}' "\${#j}" "$j" >&"$ATEX_TEST_CONTROL"`;
+
+/**
+ * Every way a test gets aborted by the runner (TEST_CONTROL.md "Limits and
+ * bad input", duration), each leaving a sleeper behind that the runner
+ * must take down with it.
+ */
+export const abortingTests: Record<string, TestDefinition> = Object.fromEntries(
+  Object.entries({
+    unknown_word: 'echo frobnicate >&"$ATEX_TEST_CONTROL"',
+    bad_json: report('{"status": '),
+    json_array: report('[{"status": "pass"}]'),
+    path_traversal: report('{"status": "pass", "files": [{"name": "../escaped", "length": 2}]}', 'no'),
+    absolute_path: report('{"status": "pass", "files": [{"name": "/tmp/testyard-absolute", "length": 2}]}', 'no'),
+    overlong_line: `head -c 5000 /dev/zero | tr '\\0' x >&"$ATEX_TEST_CONTROL"; echo >&"$ATEX_TEST_CONTROL"`,
+    short_file_data: `${report('{"status": "pass", "files": [{"name": "f", "length": 100}]}', 'x')}; exec {ATEX_TEST_CONTROL}>&-`,
+    negative_length: report('{"status": "pass", "files": [{"name": "f", "length": -1}]}'),
+    testout_conflict: report('{"status": "pass", "testout": "a.txt", "files": [{"name": "a.txt", "length": 1}]}', 'x'),
+    duration_timeout: 'sleep 600',
+  }).map(([name, body]) => [name, { test: `sleep 600 &\n${body}\nsleep 1`, duration: name === 'duration_timeout' ? '2s' : '1m' }]),
+);

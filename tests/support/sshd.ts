@@ -20,6 +20,8 @@ export interface SshServer {
   hostKeyFingerprint: string;
   /** `ssh://root@127.0.0.1:PORT` */
   url: string;
+  /** The listening daemon's process id: every session's processes descend from it. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startSshd(): Promise<SshServer> {
     privateKeyPath: clientKeyPath,
     hostKeyFingerprint,
     url: `ssh://root@127.0.0.1:${port}`,
+    pid: server.pid!,
     stop: async () => {
       if (server.exitCode === null && server.signalCode === null) {
         const exited = once(server, 'exit');

@@ -11,9 +11,13 @@ import type { Connection, ExitStatus, RemoteProcess, RunOptions } from '../types
 import { extractTarWithCommand } from '../run';
 import { emptyStream } from '../streams';
 
-/** Runs commands as child processes of this worker. */
+/** How long `close()` lets its commands end after their stdin closed and they got SIGTERM. */
+const closeGraceMs = 5_000;
+
+/** Runs commands as child processes of this worker; `close()` ends the ones still running. */
 export class LocalConnection implements Connection {
   readonly label = 'local';
+  private readonly running = new Set<{ kill(): void; forceKill(): void; exited: Promise<ExitStatus> }>();
 
   async connect(): Promise<void> {}
 
@@ -51,16 +55,14 @@ export class LocalConnection implements Connection {
     });
     // a command that exits without reading its stdin must not crash the worker with EPIPE
     stdin.on('error', () => {});
-    return {
-      stdin,
-      stdout,
-      stderr: child.stderr ?? emptyStream(),
-      exited,
-      kill: () => {
-        stdin.end();
-        child.kill('SIGTERM');
-      },
+    const kill = () => {
+      stdin.end();
+      child.kill('SIGTERM');
     };
+    const tracked = { kill, forceKill: () => child.kill('SIGKILL'), exited };
+    this.running.add(tracked);
+    void exited.then(() => this.running.delete(tracked));
+    return { stdin, stdout, stderr: child.stderr ?? emptyStream(), exited, kill };
   }
 
   upload(tar: Readable, remoteDir: string): Promise<void> {
@@ -75,7 +77,26 @@ export class LocalConnection implements Connection {
 
   disconnect(): void {}
 
-  async close(): Promise<void> {}
+  /**
+   * Ends every command still running: stdin closed and SIGTERM (the test
+   * agent then kills its test's process group), SIGKILL for what is left
+   * after a grace period. Nothing started here outlives the connection.
+   */
+  async close(): Promise<void> {
+    const running = [...this.running];
+    for (const command of running) command.kill();
+    const ended = Promise.all(running.map((command) => command.exited));
+    let grace: NodeJS.Timeout | undefined;
+    const lingering = await Promise.race([
+      ended.then(() => false),
+      new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(true), closeGraceMs))),
+    ]);
+    clearTimeout(grace);
+    if (lingering) {
+      for (const command of this.running) command.forceKill();
+      await ended;
+    }
+  }
 }
 
 const execFileAsync = promisify(execFile);

@@ -17,10 +17,11 @@ export interface LocalProvisionerOptions {
 export class LocalRemote extends ManagedRemote {
   constructor(
     id: string,
+    connection: LocalConnection,
     readonly workDir: string,
     dispose: () => Promise<void>,
   ) {
-    super(id, new LocalConnection(), dispose);
+    super(id, connection, dispose);
   }
 }
 
@@ -53,7 +54,9 @@ export class LocalProvisioner extends BackgroundProvisioner<LocalRemote> {
       this.slots.free();
       throw error;
     }
-    return new LocalRemote(`local:${++this.counter}`, workDir, async () => {
+    const connection = new LocalConnection();
+    return new LocalRemote(`local:${++this.counter}`, connection, workDir, async () => {
+      await connection.close();
       await rm(workDir, { recursive: true, force: true });
       this.slots.free();
     });
