@@ -8,6 +8,7 @@ import { discoverTests } from '../lib/fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../lib/orchestrator';
 import { PostgresAggregator } from '../lib/runs/aggregator';
 import { RunEventRecorder } from '../lib/runs/event-recorder';
+import { liveAttemptDirectories, removeLiveAttempts } from '../lib/runs/live-attempts';
 import type { LiveBroadcaster } from '../lib/runs/events';
 import { queueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
 import { claimRunPlatform, finishRunPlatform, holdsRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
@@ -15,6 +16,7 @@ import { prepareResume } from '../lib/runs/resume';
 import { runTreePath, type RunSource } from '../lib/runs/tree';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
 import type { WorkerNotifications } from './notifications';
+import { LiveOutputPublisher } from './live-output';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
 
 export interface WorkerServices {
@@ -58,18 +60,21 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   }, heartbeatIntervalMs);
 
   const recorder = new RunEventRecorder(db, run.id, live, (error) => console.error(`worker: run ${run.id}: storing events failed: ${error.message}`));
+  const output = new LiveOutputPublisher(run.id, live);
   let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
   try {
     const spec = platformSnapshot.parse(claimed.spec);
     const settings = runSettings.parse(run.settings);
     const abandoned = await releaseAbandonedRemotes(spec, claimed.id);
     if (abandoned.length > 0) console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
+    await removeLiveAttempts(services.store, run.id, claimed.id);
     const resume = await prepareResume(db, claimed.id);
     const planned = await planTests(run, spec, settings);
     const aggregator = new PostgresAggregator(db, services.store, { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId }, (summary) =>
       recorder.record({ type: 'result.ingested', platform: claimed.name, test: summary.testName, attempt: summary.attempt, status: summary.status, results: summary.results }),
     );
     const onEvent = (event: RunEvent) => {
+      if (event.type === 'test.finished') output.finish(event);
       if (event.type === 'test.started') {
         aggregator.attemptStarted(event.test, event.attempt, event.remote, new Date()).catch((error: Error) => console.error(`worker: recording an attempt start failed: ${error.message}`));
       }
@@ -83,6 +88,8 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
       createExecutor: (remote) => new FmfExecutor(remote.connection, planned.suite, { environment: settings.environment }),
       aggregator,
       onEvent,
+      onOutput: (attempt, bytes) => output.write(attempt, bytes),
+      attemptDirectories: liveAttemptDirectories(services.store, run.id, claimed.id),
       maxRemotes: settings.maxRemotes ?? spec.maxRemotes,
       maxSpares: spec.maxSpares,
       reruns: settings.reruns,
@@ -93,6 +100,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   } catch (error) {
     outcome = { status: 'error', error: (error as Error).message };
   } finally {
+    output.close();
     clearInterval(claimCheck);
     unwatch();
     services.stopping.removeEventListener('abort', stopWorker);

@@ -80,6 +80,19 @@ const runBody = object(
   ['plan', 'platforms'],
 );
 
+const searchParameters = [
+  { name: 'q', description: 'the text (one line)', schema: string },
+  { name: 'from', description: 'first line to search (default 0)', schema: { ...integer, minimum: 0 } },
+  { name: 'limit', description: 'at most this many matches (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+  { name: 'case', description: '`insensitive` folds ASCII letters (default `sensitive`)', schema: { ...string, enum: ['sensitive', 'insensitive'] } },
+];
+
+const liveAttemptQuery = [
+  { name: 'platform', description: "the run platform's name", schema: string },
+  { name: 'test', description: 'the test name', schema: string },
+  { name: 'attempt', description: 'the attempt number', schema: { ...integer, minimum: 1 } },
+];
+
 const paths: Record<string, Partial<Record<Method, Operation>>> = {
   '/openapi.json': { get: { summary: 'This document', open: true, returns: anyObject } },
   '/health': { get: { summary: 'Whether a web server and a worker are alive, and every process heartbeat', open: true, returns: anyObject } },
@@ -237,16 +250,31 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: anyObject,
     },
   },
+  '/teams/{team}/runs/{run}/live-output/lines': {
+    get: {
+      summary: "Lines of a running attempt's output so far (complete lines); 410 once the attempt has ended, 409 where this server cannot read it",
+      role: 'viewer',
+      query: [
+        ...liveAttemptQuery,
+        { name: 'from', description: 'first line (0-based, default 0)', schema: { ...integer, minimum: 0 } },
+        { name: 'count', description: 'how many lines (default 200, at most 5000)', schema: { ...integer, minimum: 0, maximum: 5000 } },
+      ],
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/runs/{run}/live-output/search': {
+    get: {
+      summary: "Lines of a running attempt's output so far containing a text; 410 once the attempt has ended",
+      role: 'viewer',
+      query: [...liveAttemptQuery, ...searchParameters],
+      returns: anyObject,
+    },
+  },
   '/teams/{team}/runs/{run}/files/{file}/search': {
     get: {
       summary: 'Lines of a stored file containing a text, from a line on',
       role: 'viewer',
-      query: [
-        { name: 'q', description: 'the text (one line)', schema: string },
-        { name: 'from', description: 'first line to search (default 0)', schema: { ...integer, minimum: 0 } },
-        { name: 'limit', description: 'at most this many matches (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
-        { name: 'case', description: '`insensitive` folds ASCII letters (default `sensitive`)', schema: { ...string, enum: ['sensitive', 'insensitive'] } },
-      ],
+      query: searchParameters,
       returns: anyObject,
     },
   },

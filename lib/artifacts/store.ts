@@ -18,7 +18,17 @@ export interface ArtifactStore {
   localPath(key: string): Promise<string>;
   /** Removes every file whose key starts with `prefix` followed by "/". */
   removeAll(prefix: string): Promise<void>;
+  /**
+   * A folder for a running attempt's files under `key`, on the store's own
+   * file system, where web servers that share the store can read a test's
+   * output while it runs; null for a store without one (output then reaches
+   * viewers only as it is pushed).
+   */
+  liveDirectory(key: string): string | null;
 }
+
+/** Where live directories are, among the store's keys. */
+const liveKeyPrefix = 'live';
 
 /** Artifacts in a folder (by default `<data dir>/artifacts`). */
 export class FolderArtifactStore implements ArtifactStore {
@@ -53,6 +63,10 @@ export class FolderArtifactStore implements ArtifactStore {
 
   async removeAll(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
+  liveDirectory(key: string): string {
+    return this.pathOf(`${liveKeyPrefix}/${key}`);
   }
 
   private pathOf(key: string): string {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * Every live event of a run, persisted to its timeline (with a per-run
  * sequence number) and broadcast to the `run:<id>` room. `platform` is the
- * run platform's name; `remote` a Remote's id.
+ * run platform's name; `remote` a Remote's id. Test output is not among
+ * them: it reaches viewers as described in ./output.ts.
  */
 const platform = z.string();
 const remote = z.string();
@@ -33,7 +34,6 @@ export const runEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('remote.ready'), platform, remote }),
   z.object({ type: z.literal('remote.released'), platform, remote, destroyed: z.boolean() }),
   z.object({ type: z.literal('test.started'), platform, remote, test, attempt: z.number().int() }),
-  z.object({ type: z.literal('test.output'), platform, test, attempt: z.number().int(), text: z.string() }),
   z.object({
     type: z.literal('test.finished'),
     platform,
@@ -64,3 +64,6 @@ export interface SequencedRunEvent {
   at: string;
   event: RunEvent;
 }
+
+/** Socket.IO event names browsers listen for: a run's events on its room, status changes on its team's room. */
+export const liveEventNames = { runEvent: 'run-event', runStatus: 'run-status' } as const;

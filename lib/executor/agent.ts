@@ -20,6 +20,8 @@ export interface AgentRequest {
   environment: Record<string, string>;
   /** Local file the test's output is appended to. */
   outputPath: string;
+  /** Called with each piece of output once it is in the output file. */
+  onOutput?: (bytes: Buffer) => void;
 }
 
 /**
@@ -77,7 +79,7 @@ export class RemoteAgent {
     const marker = Buffer.from(token);
     this.stdoutScanner = new MarkerScanner(marker);
     this.stderrScanner = new MarkerScanner(marker);
-    const state = new AttemptState(request.outputPath, this.process, () => {
+    const state = new AttemptState(request.outputPath, request.onOutput, this.process, () => {
       if (this.current === state) this.current = undefined;
     });
     this.current = state;
@@ -238,6 +240,7 @@ class AttemptState implements AgentAttempt {
 
   constructor(
     private readonly outputPath: string,
+    private readonly onOutput: ((bytes: Buffer) => void) | undefined,
     private readonly process: RemoteProcess,
     private readonly release: () => void,
   ) {
@@ -283,6 +286,7 @@ class AttemptState implements AgentAttempt {
         const handle = await this.file!;
         let offset = 0;
         while (offset < copy.length) offset += (await handle.write(copy, offset)).bytesWritten;
+        this.onOutput?.(copy);
       } catch (error) {
         this.outputFailure ??= `cannot store the test output: ${(error as Error).message}`;
       } finally {

@@ -32,6 +32,8 @@ export interface RunTestOptions {
   environment?: Record<string, string>;
   /** Aborting stops the test at once (TestAbortedError "cancel requested"). */
   signal?: AbortSignal;
+  /** Gets the test's output as it arrives, each piece once it is in the output file. */
+  onOutput?: (bytes: Buffer) => void;
 }
 
 export interface TestRun {
@@ -158,14 +160,14 @@ export class FmfExecutor {
     layout: RemoteLayout,
     recorder: AttemptRecorder,
     deadline: Deadline,
-    { environment = {}, signal }: RunTestOptions,
+    { environment = {}, signal, onOutput }: RunTestOptions,
   ): Promise<{ exitCode: number; reboots: number }> {
     const stopped = new Promise<string>((resolve) => {
       void deadline.expired.then(() => resolve('test duration timeout reached'));
       if (signal?.aborted) resolve('cancel requested');
       signal?.addEventListener('abort', () => resolve('cancel requested'), { once: true });
     });
-    const request = (reboots: number) => this.agentRequest(test, layout, recorder, { ...environment, ...rebootCounters(reboots) });
+    const request = (reboots: number) => ({ ...this.agentRequest(test, layout, recorder, { ...environment, ...rebootCounters(reboots) }), onOutput });
 
     for (let reboots = 0; ; reboots++) {
       const agent = await this.startWithin(stopped, () => this.readyAgent(layout));

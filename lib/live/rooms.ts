@@ -3,6 +3,9 @@ export const rooms = {
   health: 'health',
   team: (teamId: string) => `team:${teamId}`,
   run: (runId: string) => `run:${runId}`,
+  /** One attempt's output, for its result page (see lib/events/output.ts). */
+  attemptOutput: (runId: string, attempt: { platform: string; test: string; attempt: number }) =>
+    `output:${runId}:${JSON.stringify([attempt.platform, attempt.test, attempt.attempt])}`,
 };
 
 /** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { lineIndexFor, type LineIndex } from './line-index';
+import type { LineIndex } from './line-index';
 
 const newline = 10;
 const readChunkBytes = 256 * 1024;
@@ -8,11 +8,15 @@ const searchChunkBytes = 4 * 1024 * 1024;
 export const maxLineBytes = 64 * 1024;
 const previewBytes = 300;
 
-/** A stored text file read by line number without loading it: ranged reads guided by a cached line index. */
+/**
+ * A text file read by line number without loading it: ranged reads guided
+ * by a cached line index. A file still being written is read as it was when
+ * `size` was taken, up to the end of its last complete line.
+ */
 export interface LogFile {
   path: string;
   size: number;
-  sha256: string;
+  index: LineIndex;
 }
 
 export interface LogLines {
@@ -35,10 +39,6 @@ export interface SearchResult {
   matches: SearchMatch[];
   /** Where to continue the search; null when the file's end was reached. */
   nextLine: number | null;
-}
-
-function indexOf(file: LogFile): LineIndex {
-  return lineIndexFor(file.sha256, file.path, file.size);
 }
 
 async function withFile<T>(file: LogFile, use: (handle: FileHandle) => Promise<T>): Promise<T> {
@@ -90,7 +90,7 @@ async function forEachLine(handle: FileHandle, file: LogFile, start: number, onL
 
 /** Byte offset where `line` starts (the file's size past its last line). */
 async function offsetOfLine(handle: FileHandle, file: LogFile, line: number): Promise<number> {
-  const checkpoint = await indexOf(file).checkpointForLine(line);
+  const checkpoint = await file.index.checkpointForLine(line);
   let offset = checkpoint.offset;
   let toSkip = line - checkpoint.line;
   if (toSkip === 0) return offset;
@@ -109,7 +109,7 @@ async function offsetOfLine(handle: FileHandle, file: LogFile, line: number): Pr
 
 /** Line number holding byte `offset`: the nearest checkpoint plus the newlines between. */
 async function lineOfOffset(handle: FileHandle, file: LogFile, offset: number): Promise<number> {
-  const checkpoint = await indexOf(file).checkpointForOffset(offset);
+  const checkpoint = await file.index.checkpointForOffset(offset);
   let line = checkpoint.line;
   const buffer = Buffer.allocUnsafe(readChunkBytes);
   for (let position = checkpoint.offset; position < offset; ) {
@@ -124,10 +124,9 @@ async function lineOfOffset(handle: FileHandle, file: LogFile, offset: number): 
 
 /** Lines [from, from + count) of the file. */
 export async function readLogLines(file: LogFile, from: number, count: number): Promise<LogLines> {
-  const index = indexOf(file);
+  const { index } = file;
   const lines: string[] = [];
-  const pastEnd = index.totalLines !== null && from >= index.totalLines;
-  if (count > 0 && !pastEnd) {
+  if (count > 0 && !index.isPastEnd(from)) {
     await withFile(file, async (handle) => {
       const start = await offsetOfLine(handle, file, from);
       await forEachLine(handle, file, start, (bytes, truncated) => {
@@ -141,7 +140,7 @@ export async function readLogLines(file: LogFile, from: number, count: number): 
 
 /** The line count, waiting for the index to be complete. */
 export function countLogLines(file: LogFile): Promise<number> {
-  return indexOf(file).whenComplete();
+  return file.index.whenComplete();
 }
 
 /**
@@ -154,7 +153,7 @@ export async function searchLog(file: LogFile, query: string, fromLine: number, 
   const needle = Buffer.from(query, 'utf8');
   const finderIn = ignoreCase ? asciiCaseFoldingFinder(needle) : exactFinder(needle);
   const matches: SearchMatch[] = [];
-  if (file.size === 0) return { matches, nextLine: null };
+  if (file.size === 0 || file.index.isPastEnd(fromLine)) return { matches, nextLine: null };
   return withFile(file, async (handle) => {
     const buffer = Buffer.allocUnsafe(searchChunkBytes);
     let position = await offsetOfLine(handle, file, fromLine);

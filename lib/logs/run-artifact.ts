@@ -4,12 +4,14 @@ import type { Db } from '../db/client';
 import { notFound } from '../errors';
 import { findTeamRun } from '../runs/lookup';
 import { fileKind, type FileViewer } from './file-kinds';
+import { lineIndexFor } from './line-index';
 import type { LogFile } from './log-file';
 
 export interface RunArtifact extends LogFile {
   id: string;
   /** Relative to the attempt's artifacts folder, e.g. "files/output.txt". */
   relativePath: string;
+  sha256: string;
   contentType: string;
   viewer: FileViewer;
 }
@@ -19,11 +21,14 @@ export async function findRunArtifact(db: Db, actor: Actor, teamSlug: string, ru
   const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const artifact = await db.artifact.findFirst({ where: { id: artifactId, attempt: { runId: run.id } } });
   if (!artifact) throw notFound('file');
+  const filePath = await defaultArtifactStore().localPath(artifact.storageKey);
+  const size = Number(artifact.size);
   return {
     id: artifact.id,
     relativePath: artifact.path,
-    path: await defaultArtifactStore().localPath(artifact.storageKey),
-    size: Number(artifact.size),
+    path: filePath,
+    size,
+    index: lineIndexFor(artifact.sha256, filePath, size),
     sha256: artifact.sha256,
     ...fileKind(artifact.path),
   };

@@ -20,6 +20,8 @@ export interface OrchestratorOptions {
   createExecutor: (remote: Remote) => TestExecutor;
   aggregator: Aggregator;
   onEvent?: (event: RunEvent) => void;
+  /** A running attempt's output as it arrives (DESIGN.md, "Live output and collaboration"). */
+  onOutput?: (attempt: RunningAttempt, bytes: Buffer) => void;
   /** Most remotes running tests at once (default: one per test). */
   maxRemotes?: number;
   /** Set-up remotes held unused, ready to replace destroyed ones (default 0). */
@@ -33,6 +35,14 @@ export interface OrchestratorOptions {
   attemptDirectories?: AttemptDirectories;
   /** Aborting it is `stop()`. */
   signal?: AbortSignal;
+}
+
+/** One attempt of a test on a remote, as `onOutput` names it. */
+export interface RunningAttempt {
+  platform: string;
+  test: string;
+  attempt: number;
+  remote: string;
 }
 
 export type PlatformStatus = 'passed' | 'failed' | 'error' | 'cancelled';
@@ -291,7 +301,12 @@ export class AdHocOrchestrator {
     this.runningAttempts.add(cancel);
     try {
       artifactsDir = await this.directories.create(test.name, attempt);
-      ({ exitCode } = await slot.executor!.runTest(test.name, artifactsDir, { signal: cancel.signal }));
+      const { onOutput } = this.options;
+      const running: RunningAttempt = { platform: this.platform, test: test.name, attempt, remote: slot.remote.id };
+      ({ exitCode } = await slot.executor!.runTest(test.name, artifactsDir, {
+        signal: cancel.signal,
+        onOutput: onOutput && ((bytes) => onOutput(running, bytes)),
+      }));
     } catch (error) {
       exception = error instanceof Error ? `${error.name}(${error.message})` : String(error);
     } finally {

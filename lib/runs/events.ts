@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import { notFound } from '../errors';
-import type { RunEvent, SequencedRunEvent } from '../events/catalogue';
+import { liveEventNames, type RunEvent, type SequencedRunEvent } from '../events/catalogue';
 import { rooms } from '../live/rooms';
 
 /** What events are broadcast through: the Socket.IO Postgres emitter in practice. */
@@ -17,8 +17,6 @@ export interface RunStatusUpdate {
   type: RunEvent['type'];
 }
 
-/** Browsers listen for these names. */
-export const liveEventNames = { runEvent: 'run-event', runStatus: 'run-status' } as const;
 
 const teamLevelTypes: ReadonlySet<RunEvent['type']> = new Set(['run.queued', 'run.started', 'run.finished', 'run.cancelled', 'platform.progress', 'platform.finished']);
 

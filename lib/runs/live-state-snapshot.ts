@@ -1,62 +1,72 @@
+import { open } from 'node:fs/promises';
+import { defaultArtifactStore, type ArtifactStore } from '../artifacts/store';
 import type { Db } from '../db/client';
 import type { RunEvent, SequencedRunEvent } from '../events/catalogue';
-import { applyRunEvents, tailCharacters, type LiveRunState } from './live-state';
+import { tailCharacters, type OutputTail } from '../events/output';
+import { liveOutputPath } from './live-attempts';
+import { applyRunEvents, type LiveRunState } from './live-state';
 
 /** Rows of one query; small enough to hold, large enough for few round trips. */
 const pageSize = 5000;
-/** Output events read at a time, newest first, until a tail is full. */
-const outputPageSize = 200;
+/** Bytes read from the end of a running test's output: enough for its tail in any script. */
+const tailBytes = 4 * tailCharacters;
 
 /**
  * The live state after every event stored so far, folded here rather than in
  * each browser: a live page then loads the state and follows the events after
- * `lastSeq`. Test output, most of a long run's timeline, is read only for the
- * tests still running, and only as much as their tails keep; the result is
- * the same as applying every event to `base`.
+ * `lastSeq`. Running tests' output tails are read from their output files
+ * (where this server can read them); pushed output then continues them.
  */
-export async function liveStateSnapshot(db: Db, runId: string, base: LiveRunState): Promise<{ state: LiveRunState; lastSeq: number }> {
+export async function liveStateSnapshot(
+  db: Db,
+  runId: string,
+  base: LiveRunState,
+  store: ArtifactStore = defaultArtifactStore(),
+): Promise<{ state: LiveRunState; lastSeq: number }> {
   // eventSeq and the events it counts are committed together, so every event up to it is readable.
   const { eventSeq: lastSeq } = await db.run.findUniqueOrThrow({ where: { id: runId }, select: { eventSeq: true } });
   let state = base;
   for (let after = 0; after < lastSeq; ) {
     const rows = await db.runEvent.findMany({
-      where: { runId, seq: { gt: after, lte: lastSeq }, type: { not: 'test.output' } },
+      where: { runId, seq: { gt: after, lte: lastSeq } },
       orderBy: { seq: 'asc' },
       take: pageSize,
       select: { seq: true, payload: true },
     });
     if (rows.length === 0) break;
-    state = applyRunEvents(state, rows.map(sequenced(runId)));
+    state = applyRunEvents(state, rows.map((row): SequencedRunEvent => ({ runId, seq: row.seq, at: '', event: row.payload as unknown as RunEvent })));
     after = rows.at(-1)!.seq;
   }
-  for (const running of Object.values(state.running)) {
-    state = applyRunEvents(state, await outputTail(db, runId, lastSeq, running));
-  }
-  return { state, lastSeq };
+  const running = Object.entries(state.running);
+  if (running.length === 0) return { state, lastSeq };
+  const platformIds = new Map((await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.name, platform.id]));
+  const tails = await Promise.all(
+    running.map(async ([key, test]) => {
+      const runPlatformId = platformIds.get(test.platform);
+      const file = runPlatformId && liveOutputPath(store, { runId, runPlatformId, testName: test.test, number: test.attempt });
+      return [key, { ...test, output: file ? await outputTail(file) : test.output }] as const;
+    }),
+  );
+  return { state: { ...state, running: Object.fromEntries(tails) }, lastSeq };
 }
 
-/** The last output events of one attempt, oldest first, enough to fill its tail. */
-async function outputTail(db: Db, runId: string, lastSeq: number, attempt: { platform: string; test: string; attempt: number }): Promise<SequencedRunEvent[]> {
-  const newestFirst: SequencedRunEvent[] = [];
-  let characters = 0;
-  for (let before = lastSeq + 1; characters < tailCharacters; ) {
-    const rows = await db.$queryRaw<{ seq: number; payload: RunEvent }[]>`
-      SELECT "seq", "payload" FROM "RunEvent"
-      WHERE "runId" = ${runId} AND "seq" < ${before} AND "type" = 'test.output'
-        AND "payload"->>'platform' = ${attempt.platform} AND "payload"->>'test' = ${attempt.test}
-        AND ("payload"->>'attempt')::int = ${attempt.attempt}
-      ORDER BY "seq" DESC LIMIT ${outputPageSize}`;
-    for (const row of rows) {
-      newestFirst.push(sequenced(runId)(row));
-      characters += (row.payload as Extract<RunEvent, { type: 'test.output' }>).text.length;
-      if (characters >= tailCharacters) break;
-    }
-    if (rows.length < outputPageSize) break;
-    before = rows.at(-1)!.seq;
+/** The end of a running test's output file as written so far, from a line start; empty when it cannot be read here. */
+async function outputTail(file: string): Promise<OutputTail> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return { text: '', end: 0 };
   }
-  return newestFirst.reverse();
-}
-
-function sequenced(runId: string) {
-  return (row: { seq: number; payload: unknown }): SequencedRunEvent => ({ runId, seq: row.seq, at: '', event: row.payload as RunEvent });
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - tailBytes);
+    const bytes = Buffer.alloc(size - start);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+    let text = bytes.toString('utf8', 0, bytesRead);
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    return { text: text.slice(-tailCharacters), end: start + bytesRead };
+  } finally {
+    await handle.close();
+  }
 }

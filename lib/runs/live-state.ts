@@ -1,4 +1,5 @@
 import type { SequencedRunEvent } from '../events/catalogue';
+import { appendToTail, type OutputTail, type TestOutputChunk } from '../events/output';
 
 export interface PlatformProgress {
   name: string;
@@ -23,7 +24,7 @@ export interface RunningTest {
   attempt: number;
   remote: string;
   /** The last part of its output. */
-  tail: string;
+  output: OutputTail;
 }
 
 /** What the run page shows beyond the results table: the run's details, then its events applied in order. */
@@ -35,9 +36,6 @@ export interface LiveRunState {
   pool: Record<string, PoolSystem>;
   running: Record<string, RunningTest>;
 }
-
-/** How much of a running test's output the state keeps. */
-export const tailCharacters = 4000;
 
 export const runningKey = (platform: string, test: string, attempt: number) => `${platform}\0${test}\0${attempt}`;
 
@@ -116,14 +114,14 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
         break;
       case 'test.started':
         placeSystem(state, event, 'running', event.test);
-        state.running[runningKey(event.platform, event.test, event.attempt)] = { platform: event.platform, test: event.test, attempt: event.attempt, remote: event.remote, tail: '' };
+        state.running[runningKey(event.platform, event.test, event.attempt)] = {
+          platform: event.platform,
+          test: event.test,
+          attempt: event.attempt,
+          remote: event.remote,
+          output: { text: '', end: 0 },
+        };
         break;
-      case 'test.output': {
-        const key = runningKey(event.platform, event.test, event.attempt);
-        const test = state.running[key];
-        if (test) state.running[key] = { ...test, tail: (test.tail + event.text).slice(-tailCharacters) };
-        break;
-      }
       case 'test.finished': {
         delete state.running[runningKey(event.platform, event.test, event.attempt)];
         const system = state.pool[event.remote];
@@ -136,6 +134,15 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
     }
   }
   return state;
+}
+
+/** A running test's newest output (see lib/events/output.ts); output of a test that is not running is dropped. */
+export function applyOutputTail(previous: LiveRunState, chunk: TestOutputChunk): LiveRunState {
+  const key = runningKey(chunk.platform, chunk.test, chunk.attempt);
+  const test = previous.running[key];
+  if (!test) return previous;
+  const output = appendToTail(test.output, chunk);
+  return output === test.output ? previous : { ...previous, running: { ...previous.running, [key]: { ...test, output } } };
 }
 
 function forgetPlatformActivity(state: LiveRunState, platform: string): void {

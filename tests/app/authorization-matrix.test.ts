@@ -44,6 +44,9 @@ const seededRun = (team: Team) => {
   return seededRuns.get(team.team.slug)!;
 };
 
+const runningAttempt = (run: Awaited<ReturnType<typeof runWithFailedTest>>) =>
+  new URLSearchParams({ platform: run.platform, test: run.running.test, attempt: String(run.running.attempt) });
+
 const routes: RouteCase[] = [
   { method: 'GET', path: () => '', needs: 'viewer' },
   { method: 'PATCH', path: () => '', needs: 'admin', body: () => ({ name: 'Renamed' }) },
@@ -110,6 +113,8 @@ const routes: RouteCase[] = [
   { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/lines?from=0`, needs: 'viewer' },
   { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/search?q=x`, needs: 'viewer' },
   { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/rerun-failed`, needs: 'member' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/lines?${runningAttempt(await seededRun(t))}`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`, needs: 'viewer' },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
   { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.

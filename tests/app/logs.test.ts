@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import { ansiToSpans } from '../../lib/logs/ansi';
+import { LineIndex } from '../../lib/logs/line-index';
 import { searchLog } from '../../lib/logs/log-file';
 import { startApp, type RunningApp } from '../support/app-server';
 import { api, teamWithAllRoles } from '../support/api';
@@ -200,7 +201,8 @@ test('case-insensitive search folds ASCII letters only; regular-expression chara
   const file = path.join(dir, 'log.txt');
   const text = ['Error: a.b(c)?', 'error: axb(c)?', 'CAFÉ Übel', 'café übel', '[x] $1 ^end\\', 'ERROR again'].join('\n') + '\n';
   await writeFile(file, text);
-  const log = { path: file, size: Buffer.byteLength(text), sha256: `search-test-${Date.now()}` };
+  const size = Buffer.byteLength(text);
+  const log = { path: file, size, index: LineIndex.build(file, size) };
   const lines = async (query: string, ignoreCase = true) => (await searchLog(log, query, 0, 100, { ignoreCase })).matches.map((match) => match.line);
   expect(await lines('error')).toEqual([0, 1, 5]);
   expect(await lines('error', false)).toEqual([1]);

@@ -2,10 +2,11 @@
 // request to one long-lived command, its streams are split by a fresh marker,
 // and the executor recovers when the agent goes away.
 import { randomBytes, randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bashQuote } from '../../lib/executor/agent';
 import { MarkerScanner } from '../../lib/executor/marker';
-import { attempt, openExecutor, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
+import { attempt, newArtifactsDir, openExecutor, readAttempt, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
 
 describe('MarkerScanner', () => {
   it('passes every byte before the marker on, whatever the chunking', () => {
@@ -72,6 +73,22 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test agent over %s'
     const next = await attempt(remote.executor, '/test_after_agent_killed');
     expect(next.error).toBeUndefined();
     expect((await next.file('output.txt')).toString()).toBe('a fresh agent\n');
+  });
+
+  it('hands the output on as it arrives, every byte once, each piece only once it is in the output file', async () => {
+    const pieces: Buffer[] = [];
+    const sizesWhenHandedOn: Array<{ handedOn: number; inFile: number }> = [];
+    const artifactsDir = await newArtifactsDir();
+    await remote.executor.runTest('/test_output_stream', artifactsDir, {
+      onOutput: (bytes) => {
+        pieces.push(Buffer.from(bytes));
+        const handedOn = pieces.reduce((sum, piece) => sum + piece.length, 0);
+        sizesWhenHandedOn.push({ handedOn, inFile: statSync(`${artifactsDir}/testout.temp`).size });
+      },
+    });
+    const stored = await (await readAttempt(artifactsDir)).file('output.txt');
+    expect(Buffer.concat(pieces)).toEqual(stored);
+    expect(sizesWhenHandedOn.filter(({ handedOn, inFile }) => inFile < handedOn)).toEqual([]);
   });
 
   it('many short tests in a row each get exactly their own output', async () => {

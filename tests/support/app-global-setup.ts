@@ -5,6 +5,8 @@ import { createTestDatabase } from './test-database';
 declare module 'vitest' {
   export interface ProvidedContext {
     appUrl: string;
+    /** The shared app's artifact store folder. */
+    appArtifactsDir: string;
     databaseUrl: string;
   }
 }
@@ -17,6 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   });
   project.provide('appUrl', app.url);
+  project.provide('appArtifactsDir', app.artifactsDir);
   project.provide('databaseUrl', database.url);
   return async () => {
     await app.stop();

@@ -6,6 +6,8 @@ import { repoRoot } from './test-database';
 
 export interface RunningApp {
   url: string;
+  /** Where the app keeps test artifacts (its artifact store's folder). */
+  artifactsDir: string;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, artifactsDir: env.TESTYARD_ARTIFACTS_DIR ?? path.join(dataDir, 'artifacts'), stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {

@@ -8,7 +8,8 @@ import { useApi } from '../../_lib/api-client';
 import { resultPath, runApiPath } from './paths';
 import type { LiveResult } from './results-table';
 import { ResultsTable } from './results-table';
-import { applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/runs/live-state';
+import type { TestOutputChunk } from '@/lib/events/output';
+import { applyOutputTail, applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/runs/live-state';
 import { StatusBadge } from './status-badge';
 import { useRunEvents } from './use-run-events';
 
@@ -34,8 +35,9 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
     const results = events.flatMap(({ event }) => (event.type === 'result.ingested' ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }] : []));
     if (results.length) setLive((current) => [...current, ...results]);
   }, []);
+  const onOutputTail = useCallback((chunk: TestOutputChunk) => setState((current) => applyOutputTail(current, chunk)), []);
   const [follow] = useState(() => activeStatuses.includes(run.status));
-  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, { follow, startAfter: snapshot?.lastSeq });
+  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, { follow, startAfter: snapshot?.lastSeq, onOutputTail });
   const { call, error: actionError, busy } = useApi();
   const router = useRouter();
   const active = activeStatuses.includes(state.status);
@@ -127,7 +129,9 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
               <span className="ml-2 text-xs text-slate-500">
                 {test.platform}, attempt {test.attempt}
               </span>
-              <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{test.tail.split('\n').slice(-12).join('\n') || '…'}</pre>
+              <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100" data-testid="running-test-output">
+                {lastLines(test.output.text, 12) || '…'}
+              </pre>
             </div>
           ))}
         </section>
@@ -136,6 +140,12 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
       <ResultsTable team={team} runNumber={run.number} apiBase={apiBase} platforms={run.platforms.map((platform) => platform.name)} live={live} />
     </div>
   );
+}
+
+/** The last `count` lines of a running test's output (a line still being written counts). */
+function lastLines(text: string, count: number): string {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  return lines.slice(-count).join('\n');
 }
 
 /** `waitingReason` is from when the page was loaded; it shows only while the platform is still queued. */

@@ -1,27 +1,31 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { io } from 'socket.io-client';
-import type { SequencedRunEvent } from '@/lib/events/catalogue';
+import { liveEventNames, type SequencedRunEvent } from '@/lib/events/catalogue';
 import { EventSequencer } from '@/lib/events/sequencer';
+import { outputEventNames, type TestOutputChunk } from '@/lib/events/output';
+import { rooms } from '@/lib/live/rooms';
+import { openLiveSocket } from './live-socket';
 
 const pageSize = 5000;
 
 /**
  * A run's events after `startAfter`, each once and in order: the timeline so
  * far, then live ones. `onEvents` gets batches; after a reconnect it gets what
- * was missed. Nothing is loaded or followed unless `follow` is set.
+ * was missed. `onOutputTail` gets the running tests' newest output (not part of
+ * the timeline, see lib/events/output.ts). Nothing is loaded or followed
+ * unless `follow` is set.
  */
 export function useRunEvents(
   apiBase: string,
   runId: string,
   onEvents: (events: SequencedRunEvent[]) => void,
-  { follow, startAfter = 0 }: { follow: boolean; startAfter?: number },
+  { follow, startAfter = 0, onOutputTail }: { follow: boolean; startAfter?: number; onOutputTail?: (chunk: TestOutputChunk) => void },
 ): { connected: boolean; error: string | null } {
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const handler = useRef(onEvents);
-  handler.current = onEvents;
+  const handlers = useRef({ onEvents, onOutputTail });
+  handlers.current = { onEvents, onOutputTail };
 
   useEffect(() => {
     if (!follow) return;
@@ -30,17 +34,21 @@ export function useRunEvents(
       if (!response.ok) throw new Error(`loading the timeline failed: ${response.status}`);
       return (await response.json()) as SequencedRunEvent[];
     };
-    const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => handler.current(events), (failure) => setError(failure.message), startAfter);
-    const socket = io({ transports: ['websocket'] });
-    socket.on('run-event', (event: SequencedRunEvent) => sequencer.receive(event));
-    socket.on('connect', async () => {
-      setConnected(true);
-      const joined = await socket.emitWithAck('subscribe', `run:${runId}`).catch(() => false);
-      if (!joined) setError('live updates were refused');
-      // Whatever happened while joining (or while disconnected) comes from the timeline.
-      await sequencer.catchUp();
-    });
-    socket.on('disconnect', () => setConnected(false));
+    const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => handlers.current.onEvents(events), (failure) => setError(failure.message), startAfter);
+    const socket = openLiveSocket(
+      [rooms.run(runId)],
+      {
+        [liveEventNames.runEvent]: (event: SequencedRunEvent) => sequencer.receive(event),
+        [outputEventNames.tail]: (chunk: TestOutputChunk) => handlers.current.onOutputTail?.(chunk),
+      },
+      (joined) => {
+        setConnected(true);
+        if (!joined) setError('live updates were refused');
+        // Whatever happened while joining (or while disconnected) comes from the timeline.
+        void sequencer.catchUp();
+      },
+      () => setConnected(false),
+    );
     void sequencer.catchUp();
     return () => {
       socket.close();

@@ -52,15 +52,22 @@ export function WindowedList({
     onRangeChange?.(first, last);
   }, [first, last, onRangeChange]);
 
+  // A jump waits until the list has its target row: a line link opens before the file's lines are counted.
+  const pendingJump = useRef<ScrollTarget | undefined>(undefined);
   useEffect(() => {
-    if (!scrollTo || !container.current) return;
-    container.current.scrollTop = Math.max(0, (scrollTo.index * rowHeight - height / 3) / scale);
-    setScrollTop(container.current.scrollTop);
-    // Only the target (and its key) should trigger a jump, not re-renders.
+    pendingJump.current = scrollTo;
   }, [scrollTo?.index, scrollTo?.key]);
+  useEffect(() => {
+    const target = pendingJump.current;
+    if (!target || !container.current || target.index >= count) return;
+    pendingJump.current = undefined;
+    atEnd.current = false;
+    container.current.scrollTop = Math.max(0, (target.index * rowHeight - height / 3) / scale);
+    setScrollTop(container.current.scrollTop);
+  }, [scrollTo?.index, scrollTo?.key, count, height, scale, rowHeight]);
 
   useEffect(() => {
-    if (followEnd && atEnd.current && container.current) {
+    if (followEnd && atEnd.current && !pendingJump.current && container.current) {
       container.current.scrollTop = container.current.scrollHeight;
       setScrollTop(container.current.scrollTop);
     }

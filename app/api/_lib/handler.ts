@@ -10,6 +10,7 @@ const statusOf: Record<AppError['code'], number> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
+  gone: 410,
 };
 
 interface Context<Params> {

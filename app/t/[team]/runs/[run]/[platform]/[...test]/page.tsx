@@ -6,7 +6,6 @@ import { AppError } from '@/lib/errors';
 import { fileKind } from '@/lib/logs/file-kinds';
 import { getTestAttempts, type AttemptDetails } from '@/lib/results/test-attempts';
 import { getTestMetadata } from '@/lib/results/test-metadata';
-import { LiveOutput } from '../../../../../../_components/run/live-output';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
@@ -147,9 +146,15 @@ export default async function ResultPage({
           ))}
         </ul>
         {running ? (
-          <LiveOutput apiBase={apiBase} runId={details.run.id} platform={details.platform} test={testName} attempt={attempt.number} />
+          <LogViewer
+            key="output"
+            source={{ lines: `${apiBase}/live-output/lines`, search: `${apiBase}/live-output/search`, params: { platform: details.platform, test: testName, attempt: String(attempt.number) }, growing: true }}
+            size={null}
+            feed={{ runId: details.run.id, platform: details.platform, test: testName, attempt: attempt.number }}
+          />
         ) : (
-          file && <FileView fileApi={`${apiBase}/files/${file.id}`} path={file.path} size={file.size} />
+          // The test's own output keeps the viewer that followed it while it ran: it goes on where it was.
+          file && fileView(`${apiBase}/files/${file.id}`, file.path, file.size, query.file === undefined ? 'output' : file.id)
         )}
       </section>
       <section className="card">
@@ -178,14 +183,14 @@ async function TestMetadataView({ runId, platform, testName }: { runId: string; 
   );
 }
 
-function FileView({ fileApi, path, size }: { fileApi: string; path: string; size: number }) {
+function fileView(fileApi: string, path: string, size: number, key: string) {
   const { viewer } = fileKind(path);
-  if (viewer === 'image') return <img src={fileApi} alt={path} className="max-w-full" data-testid="image-viewer" />;
+  if (viewer === 'image') return <img key={key} src={fileApi} alt={path} className="max-w-full" data-testid="image-viewer" />;
   // No sandbox permissions at all: the report's scripts do not run and it cannot reach this origin.
-  if (viewer === 'html') return <iframe src={fileApi} sandbox="" title={path} className="h-[70vh] w-full rounded border" data-testid="html-viewer" />;
-  if (viewer === 'text') return <LogViewer fileApi={fileApi} size={size} />;
+  if (viewer === 'html') return <iframe key={key} src={fileApi} sandbox="" title={path} className="h-[70vh] w-full rounded border" data-testid="html-viewer" />;
+  if (viewer === 'text') return <LogViewer key={key} source={{ lines: `${fileApi}/lines`, search: `${fileApi}/search`, growing: false }} size={size} />;
   return (
-    <a className="btn-quiet" href={`${fileApi}?download=1`}>
+    <a key={key} className="btn-quiet" href={`${fileApi}?download=1`}>
       Download {path.slice(filesPrefix.length)}
     </a>
   );
