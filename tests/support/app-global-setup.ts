@@ -1,6 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startApp } from './app-server';
-import { createTestDatabase } from './test-database';
+import { sharedArtifactsVariable, startApp } from './app-server';
+import { createTestDatabase, repoRoot } from './test-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,9 +13,17 @@ declare module 'vitest' {
   }
 }
 
-/** One fresh database and one running app (web + worker) for all app and browser tests. */
+/**
+ * One fresh database and one running app (web + worker) for all app and
+ * browser tests, and one artifact store folder for every app they start:
+ * apps sharing a database share its job queue, so any worker may store what
+ * any web server shows.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const database = await createTestDatabase();
+  const artifacts = await mkdtemp(path.join(repoRoot, '.data', 'test-artifacts-'));
+  // test files run in forks started after this, with this environment
+  process.env[sharedArtifactsVariable] = artifacts;
   const app = await startApp(database.url).catch(async (error) => {
     await database.drop();
     throw error;
@@ -24,5 +34,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await app.stop();
     await database.drop();
+    await rm(artifacts, { recursive: true, force: true });
   };
 }

@@ -11,8 +11,17 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Runs the real web server and one worker, as `npm start` does, against the given database. */
-export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
+/** Set by the app tests' global setup: the artifact store folder every app of the test run uses. */
+export const sharedArtifactsVariable = 'TESTYARD_TEST_ARTIFACTS_DIR';
+
+const sharedSecretKey = Buffer.from('testyard test runs share this key').subarray(0, 32).toString('base64');
+
+/**
+ * Runs the real web server and one worker against the given database: as
+ * two processes, or with `asNpmStart` exactly as `npm start` runs them
+ * (scripts/start.ts, which migrates, builds when needed and starts both).
+ */
+export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}, { asNpmStart = false } = {}): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const dataDir = await mkdtemp(path.join(repoRoot, '.data', 'test-app-'));
@@ -24,11 +33,14 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     TESTYARD_URL: url,
     TESTYARD_DATA_DIR: dataDir,
     TESTYARD_SIGNIN_PER_MINUTE: '1000',
+    // Every app of a test run shares the database and its job queue: a secret one app stored, any worker may need.
+    TESTYARD_SECRET_KEY: sharedSecretKey,
+    TESTYARD_ARTIFACTS_DIR: process.env[sharedArtifactsVariable] ?? path.join(dataDir, 'artifacts'),
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,
   };
-  const children = ['server.ts', 'worker/index.ts'].map((script) => launch(script, env));
+  const children = (asNpmStart ? ['scripts/start.ts'] : ['server.ts', 'worker/index.ts']).map((script) => launch(script, env));
   const stop = async () => {
     await stopAll(children);
     await rm(dataDir, { recursive: true, force: true });
@@ -39,7 +51,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     await stop();
     throw error;
   }
-  return { url, artifactsDir: env.TESTYARD_ARTIFACTS_DIR ?? path.join(dataDir, 'artifacts'), stop };
+  return { url, artifactsDir: env.TESTYARD_ARTIFACTS_DIR!, stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {

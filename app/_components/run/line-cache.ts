@@ -33,16 +33,31 @@ export class LineCache {
     return Math.max(this.serverLines, first + lines.length - (lines.at(-1) === '' ? 1 : 0));
   }
 
+  /** The line from a page read from the server, else from the pushed lines (the same text, until a page has it). */
   lineAt(index: number): string | undefined {
-    if (this.pushed && index >= this.pushed.first && index < this.pushed.first + this.pushed.lines.length) return this.pushed.lines[index - this.pushed.first];
-    const page = this.pages.get(Math.floor(index / pageLines));
+    return this.pagedLine(index) ?? this.pushedLine(index);
+  }
+
+  /** Whether a page read from the server has the line. */
+  hasPaged(index: number): boolean {
+    return this.pagedLine(index) !== undefined;
+  }
+
+  private pagedLine(index: number): string | undefined {
+    const number = Math.floor(index / pageLines);
+    const page = this.pages.get(number);
     const line = page?.[index % pageLines];
     if (page && line !== undefined) {
       // most recently used last
-      this.pages.delete(Math.floor(index / pageLines));
-      this.pages.set(Math.floor(index / pageLines), page);
+      this.pages.delete(number);
+      this.pages.set(number, page);
     }
     return line;
+  }
+
+  private pushedLine(index: number): string | undefined {
+    const pushed = this.pushed;
+    return pushed && index >= pushed.first ? pushed.lines[index - pushed.first] : undefined;
   }
 
   /** Whether `page` should be fetched now: not held in full, and not being fetched. */
@@ -91,9 +106,13 @@ export class LineCache {
     this.serverLines = Math.max(this.serverLines, chunk.line);
   }
 
-  /** The test ended and its output is stored: pushed lines and incomplete pages give way to the stored file. */
+  /**
+   * The test ended and its output is stored: pages are read from the stored
+   * file; until they arrive, the pushed lines stand in for them.
+   */
   settle(): void {
-    this.pushed = null;
+    // the stored file has at least the pushed lines that were complete: the count does not go back while it is indexed
+    if (this.pushed) this.serverLines = Math.max(this.serverLines, this.pushed.first + this.pushed.lines.length - 1);
     for (const [page, lines] of this.pages) if (lines.length < pageLines) this.pages.delete(page);
     this.requested.clear();
   }

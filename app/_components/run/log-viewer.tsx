@@ -247,9 +247,9 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
   }, []);
 
   const lineAt = (index: number) => {
-    const line = cache.current.lineAt(index);
-    if (line === undefined) void loadPage(Math.floor(index / pageLines));
-    return line;
+    // pushed lines are shown as they come; a stored file's pages replace them
+    if (!cache.current.hasPaged(index) && (!source.growing || cache.current.lineAt(index) === undefined)) void loadPage(Math.floor(index / pageLines));
+    return cache.current.lineAt(index);
   };
 
   async function runSearch(text: string, withCase: boolean, fromLine: number, existing: SearchResult | null) {
@@ -321,7 +321,7 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
           </>
         )}
         <span className="flex-1" />
-        {liveState && (
+        {liveState && source.growing && (
           <span className={`text-xs ${liveState === 'live' ? 'text-green-700' : 'text-slate-500'}`} data-testid="live-output-state">
             {liveState === 'live' ? 'running: following its output live' : liveState === 'refused' ? 'live output was refused' : 'connecting…'}
           </span>

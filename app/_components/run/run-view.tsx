@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SequencedRunEvent } from '@/lib/events/catalogue';
 import type { RunDetails } from '@/lib/runs/details';
 import { useApi } from '../../_lib/api-client';
@@ -129,9 +129,7 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
               <span className="ml-2 text-xs text-slate-500">
                 {test.platform}, attempt {test.attempt}
               </span>
-              <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100" data-testid="running-test-output">
-                {lastLines(test.output.text, 12) || '…'}
-              </pre>
+              <OutputTail text={test.output.text} />
             </div>
           ))}
         </section>
@@ -142,10 +140,26 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
   );
 }
 
-/** The last `count` lines of a running test's output (a line still being written counts). */
-function lastLines(text: string, count: number): string {
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  return lines.slice(-count).join('\n');
+/** A running test's newest output, scrolled to its end as it grows (unless the reader scrolled up). */
+function OutputTail({ text }: { text: string }) {
+  const box = useRef<HTMLPreElement>(null);
+  const following = useRef(true);
+  useEffect(() => {
+    if (box.current && following.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [text]);
+  return (
+    <pre
+      ref={box}
+      className="mt-1 max-h-32 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100"
+      data-testid="running-test-output"
+      onScroll={(event) => {
+        const element = event.currentTarget;
+        following.current = element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
+      }}
+    >
+      {text.replace(/\n$/, '') || '…'}
+    </pre>
+  );
 }
 
 /** `waitingReason` is from when the page was loaded; it shows only while the platform is still queued. */

@@ -54,6 +54,7 @@ export function WindowedList({
 
   // A jump waits until the list has its target row: a line link opens before the file's lines are counted.
   const pendingJump = useRef<ScrollTarget | undefined>(undefined);
+  const revealRow = useRef<number | undefined>(undefined);
   useEffect(() => {
     pendingJump.current = scrollTo;
   }, [scrollTo?.index, scrollTo?.key]);
@@ -64,7 +65,18 @@ export function WindowedList({
     atEnd.current = false;
     container.current.scrollTop = Math.max(0, (target.index * rowHeight - height / 3) / scale);
     setScrollTop(container.current.scrollTop);
+    revealRow.current = target.index;
   }, [scrollTo?.index, scrollTo?.key, count, height, scale, rowHeight]);
+
+  // Once the target row is drawn, the page scrolls too if the row is off screen (the list may start below the fold).
+  useEffect(() => {
+    if (revealRow.current === undefined || !container.current) return;
+    const row = container.current.querySelector(`[data-row-index="${revealRow.current}"]`);
+    if (!row) return;
+    revealRow.current = undefined;
+    const { top, bottom } = row.getBoundingClientRect();
+    if (top < 0 || bottom > window.innerHeight) window.scrollBy({ top: top - window.innerHeight / 3 });
+  });
 
   useEffect(() => {
     if (followEnd && atEnd.current && !pendingJump.current && container.current) {
@@ -76,7 +88,7 @@ export function WindowedList({
   const rows: ReactNode[] = [];
   for (let index = first; index <= last; index++) {
     rows.push(
-      <div key={index} style={{ position: 'absolute', top: scrollTop + index * rowHeight - virtualTop, height: rowHeight, left: 0, right: 0 }}>
+      <div key={index} data-row-index={index} style={{ position: 'absolute', top: scrollTop + index * rowHeight - virtualTop, height: rowHeight, left: 0, right: 0 }}>
         {renderRow(index)}
       </div>,
     );
