@@ -38,7 +38,15 @@ export function appendToTail(tail: OutputTail, chunk: Pick<TestOutputChunk, 'off
   let text: string;
   if (chunk.offset > tail.end) text = `${tail.text}${tail.text && !tail.text.endsWith('\n') ? '\n' : ''}…\n${chunk.text}`;
   else text = tail.text + skipBytes(chunk.text, tail.end - chunk.offset);
-  return { text: text.slice(-tailCharacters), end: chunk.end };
+  return { text: lastCharacters(text), end: chunk.end };
+}
+
+/** The end of a text, at most `tailCharacters` long, from a line start when it had to be cut (unless one line is longer). */
+export function lastCharacters(text: string): string {
+  if (text.length <= tailCharacters) return text;
+  const tail = text.slice(-tailCharacters);
+  const lineStart = tail.indexOf('\n') + 1;
+  return lineStart > 0 && lineStart < tail.length ? tail.slice(lineStart) : tail;
 }
 
 /** `text` without its first `bytes` bytes of UTF-8. */

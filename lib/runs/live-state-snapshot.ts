@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { defaultArtifactStore, type ArtifactStore } from '../artifacts/store';
 import type { Db } from '../db/client';
 import type { RunEvent, SequencedRunEvent } from '../events/catalogue';
-import { tailCharacters, type OutputTail } from '../events/output';
+import { lastCharacters, tailCharacters, type OutputTail } from '../events/output';
 import { liveOutputPath } from './live-attempts';
 import { applyRunEvents, type LiveRunState } from './live-state';
 
@@ -63,9 +63,8 @@ async function outputTail(file: string): Promise<OutputTail> {
     const start = Math.max(0, size - tailBytes);
     const bytes = Buffer.alloc(size - start);
     const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
-    let text = bytes.toString('utf8', 0, bytesRead);
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    return { text: text.slice(-tailCharacters), end: start + bytesRead };
+    const text = bytes.toString('utf8', 0, bytesRead);
+    return { text: lastCharacters(start > 0 ? text.slice(text.indexOf('\n') + 1) : text), end: start + bytesRead };
   } finally {
     await handle.close();
   }
