@@ -163,7 +163,7 @@ test('npm start restarts a SIGKILLed worker, whose run then finishes with each r
     });
     const tookOverAt = Date.now();
     expect(tookOverAt - successor!.startedAt.getTime(), 'the new worker took the platform over as it started, without waiting for a heartbeat timeout').toBeLessThan(5_000);
-    console.log(`worker killed → run taken over by the restarted worker in ${((tookOverAt - killedAt) / 1000).toFixed(1)} s`);
+    console.log(`worker killed → run taken over in ${((tookOverAt - killedAt) / 1000).toFixed(1)} s, ${((tookOverAt - successor!.startedAt.getTime()) / 1000).toFixed(1)} s after the new worker's first heartbeat`);
 
     const run = await until('the run to end', async () => {
       const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
