@@ -13,11 +13,13 @@ export type ContainerEngine =
   | { how: 'podman-service'; dockerHost: string; start: () => ChildProcess }
   | { how: 'none' };
 
+type Environment = Record<string, string | undefined>;
+
 /** Unix socket paths are limited to 108 bytes on Linux. */
 const maxSocketPath = 107;
 
 /** Where Podman (rootful, then rootless) and Docker listen when their services run. */
-export function wellKnownSockets(env: NodeJS.ProcessEnv = process.env): string[] {
+export function wellKnownSockets(env: Environment = process.env): string[] {
   const runtimeDir = env.XDG_RUNTIME_DIR ?? (process.getuid ? `/run/user/${process.getuid()}` : undefined);
   return ['/run/podman/podman.sock', ...(runtimeDir ? [path.join(runtimeDir, 'podman', 'podman.sock')] : []), '/var/run/docker.sock'];
 }
@@ -37,13 +39,13 @@ export async function engineAnswers(dockerHost: string): Promise<boolean> {
  * this app started earlier (`serviceSocket`), of Podman or of Docker; else,
  * with podman installed, its API service on `serviceSocket`; else none.
  */
-export async function chooseContainerEngine(serviceSocket: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
+export async function chooseContainerEngine(serviceSocket: string, env: Environment = process.env, sockets = wellKnownSockets(env)): Promise<ContainerEngine> {
   const configured = env.TESTYARD_DOCKER_HOST ?? env.DOCKER_HOST;
   if (configured) return { how: 'configured', dockerHost: configured };
-  for (const socket of [serviceSocket, ...wellKnownSockets(env)]) {
+  for (const socket of [serviceSocket, ...sockets]) {
     if (existsSync(socket) && (await engineAnswers(`unix://${socket}`))) return { how: 'found', dockerHost: `unix://${socket}` };
   }
-  if (!commandExists('podman') || serviceSocket.length > maxSocketPath) return { how: 'none' };
+  if (!commandExists('podman', env) || serviceSocket.length > maxSocketPath) return { how: 'none' };
   // A socket file left by a service that was killed: podman would refuse to listen on it.
   await rm(serviceSocket, { force: true });
   return {
@@ -64,6 +66,6 @@ export async function untilEngineAnswers(dockerHost: string, timeoutMs: number):
   return false;
 }
 
-function commandExists(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+function commandExists(command: string, env: Environment): boolean {
+  return spawnSync('/bin/sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env: { ...process.env, PATH: env.PATH } }).status === 0;
 }
