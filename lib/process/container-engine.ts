@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { dockerOptions } from '../connection/container';
@@ -46,13 +45,15 @@ export async function chooseContainerEngine(serviceSocket: string, env: Environm
     if (existsSync(socket) && (await engineAnswers(`unix://${socket}`))) return { how: 'found', dockerHost: `unix://${socket}` };
   }
   if (!commandExists('podman', env) || serviceSocket.length > maxSocketPath) return { how: 'none' };
-  // A socket file left by a service that was killed: podman would refuse to listen on it.
-  await rm(serviceSocket, { force: true });
   return {
     how: 'podman-service',
     dockerHost: `unix://${serviceSocket}`,
-    // Its own process group: Ctrl-C in the terminal must not stop it before the worker has removed its containers.
-    start: () => spawn('podman', ['system', 'service', '--time=0', `unix://${serviceSocket}`], { stdio: ['ignore', 'ignore', 'inherit'], detached: true }),
+    start: () => {
+      // A socket file left by a service that was killed: podman would refuse to listen on it.
+      rmSync(serviceSocket, { force: true });
+      // Its own process group: Ctrl-C in the terminal must not stop it before the worker has removed its containers.
+      return spawn('podman', ['system', 'service', '--time=0', `unix://${serviceSocket}`], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    },
   };
 }
 

@@ -88,20 +88,20 @@ export class Supervisor {
   /** SIGTERM to every process (SIGKILL after 15 s), those marked `stopLast` once the others have exited. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const process of this.processes) clearTimeout(process.pendingRestart);
-    await Promise.all(this.processes.filter((process) => !process.options.stopLast).map((process) => terminate(process.child)));
-    await Promise.all(this.processes.filter((process) => process.options.stopLast).map((process) => terminate(process.child)));
+    for (const supervised of this.processes) clearTimeout(supervised.pendingRestart);
+    await Promise.all(this.processes.filter((supervised) => !supervised.options.stopLast).map((supervised) => terminate(supervised.child)));
+    await Promise.all(this.processes.filter((supervised) => supervised.options.stopLast).map((supervised) => terminate(supervised.child)));
   }
 
   private watch(supervised: Supervised): void {
     const { child } = supervised;
     child.once('exit', (exitCode, signal) => {
       if (this.stopping) return;
-      void this.restartLater(supervised, { exitCode, signal, pid: child.pid ?? 0 });
+      this.restartLater(supervised, { exitCode, signal, pid: child.pid ?? 0 });
     });
   }
 
-  private async restartLater(supervised: Supervised, ended: { exitCode: number | null; signal: NodeJS.Signals | null; pid: number }): Promise<void> {
+  private restartLater(supervised: Supervised, ended: { exitCode: number | null; signal: NodeJS.Signals | null; pid: number }): void {
     const exitedAt = new Date();
     const uptimeMs = exitedAt.getTime() - supervised.startedAt;
     const { quickCrashes, delayMs } = planRestart(this.policy, supervised.quickCrashes, uptimeMs);
@@ -124,15 +124,14 @@ export class Supervisor {
     } else {
       this.options.log(`${supervised.name} exited unexpectedly (${how}) after ${Math.round(uptimeMs / 1000)} s; starting it again in ${delayMs / 1000} s (restart ${supervised.restarts})`);
     }
-    const recorded = this.report(() => this.options.onExit?.(exit));
+    // Recording never holds a restart up (the database may be what is failing).
+    void this.report(() => this.options.onExit?.(exit));
     if (delayMs === null) return;
-    supervised.pendingRestart = setTimeout(async () => {
-      await recorded;
-      if (this.stopping) return;
+    supervised.pendingRestart = setTimeout(() => {
       supervised.child = supervised.spawn();
       supervised.startedAt = Date.now();
       this.watch(supervised);
-      await this.report(() => this.options.onRestart?.(exit, supervised.child));
+      void this.report(() => this.options.onRestart?.(exit, supervised.child));
     }, delayMs);
   }
 
