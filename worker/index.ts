@@ -60,27 +60,33 @@ async function serve(kind: ProvisionerKind): Promise<void> {
     pollers.push(poller);
   }
 }
-for (const kind of kinds) await serve(kind);
-await heartbeat.describe({ concurrency, serves: [...kinds] });
-if (!kinds.includes('container') && workerDockerHost()) {
+for (const kind of kinds.serves) await serve(kind);
+await heartbeat.describe({ concurrency, ...kinds });
+if (!kinds.serves.includes('container') && workerDockerHost()) {
   console.log(`worker: the container engine at ${workerDockerHost()} does not answer yet; container platforms wait until it does`);
   void untilContainerEngineAnswers(stopping.signal).then(async () => {
     await serve('container');
-    kinds.push('container');
-    await heartbeat.describe({ concurrency, serves: [...kinds] });
+    kinds.serves.push('container');
+    delete kinds.unavailable.container;
+    await heartbeat.describe({ concurrency, ...kinds });
     console.log('worker: the container engine answers; serving container platforms too');
   });
 }
 
 const sweep = () =>
   requeueOrphanedPlatforms(db(), boss).then(
-    (requeued) => requeued.length && console.log(`worker: re-queued ${requeued.length} run platforms of dead workers`),
+    (requeued) => {
+      if (requeued.length === 0) return;
+      console.log(`worker: re-queued ${requeued.length} run platforms of dead workers`);
+      // Taken now rather than at the next poll.
+      pollers.forEach((id) => boss.notifyWorker(id));
+    },
     (error: Error) => console.error(`worker: looking for dead workers failed: ${error.message}`),
   );
 await sweep();
 const sweeper = setInterval(() => void sweep(), heartbeatIntervalMs);
 sweeper.unref();
-console.log(`worker: ${heartbeat.id} ready for ${kinds.join(', ')} platforms (concurrency ${concurrency})`);
+console.log(`worker: ${heartbeat.id} ready for ${kinds.serves.join(', ')} platforms (concurrency ${concurrency})`);
 
 onShutdown('worker', async () => {
   clearInterval(sweeper);

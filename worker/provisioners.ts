@@ -44,15 +44,30 @@ export async function untilContainerEngineAnswers(signal: AbortSignal): Promise<
   return new Promise(() => {});
 }
 
+/** Why this worker cannot run a platform kind, shown on the health page and the platform form. */
+export const unavailableReasons = {
+  noEngine: 'no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST)',
+  engineSilent: 'the container engine does not answer (yet)',
+  localDisabled: 'disabled (TESTYARD_ENABLE_LOCAL=1 enables it)',
+};
+
+export interface KindsServed {
+  serves: ProvisionerKind[];
+  /** The kinds it cannot serve, each with the reason. */
+  unavailable: Partial<Record<ProvisionerKind, string>>;
+}
+
 /**
  * The provisioner kinds this worker can serve now: SSH pools and Testing Farm
  * need only the network; containers need a container engine that answers;
  * local platforms need the administrator's consent (TESTYARD_ENABLE_LOCAL=1).
  */
-export async function servedKinds(): Promise<ProvisionerKind[]> {
-  const kinds: ProvisionerKind[] = ['ssh', 'testing-farm'];
-  if (await containerEngineAnswers()) kinds.push('container');
-  if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.push('local');
+export async function servedKinds(): Promise<KindsServed> {
+  const kinds: KindsServed = { serves: ['ssh', 'testing-farm'], unavailable: {} };
+  if (await containerEngineAnswers()) kinds.serves.push('container');
+  else kinds.unavailable.container = workerDockerHost() ? unavailableReasons.engineSilent : unavailableReasons.noEngine;
+  if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.serves.push('local');
+  else kinds.unavailable.local = unavailableReasons.localDisabled;
   return kinds;
 }
 

@@ -173,6 +173,15 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       }),
     },
   },
+  '/teams/{team}/example': {
+    post: {
+      conflict: true,
+      summary: 'Add the example suite shipped with Testyard (repository "example", plan /plans/example) and a container platform "example" for it; returns those added earlier when called again',
+      role: 'admin',
+      status: 201,
+      returns: object({ repo: ref('Repo'), platform: ref('Platform'), plan: string }, ['repo', 'platform', 'plan']),
+    },
+  },
   '/teams/{team}/discovery': {
     post: {
       summary: 'Preview a run: how many tests (and which) a plan selects with these filters and context, overall and per platform',

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/client';
+import type { ProvisionerKind } from '../platforms/spec';
+import { provisionerKinds } from '../runs/job-queue';
 
 export type ProcessKind = 'web' | 'worker';
 
@@ -15,11 +17,14 @@ export interface HeartbeatInfo {
   alive: boolean;
   /** A worker's platform kinds (provisioners it can run); none for web processes. */
   serves: string[];
+  /** A worker's other platform kinds, each with why it cannot run them. */
+  unavailable: Record<string, string>;
 }
 
 /** What a process says about itself in its heartbeat, beyond being alive. */
 export interface HeartbeatDetails {
   serves?: string[];
+  unavailable?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -41,7 +46,7 @@ export function startHeartbeat(db: Db, kind: ProcessKind, details: HeartbeatDeta
       create: { id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, info },
       update: { lastSeenAt, info },
     });
-    onBeat?.({ id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, alive: true, serves: current.serves ?? [] });
+    onBeat?.({ id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, alive: true, serves: current.serves ?? [], unavailable: current.unavailable ?? {} });
   };
   const first = beat();
   const timer = setInterval(() => beat().catch((error) => console.error(`heartbeat failed: ${(error as Error).message}`)), heartbeatIntervalMs);
@@ -77,19 +82,40 @@ export async function listHeartbeats(db: Db): Promise<HeartbeatInfo[]> {
     lastSeenAt: row.lastSeenAt,
     alive: row.lastSeenAt.getTime() > cutoff,
     serves: servedKinds(row.info),
+    unavailable: unavailableKinds(row.info),
   }));
 }
 
-/** The platform kinds some live worker serves: a queued platform of another kind waits until such a worker starts. */
-export async function kindsServedByLiveWorkers(db: Db): Promise<Set<string>> {
+export const noWorkerRunning = 'no worker is running';
+
+/**
+ * Whether some live worker serves each platform kind (null), or why none
+ * does: the reasons the live workers give, or that no worker is running. A
+ * queued platform of such a kind waits until a worker that serves it starts.
+ */
+export async function platformKindAvailability(db: Db): Promise<Map<ProvisionerKind, string | null>> {
   const rows = await db.heartbeat.findMany({
     where: { kind: 'worker', lastSeenAt: { gt: new Date(Date.now() - 3 * heartbeatIntervalMs) } },
     select: { info: true },
   });
-  return new Set(rows.flatMap((row) => servedKinds(row.info)));
+  const served = new Set(rows.flatMap((row) => servedKinds(row.info)));
+  return new Map(
+    provisionerKinds.map((kind) => {
+      if (served.has(kind)) return [kind, null];
+      if (rows.length === 0) return [kind, noWorkerRunning];
+      const reasons = [...new Set(rows.map((row) => unavailableKinds(row.info)[kind]).filter((reason) => reason !== undefined))];
+      return [kind, reasons.join('; ') || 'no running worker serves it'];
+    }),
+  );
 }
 
 function servedKinds(info: unknown): string[] {
   const serves = (info as HeartbeatDetails | null)?.serves;
   return Array.isArray(serves) ? serves.filter((kind): kind is string => typeof kind === 'string') : [];
+}
+
+function unavailableKinds(info: unknown): Record<string, string> {
+  const unavailable = (info as HeartbeatDetails | null)?.unavailable;
+  if (typeof unavailable !== 'object' || unavailable === null) return {};
+  return Object.fromEntries(Object.entries(unavailable).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

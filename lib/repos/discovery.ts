@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import { requireTeamRole } from '../access/team-access';
 import type { Db } from '../db/client';
+import { builtinTreePath } from '../example/example';
 import { invalid, notFound, type FieldIssue } from '../errors';
 import {
   discoverTests,
@@ -145,6 +146,11 @@ async function checkoutRepo(db: Db, teamId: string, repoId: string, refOverride:
     return { treePath: repo.path ?? '', commit: null };
   }
   const url = repo.url;
+  const builtin = builtinTreePath(url);
+  if (builtin) {
+    if (refOverride) throw invalid('the built-in example has no refs', [{ path: 'ref', message: 'only git repositories have refs' }]);
+    return { treePath: builtin, commit: null };
+  }
   const ref = refOverride ?? repo.ref ?? undefined;
   return resolvedRefs.getOrCreate(JSON.stringify([url, ref ?? null]), async () => {
     try {

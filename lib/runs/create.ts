@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import { requireTeamRole } from '../access/team-access';
 import type { Db } from '../db/client';
+import { builtinTreePath } from '../example/example';
 import { invalid } from '../errors';
 import type PgBoss from 'pg-boss';
 import { fetchTestRepository } from '../fmf';
@@ -114,7 +115,7 @@ async function resolveSource(db: Db, teamId: string, data: { repoId?: string; ur
   } else {
     repo = { id: null, url: data.url ?? null, ref: data.ref ?? null, path: null };
   }
-  if (!repo.url) return { repoId: repo.id, url: null, ref: null, commit: null };
+  if (!repo.url || builtinTreePath(repo.url)) return { repoId: repo.id, url: repo.url, ref: null, commit: null };
   try {
     const fetched = await fetchTestRepository({ url: repo.url, ...(repo.ref ? { ref: repo.ref } : {}) });
     return { repoId: repo.id, url: repo.url, ref: repo.ref, commit: fetched.commit };

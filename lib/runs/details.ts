@@ -1,7 +1,7 @@
 import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import type { SequencedRunEvent } from '../events/catalogue';
-import { kindsServedByLiveWorkers } from '../health/heartbeat';
+import { noWorkerRunning, platformKindAvailability } from '../health/heartbeat';
 import { readRunEvents } from './events';
 import { findTeamRun } from './lookup';
 import { platformSnapshot } from './settings';
@@ -32,7 +32,7 @@ export interface RunDetails {
     finishedAt: Date | null;
     /** Final (not superseded) attempts by their test's own status. */
     tests: { total: number; byStatus: Record<string, number> };
-    /** Why a queued platform is not being run, when that is known: no live worker serves its kind. */
+    /** Why a queued platform is not being run, when that is known: no live worker serves its kind, and why. */
     waitingReason: string | null;
     /** How many tests the platform set out to run (its last `platform.started`); null before it started. */
     plannedTests: number | null;
@@ -45,7 +45,7 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
     where: { id },
     include: { platforms: { orderBy: { name: 'asc' }, select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true, spec: true } } },
   });
-  const served = run.platforms.some((platform) => platform.status === 'queued') ? await kindsServedByLiveWorkers(db) : new Set<string>();
+  const availability = run.platforms.some((platform) => platform.status === 'queued') ? await platformKindAvailability(db) : new Map<string, string | null>();
   const planned = await plannedTestsByPlatform(db, id);
   const counts = await db.result.groupBy({ by: ['runPlatformId', 'status'], where: { runId: id, superseded: false, name: null }, _count: { _all: true } });
   return {
@@ -68,7 +68,8 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
       const byStatus: Record<string, number> = {};
       for (const row of counts) if (row.runPlatformId === platform.id) byStatus[row.status] = row._count._all;
       const kind = platformSnapshot.safeParse(spec).data?.config.kind;
-      const waitingReason = platform.status === 'queued' && kind && !served.has(kind) ? `no running worker serves ${kind} platforms` : null;
+      const unavailable = platform.status === 'queued' && kind ? availability.get(kind) : null;
+      const waitingReason = !unavailable ? null : unavailable === noWorkerRunning ? unavailable : `no running worker serves ${kind} platforms: ${unavailable}`;
       const tests = { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus };
       return { ...platform, tests, waitingReason, plannedTests: planned.get(platform.name) ?? null };
     }),

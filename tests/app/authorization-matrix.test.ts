@@ -88,6 +88,7 @@ const routes: RouteCase[] = [
   { method: 'GET', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'viewer' },
   { method: 'PATCH', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin', body: () => ({ ref: 'main' }) },
   { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin' },
+  { method: 'POST', path: () => '/example', needs: 'admin' },
   { method: 'GET', path: () => '/runs', needs: 'viewer' },
   {
     method: 'POST',

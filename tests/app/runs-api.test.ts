@@ -66,17 +66,24 @@ describe('creating a run', () => {
   });
 });
 
-test('a queued platform of a kind no running worker serves says so; the health API lists what each worker serves', async () => {
+const noEngine = 'no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST)';
+
+test('a queued platform of a kind no running worker serves says so, and why; the health API lists what each worker serves', async () => {
   const health = await api('GET', '/api/v1/health', member());
-  const workers = (health.body.processes as { kind: string; alive: boolean; serves: string[] }[]).filter((process) => process.kind === 'worker' && process.alive);
+  const workers = (health.body.processes as { kind: string; alive: boolean; serves: string[]; unavailable: Record<string, string> }[]).filter(
+    (process) => process.kind === 'worker' && process.alive,
+  );
   expect(workers.length).toBeGreaterThan(0);
   // The suite's own worker has no container engine; SSH pools and Testing Farm need only the network.
-  for (const worker of workers) expect(worker.serves).toEqual(['ssh', 'testing-farm']);
+  for (const worker of workers) {
+    expect(worker.serves).toEqual(['ssh', 'testing-farm']);
+    expect(worker.unavailable).toEqual({ container: noEngine, local: 'disabled (TESTYARD_ENABLE_LOCAL=1 enables it)' });
+  }
 
   const created = await api('POST', runs(), member(), { url: repoUrl, plan: '/plans/all', platforms: [platformId] });
   const run = await api('GET', `${runs()}/${created.body.number}`, member());
   expect(run.body.platforms.map((platform: { status: string; waitingReason: string | null }) => [platform.status, platform.waitingReason])).toEqual([
-    ['queued', 'no running worker serves container platforms'],
+    ['queued', `no running worker serves container platforms: ${noEngine}`],
   ]);
   await api('POST', `${runs()}/${created.body.number}/cancel`, member());
   expect((await api('GET', `${runs()}/${created.body.number}`, member())).body.platforms[0].waitingReason).toBeNull();
@@ -86,7 +93,8 @@ test('a queued platform of a kind no running worker serves says so; the health A
   const { stdout } = await runCli(path.resolve(import.meta.dirname, '../../bin/testyard'), ['api', 'run', '--team', team.team.slug, '--repo', 'suite', '--plan', '/plans/all', '--platform', 'deb'], {
     env: { ...process.env, TESTYARD_SERVER: inject('appUrl'), TESTYARD_TOKEN: team.members.member.token },
   });
-  expect(stdout).toMatch(/^run (\d+) queued: .*\ndeb: waiting: no running worker serves container platforms\n$/);
+  expect(stdout).toMatch(/^run (\d+) queued: .*\n/);
+  expect(stdout.split('\n').slice(1)).toEqual([`deb: waiting: no running worker serves container platforms: ${noEngine}`, '']);
   await api('POST', `${runs()}/${/^run (\d+)/.exec(stdout)![1]}/cancel`, member());
 });
 

@@ -1,12 +1,19 @@
 // `npm start` as a newcomer runs it: no DATABASE_URL, so it initialises an
 // embedded PostgreSQL under the data folder, migrates, and runs web + worker;
-// Ctrl-C stops every process; a second start reuses the data.
+// Ctrl-C stops every process; a second start reuses the data. It supervises
+// what it runs: a worker or web server that dies is started again, and the
+// run the worker held finishes without anyone restarting anything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
+import { createDb } from '../../lib/db/client';
+import { engineAnswers } from '../../lib/process/container-engine';
+import { api, teamWithAllRoles } from '../support/api';
 import { freePort } from '../support/free-port';
+import { cancelLeftoverRuns } from '../support/leftover-runs';
+import { ensureTestImage, testImage } from '../support/podman';
 import { repoRoot } from '../support/test-database';
 
 let dataDir: string;
@@ -101,3 +108,108 @@ test('with DATABASE_URL, npm start uses that database and starts no PostgreSQL o
     await rm(ownData, { recursive: true, force: true });
   }
 }, 300_000);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Twenty one-second tests: a run long enough to kill its worker in the middle. */
+async function twentyTests(): Promise<string> {
+  const root = await mkdtemp(path.join(repoRoot, '.data', 'test-start-tree-'));
+  await mkdir(path.join(root, '.fmf'));
+  await writeFile(path.join(root, '.fmf', 'version'), '1\n');
+  const tests = Array.from({ length: 20 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}:\n  test: sleep 1\n`).join('');
+  await writeFile(path.join(root, 'main.fmf'), `/plans/all:\n  discover:\n    how: fmf\n${tests}`);
+  return root;
+}
+
+test('npm start restarts a SIGKILLed worker, whose run then finishes with each result once, and a SIGKILLed web server; /health shows both', async () => {
+  const db = createDb(inject('databaseUrl'));
+  const ownData = await mkdtemp(path.join(repoRoot, '.data', 'test-start-supervise-'));
+  const tree = await twentyTests();
+  try {
+    await Promise.all([ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
+    const env: NodeJS.ProcessEnv = { ...process.env, TESTYARD_DATA_DIR: ownData, PORT: String(await freePort()), DATABASE_URL: inject('databaseUrl'), TESTYARD_CONTAINER_NETWORK: 'host' };
+    // As on a laptop with podman installed and no engine configured: npm start runs podman's API service itself.
+    for (const name of ['TESTYARD_URL', 'TESTYARD_DOCKER_HOST', 'DOCKER_HOST']) delete env[name];
+    const app = await start(env);
+    expect(app.output()).toMatch(/starting podman's API service on unix:\/\/.*podman\.sock/);
+    const ownWorker = () => db.heartbeat.findFirst({ where: { kind: 'worker', info: { path: ['serves'], array_contains: ['container'] } } });
+    const firstWorker = await until('a worker serving containers', ownWorker);
+
+    const { team, members } = await teamWithAllRoles();
+    const admin = { token: members.admin.token };
+    const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, admin, { name: 'bookworm', config: { kind: 'container', image: testImage }, maxRemotes: 2 });
+    const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, admin, { name: 'twenty', path: tree });
+    const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, admin, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 0 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const runId = created.body.id as string;
+
+    await until('some results stored', async () => (await db.attempt.count({ where: { runId, finishedAt: { not: null } } })) >= 4, 120_000);
+    expect((await db.runPlatform.findFirstOrThrow({ where: { runId } })).workerId).toBe(firstWorker.id);
+    process.kill(firstWorker.pid, 'SIGKILL');
+    const killedAt = Date.now();
+
+    // Nobody starts anything: the supervisor brings a worker back, whose start-up sweep takes the run over at once.
+    const successor = await until('a new worker to take the run over', async () => {
+      const held = await db.runPlatform.findFirst({ where: { runId, workerId: { not: null } }, select: { workerId: true } });
+      return held && held.workerId !== firstWorker.id && db.heartbeat.findUnique({ where: { id: held.workerId! } });
+    });
+    const tookOverAt = Date.now();
+    expect(tookOverAt - successor!.startedAt.getTime(), 'the new worker took the platform over as it started, without waiting for a heartbeat timeout').toBeLessThan(5_000);
+    console.log(`worker killed → run taken over in ${((tookOverAt - killedAt) / 1000).toFixed(1)} s, ${((tookOverAt - successor!.startedAt.getTime()) / 1000).toFixed(1)} s after the new worker's first heartbeat`);
+
+    const run = await until('the run to end', async () => {
+      const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
+      return row.status !== 'queued' && row.status !== 'running' && row;
+    }, 180_000);
+    expect(run.status, run.error ?? '').toBe('passed');
+    const attempts = await db.attempt.findMany({ where: { runId }, include: { results: { where: { name: null } } } });
+    const final = attempts.filter((attempt) => !attempt.superseded);
+    expect(final.map((attempt) => attempt.testName).sort()).toEqual(Array.from({ length: 20 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}`));
+    for (const attempt of final) expect(attempt.results.map((result) => result.status), attempt.testName).toEqual(['pass']);
+    expect(attempts.filter((attempt) => attempt.superseded).every((attempt) => attempt.rerunReason === 'worker lost')).toBe(true);
+
+    const exit = await db.processExit.findFirstOrThrow({ where: { process: 'worker', pid: firstWorker.pid } });
+    expect(exit).toMatchObject({ signal: 'SIGKILL', exitCode: null, restarts: 1, restartedPid: successor!.pid });
+    expect(app.output()).toMatch(/worker exited unexpectedly \(SIGKILL\)/);
+
+    // The web server: killed, started again, and pages load.
+    const web = await db.heartbeat.findFirstOrThrow({ where: { kind: 'web', info: { path: ['port'], equals: Number(env.PORT) } } });
+    process.kill(web.pid, 'SIGKILL');
+    await until('the web server to go', async () => (await fetch(app.url).catch(() => 'refused')) === 'refused', 10_000);
+    const signIn = await until('the web server to come back', async () => {
+      const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: app.url },
+        body: JSON.stringify({ email: members.admin.email, password: 'correct horse battery' }),
+      });
+      return response.ok && response;
+    }, 60_000);
+    const cookie = signIn.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
+    const runPage = await fetch(`${app.url}/t/${team.slug}/runs/${created.body.number}`, { headers: { cookie } });
+    expect(runPage.status).toBe(200);
+    const health = await (await fetch(`${app.url}/health`, { headers: { cookie } })).text();
+    expect(health).toMatch(/data-testid="process-exit-web"/);
+    expect(health).toMatch(/data-testid="process-exit-worker"/);
+    expect(health).toContain(`restarted`);
+    expect(health).toContain(`as PID ${successor!.pid}`);
+    // Anonymous visitors see the processes, not the restarts.
+    expect(await (await fetch(`${app.url}/health`)).text()).not.toMatch(/process-exit-/);
+
+    expect(await pressCtrlC(app.child)).toBe(0);
+    expect(app.output()).toMatch(/testyard: stopped/);
+    expect(app.output()).not.toMatch(/web exited unexpectedly \(SIGINT|worker exited unexpectedly \(SIGINT/);
+    expect(await engineAnswers(`unix://${path.join(ownData, 'podman.sock')}`), "podman's service stopped with the app").toBe(false);
+  } finally {
+    await db.$disconnect();
+    await rm(ownData, { recursive: true, force: true });
+    await rm(tree, { recursive: true, force: true });
+  }
+}, 600_000);

@@ -33,6 +33,13 @@ test('platform, repository, preview with a context, new run with a live count', 
 
   // A container platform with an fmf context, then an edit of it.
   await page.goto(`${teamUrl}/platforms`);
+  // The suite's worker has no container engine: the form says so before anyone waits for a run.
+  await expect.poll(() => page.getByTestId('kind-unavailable').textContent()).toMatch(
+    /^No running worker can run container platforms: no container engine \(install podman or Docker, or set TESTYARD_DOCKER_HOST\)\./,
+  );
+  await page.getByLabel('Provisioner').selectOption('ssh');
+  expect(await page.getByTestId('kind-unavailable').count()).toBe(0);
+  await page.getByLabel('Provisioner').selectOption('container');
   await page.getByLabel('Name').fill('fedora-box');
   await page.getByLabel('Image').fill('localhost/fedora:41');
   await page.getByLabel('fmf context (key=value …)').fill('distro=fedora');
@@ -82,7 +89,9 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(new RegExp(`${teamUrl}/runs/1$`));
   // The suite's worker has no container engine: the page says why the platform waits.
-  await expect.poll(() => page.getByTestId('platform-waiting').textContent()).toBe('Waiting: no running worker serves container platforms (see health).');
+  await expect.poll(() => page.getByTestId('platform-waiting').textContent()).toBe(
+    'Waiting: no running worker serves container platforms: no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST) (see health).',
+  );
   await page.getByRole('button', { name: 'Cancel run' }).click();
   await expect.poll(() => page.getByTestId('platform-waiting').count()).toBe(0);
 }, 120_000);

@@ -2,12 +2,17 @@ import Link from 'next/link';
 import { hasRole } from '@/lib/access/roles';
 import { listRunOverviews } from '@/lib/dashboard/run-summaries';
 import { db } from '@/lib/db/client';
+import { exampleImage } from '@/lib/example/example';
+import { platformKindAvailability } from '@/lib/health/heartbeat';
 import { requireTeamPage } from '../../_lib/session';
+import { ExampleOffer } from './example-offer';
 import { LiveRuns } from './live-runs';
 
 export default async function DashboardPage({ params }: { params: Promise<{ team: string }> }) {
   const { actor, team, role } = await requireTeamPage((await params).team);
   const runs = await listRunOverviews(db(), actor, team.slug);
+  const offerExample = runs.length === 0 && hasRole(role, 'admin');
+  const containers = offerExample ? (await platformKindAvailability(db())).get('container') ?? null : null;
   return (
     <section className="card">
       <div className="mb-3 flex items-baseline justify-between">
@@ -28,6 +33,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ team
           finishedAt: run.finishedAt?.toISOString() ?? null,
         }))}
       />
+      {offerExample && <ExampleOffer teamSlug={team.slug} image={exampleImage()} containersUnavailable={containers} />}
     </section>
   );
 }

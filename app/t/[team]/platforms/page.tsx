@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
+import { platformKindAvailability } from '@/lib/health/heartbeat';
 import { listPlatforms } from '@/lib/platforms/platforms';
 import { listSecrets } from '@/lib/secrets/secrets';
 import { DeleteButton } from '../../../_components/delete-button';
@@ -11,7 +12,7 @@ import { PlatformForm } from './platform-form';
 export default async function PlatformsPage({ params }: { params: Promise<{ team: string }> }) {
   const { actor, team, role } = await requireTeamPage((await params).team);
   const isAdmin = hasRole(role, 'admin');
-  const [platforms, secrets] = await Promise.all([listPlatforms(db(), actor, team.slug), listSecrets(db(), actor, team.slug)]);
+  const [platforms, secrets, availability] = await Promise.all([listPlatforms(db(), actor, team.slug), listSecrets(db(), actor, team.slug), platformKindAvailability(db())]);
   return (
     <ResourceLayout
       title="Platforms"
@@ -20,7 +21,7 @@ export default async function PlatformsPage({ params }: { params: Promise<{ team
       side={{
         title: 'New platform',
         content: isAdmin ? (
-          <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} />
+          <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} unavailable={Object.fromEntries(availability)} />
         ) : (
           <p className="text-sm text-slate-600" data-testid="platform-admin-only">
             Only team admins can add platforms.

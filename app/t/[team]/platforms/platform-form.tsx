@@ -34,8 +34,21 @@ function configOf(kind: Kind, form: FormData) {
   }
 }
 
-/** Creates a platform, or edits one when `platform` is given; the API validates and names bad fields. */
-export function PlatformForm({ teamSlug, secrets, platform }: { teamSlug: string; secrets: { id: string; name: string }[]; platform?: EditablePlatform }) {
+/**
+ * Creates a platform, or edits one when `platform` is given; the API validates and names bad fields.
+ * `unavailable` says, per kind, why no running worker can run it (null when one can).
+ */
+export function PlatformForm({
+  teamSlug,
+  secrets,
+  platform,
+  unavailable = {},
+}: {
+  teamSlug: string;
+  secrets: { id: string; name: string }[];
+  platform?: EditablePlatform;
+  unavailable?: Record<string, string | null>;
+}) {
   const router = useRouter();
   const initialKind = platform && platform.config.kind !== 'local' ? platform.config.kind : 'container';
   const [kind, setKind] = useState<Kind>(initialKind);
@@ -62,10 +75,18 @@ export function PlatformForm({ teamSlug, secrets, platform }: { teamSlug: string
       <Field label="Provisioner">
         <select name="kind" value={kind} onChange={(event) => setKind(event.target.value as Kind)} className="input">
           {kinds.map((option) => (
-            <option key={option}>{option}</option>
+            <option key={option} value={option}>
+              {option}
+              {unavailable[option] ? ' (cannot run here yet)' : ''}
+            </option>
           ))}
         </select>
       </Field>
+      {unavailable[kind] && (
+        <p className="text-xs text-amber-700" data-testid="kind-unavailable">
+          No running worker can run {kind} platforms: {unavailable[kind]}. You can still create one; its runs wait until a worker can.
+        </p>
+      )}
       {kind === 'container' && (
         <>
           <Field label="Image">

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { hasRole } from '@/lib/access/roles';
 import { db } from '@/lib/db/client';
+import { exampleRepoUrl } from '@/lib/example/example';
 import { listRepos } from '@/lib/repos/repos';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
@@ -27,7 +28,7 @@ export default async function ReposPage({ params }: { params: Promise<{ team: st
                   {repo.name}
                 </Link>
               </td>
-              <td className="font-mono text-xs">{repo.url ?? repo.path}</td>
+              <td className="font-mono text-xs">{repo.url === exampleRepoUrl ? 'the example shipped with Testyard' : (repo.url ?? repo.path)}</td>
               <td>{repo.ref}</td>
               <td className="text-right">{isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/repos/${repo.id}`} what={`repository ${repo.name}`} />}</td>
             </tr>

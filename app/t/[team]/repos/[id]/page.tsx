@@ -5,6 +5,7 @@ import { AppError } from '@/lib/errors';
 import { pairItems } from '@/lib/repos/context-pairs';
 import { readRepoMetadata, type RepoMetadata } from '@/lib/repos/discovery';
 import { getRepo } from '@/lib/repos/repos';
+import { exampleRepoUrl } from '@/lib/example/example';
 import { ErrorNote } from '../../../../_components/error-note';
 import { Field } from '../../../../_components/field';
 import { requireTeamPage } from '../../../../_lib/session';
@@ -34,11 +35,15 @@ export default async function RepoPage({ params, searchParams }: { params: Promi
       <section className="card">
         <h2 className="mb-1 font-semibold">Repository {repo.name}</h2>
         <p className="mb-3 font-mono text-xs text-slate-600">
-          {repo.url ? `${repo.url} @ ${repo.ref ?? 'default branch'}` : `${repo.path} (server-side folder)`}
+          {repo.url === exampleRepoUrl
+            ? 'the example shipped with Testyard'
+            : repo.url
+              ? `${repo.url} @ ${repo.ref ?? 'default branch'}`
+              : `${repo.path} (server-side folder)`}
           {metadata?.commit && <span data-testid="repo-commit"> · commit {metadata.commit.slice(0, 12)}</span>}
         </p>
         <form className="flex flex-wrap items-end gap-3" data-testid="preview-form">
-          {repo.url && (
+          {repo.url && repo.url !== exampleRepoUrl && (
             <Field label="Ref">
               <input name="ref" defaultValue={ref} placeholder={repo.ref ?? 'default branch'} className="input" />
             </Field>

@@ -62,7 +62,7 @@ export function NewRunForm({
   teamSlug: string;
   repos: RepoChoice[];
   platforms: { id: string; name: string; kind: string }[];
-  preset: { repoId?: string; plan?: string; ref?: string };
+  preset: { repoId?: string; plan?: string; ref?: string; platformId?: string };
 }) {
   const router = useRouter();
   const { call, error, busy } = useApi();
@@ -74,7 +74,7 @@ export function NewRunForm({
     names: '',
     excludes: '',
     context: '',
-    platforms: platforms.length === 1 ? [platforms[0]!.id] : [],
+    platforms: platforms.filter((platform) => platforms.length === 1 || platform.id === preset.platformId).map((platform) => platform.id),
     reruns: 2,
     environment: '',
   });

@@ -5,7 +5,7 @@ import { listRepos } from '@/lib/repos/repos';
 import { requireTeamPage } from '../../../../_lib/session';
 import { NewRunForm } from './new-run-form';
 
-type SearchParams = { repo?: string; plan?: string; ref?: string };
+type SearchParams = { repo?: string; plan?: string; ref?: string; platform?: string };
 
 export default async function NewRunPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<SearchParams> }) {
   const { actor, team, role } = await requireTeamPage((await params).team);
@@ -27,7 +27,7 @@ export default async function NewRunPage({ params, searchParams }: { params: Pro
           teamSlug={team.slug}
           repos={repos.map(({ id, name, url, ref }) => ({ id, name, url, ref }))}
           platforms={platforms.map(({ id, name, config }) => ({ id, name, kind: config.kind }))}
-          preset={{ repoId: preset.repo, plan: preset.plan, ref: preset.ref }}
+          preset={{ repoId: preset.repo, plan: preset.plan, ref: preset.ref, platformId: preset.platform }}
         />
       )}
     </section>
