@@ -8,6 +8,7 @@ import { createProvisioner } from '../provision/from-config';
 import { PostgresHostLeases } from '../provision/ssh-pool';
 import type { Provisioner } from '../provision/types';
 import { revealSecret } from '../secrets/secrets';
+import { provisionerLimits } from '../security/operator-policy';
 import type { ProvisionerKind } from './spec';
 import { provisionerConfig } from './spec';
 
@@ -46,6 +47,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
       secret,
       hostLeases: new PostgresHostLeases(db),
       dockerHost: process.env.TESTYARD_DOCKER_HOST ?? process.env.DOCKER_HOST,
+      ...provisionerLimits(),
     });
   } catch (error) {
     return { ok: false, stage: 'configure', error: redact(error), durationMs: elapsed() };

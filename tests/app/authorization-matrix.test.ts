@@ -32,10 +32,17 @@ const newPlatform = (team: Team) => create(team, 'platforms', { name: next(), co
 const newRepo = (team: Team) => create(team, 'repos', { name: next(), url: 'https://example.com/tests.git' });
 const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 's3cret' });
 const runBody = async (team: Team) => ({
-  repoId: await create(team, 'repos', { name: next(), path: '/nonexistent/tests' }),
-  plan: '/plans/x',
+  repoId: await create(team, 'repos', { name: next(), path: await fixtureFolder() }),
+  plan: '/plans/smoke',
   platforms: [await newPlatform(team)],
 });
+let folder: Promise<string> | undefined;
+/** A server-side folder holding an fmf tree (under the temporary directory, which the test app allows). */
+const fixtureFolder = () =>
+  (folder ??= mkdtemp(path.join(tmpdir(), 'testyard-matrix-tree-')).then(async (dir) => {
+    await writeFixtureTree(dir);
+    return dir;
+  }));
 const newRun = async (team: Team) => (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
 /** One run with a failed test and a stored file per team, made on first use. */
 const seededRuns = new Map<string, ReturnType<typeof runWithFailedTest>>();
@@ -128,9 +135,7 @@ let fixtureFolderRepo: string;
 beforeAll(async () => {
   [team, outsider] = await Promise.all([teamWithAllRoles(), teamWithAllRoles()]);
   sharedRun = await runBody(team);
-  const folder = await mkdtemp(path.join(tmpdir(), 'testyard-matrix-tree-'));
-  await writeFixtureTree(folder);
-  fixtureFolderRepo = await create(team, 'repos', { name: next(), path: folder });
+  fixtureFolderRepo = await create(team, 'repos', { name: next(), path: await fixtureFolder() });
 });
 
 describe.each(routes)('route %# ($method, needs $needs)', (route) => {

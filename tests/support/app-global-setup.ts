@@ -6,6 +6,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     appUrl: string;
     databaseUrl: string;
+    /** The shared app's TESTYARD_DATA_DIR (its mails are in mail/). */
+    appDataDir: string;
+    /** Where a fake Testing Farm must listen for the shared app to allow it. */
+    testingFarmPort: number;
   }
 }
 
@@ -18,6 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   project.provide('appUrl', app.url);
   project.provide('databaseUrl', database.url);
+  project.provide('appDataDir', app.dataDir);
+  project.provide('testingFarmPort', app.testingFarmPort);
   return async () => {
     await app.stop();
     await database.drop();

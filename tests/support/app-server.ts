@@ -1,17 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port';
 import { repoRoot } from './test-database';
 
 export interface RunningApp {
   url: string;
+  /** Its TESTYARD_DATA_DIR: mails to users land in `mail/` there. */
+  dataDir: string;
+  /** The port of the one extra Testing Farm endpoint it allows (http://127.0.0.1:PORT), for a fake Testing Farm. */
+  testingFarmPort: number;
   stop(): Promise<void>;
 }
 
 /** Runs the real web server and one worker, as `npm start` does, against the given database. */
 export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
+  const testingFarmPort = await freePort();
   const url = `http://localhost:${port}`;
   const dataDir = await mkdtemp(path.join(repoRoot, '.data', 'test-app-'));
   const env: NodeJS.ProcessEnv = {
@@ -22,6 +28,10 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     TESTYARD_URL: url,
     TESTYARD_DATA_DIR: dataDir,
     TESTYARD_SIGNIN_PER_MINUTE: '1000',
+    // Test repositories are folders under the temporary directory, test systems sshd and fakes on loopback.
+    TESTYARD_LOCAL_REPO_ROOTS: tmpdir(),
+    TESTYARD_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+    TESTYARD_TESTING_FARM_URLS: `https://api.testing-farm.io,http://127.0.0.1:${testingFarmPort}`,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,
@@ -37,7 +47,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, dataDir, testingFarmPort, stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {
