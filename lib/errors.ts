@@ -7,7 +7,7 @@ export interface FieldIssue {
 /** Errors the core raises on purpose; the web layer maps each to an HTTP status. */
 export class AppError extends Error {
   constructor(
-    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict',
+    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'too-large',
     message: string,
     readonly issues: FieldIssue[] = [],
   ) {
@@ -19,4 +19,5 @@ export const invalid = (message: string, issues: FieldIssue[] = []) => new AppEr
 export const notFound = (what: string) => new AppError('not-found', `${what} not found`);
 export const forbidden = (message: string) => new AppError('forbidden', message);
 export const conflict = (message: string) => new AppError('conflict', message);
+export const tooLarge = (message: string) => new AppError('too-large', message);
 export const unauthenticated = () => new AppError('unauthenticated', 'sign in or send an API token');

@@ -40,7 +40,7 @@ export function policyFromEnvironment(env: NodeJS.ProcessEnv): OperatorPolicy {
       return path.resolve(root);
     }),
     // The git cache holds every team's repositories: reading it as a "local repository" would cross teams.
-    forbidden: [dataDir(), artifactsDir(), path.dirname(defaultCacheDir()), projectRoot()],
+    forbidden: [dataDir(), artifactsDir(), path.dirname(defaultCacheDir()), appFolder()],
     outbound,
   });
   const testingFarmUrls = list(env.TESTYARD_TESTING_FARM_URLS ?? publicTestingFarmUrl).map((url) => {
@@ -50,6 +50,11 @@ export function policyFromEnvironment(env: NodeJS.ProcessEnv): OperatorPolicy {
   });
   if (testingFarmUrls.length === 0) throw new Error('TESTYARD_TESTING_FARM_URLS lists no endpoint');
   return { outbound, sources, testingFarmUrls };
+}
+
+/** The app's own checkout. Modules in the Next.js bundle have no path of their own; the web server runs from the checkout. */
+function appFolder(): string {
+  return import.meta.dirname ? projectRoot() : process.cwd();
 }
 
 function list(value: string | undefined): string[] {

@@ -65,6 +65,8 @@ export async function acceptInvitation(db: Db, actor: Actor, token: string): Pro
   if (user.email.toLowerCase() !== invitation.email.toLowerCase()) {
     throw forbidden(`this invitation is for ${invitation.email}; you are signed in as ${user.email}`);
   }
+  // The address is what the invitation trusts: only someone who proved they read its mail gets in.
+  if (!user.emailVerified) throw forbidden(`confirm ${user.email} first (the link in the mail we sent), then accept the invitation`);
   await db.$transaction([
     db.invitation.update({ where: { id: invitation.id }, data: { acceptedAt: new Date() } }),
     db.membership.upsert({

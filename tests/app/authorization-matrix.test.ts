@@ -30,7 +30,7 @@ const create = async (team: Team, what: string, body: unknown) =>
 
 const newPlatform = (team: Team) => create(team, 'platforms', { name: next(), config: { kind: 'container', image: 'debian:12' } });
 const newRepo = (team: Team) => create(team, 'repos', { name: next(), url: 'https://example.com/tests.git' });
-const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 's3cret' });
+const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 'a-secret-value' });
 const runBody = async (team: Team) => ({
   repoId: await create(team, 'repos', { name: next(), path: await fixtureFolder() }),
   plan: '/plans/smoke',
@@ -80,7 +80,7 @@ const routes: RouteCase[] = [
     needs: 'viewer',
   },
   { method: 'GET', path: () => '/secrets', needs: 'viewer' },
-  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'v' }) },
+  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'a-secret-value' }) },
   { method: 'DELETE', path: async (t) => `/secrets/${await newSecret(t)}`, needs: 'admin' },
   { method: 'GET', path: () => '/platforms', needs: 'viewer' },
   { method: 'POST', path: () => '/platforms', needs: 'admin', body: () => ({ name: next(), config: { kind: 'container', image: 'img' } }) },

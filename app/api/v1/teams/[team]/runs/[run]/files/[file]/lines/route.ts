@@ -5,7 +5,7 @@ import { parseInput } from '@/lib/validation';
 import { authed } from '../../../../../../../../_lib/handler';
 
 const query = z.object({
-  from: z.coerce.number().int().min(0).default(0),
+  from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   count: z.coerce.number().int().min(0).max(5000).default(200),
   /** 1: answer once the file's line count is known. */
   wait: z.enum(['0', '1']).default('0'),

@@ -6,7 +6,7 @@ import { authed } from '../../../../../../../../_lib/handler';
 
 const query = z.object({
   q: z.string().min(1).max(1000).refine((text) => !text.includes('\n'), 'searches are within one line'),
-  from: z.coerce.number().int().min(0).default(0),
+  from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   case: z.enum(['sensitive', 'insensitive']).default('sensitive'),
 });
