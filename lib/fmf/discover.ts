@@ -479,7 +479,7 @@ class LibraryResolver {
 /** A tree in a local folder; with `access`, both the folder and the tree root found above it must be allowed. */
 export async function loadLocalTree(folder: string, access: SourceAccess | undefined): Promise<FmfTree> {
   if (!access) return loadTree(folder);
-  const refused = (error: unknown) => new FmfError('FileError', `cannot read ${folder}: ${(error as Error).message}`);
+  const refused = (error: unknown) => new FmfError('FileError', `cannot read a local folder: ${(error as Error).message}`);
   const real = await access.localFolder(path.resolve(folder)).catch((error: unknown) => {
     throw refused(error);
   });

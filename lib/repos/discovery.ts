@@ -164,7 +164,7 @@ export async function openRepoTree(source: { url: string | null; ref: string | n
     const tree = await loadLocalTree(source.path ?? '', sources);
     return { treePath: tree.root, commit: null };
   } catch (error) {
-    throw invalid(`cannot read ${where}: ${messageOf(error)}`, [{ path: issuePath, message: messageOf(error) }]);
+    throw invalid(`cannot ${source.url ? 'fetch' : 'read'} ${where}: ${messageOf(error)}`, [{ path: issuePath, message: messageOf(error) }]);
   }
 }
 

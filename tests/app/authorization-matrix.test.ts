@@ -97,7 +97,7 @@ const routes: RouteCase[] = [
     method: 'POST',
     path: () => '/runs',
     needs: 'member',
-    body: () => ({ repoId: sharedRun.repoId, plan: '/plans/x', platforms: sharedRun.platforms }),
+    body: () => ({ repoId: sharedRun.repoId, plan: sharedRun.plan, platforms: sharedRun.platforms }),
   },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}`, needs: 'viewer' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/events?after=0`, needs: 'viewer' },

@@ -123,7 +123,7 @@ export class TestingFarmApi {
       try {
         response = await send();
       } catch (error) {
-        if (signal?.aborted || attempt >= this.retries) {
+        if (signal?.aborted || attempt >= this.retries || refusedByPolicy(error)) {
           throw new ProvisionError(`Testing Farm: ${what} failed: ${networkReason(error)}`, { cause: error });
         }
         await sleep(backoffDelay(this.retryBackoff, attempt), undefined, { signal });
@@ -161,6 +161,11 @@ function apiMessage(body: string): string {
   } catch {
     return '';
   }
+}
+
+/** A destination the outbound policy refuses stays refused: no point asking again. */
+function refusedByPolicy(error: unknown): boolean {
+  return error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'EOUTBOUNDREFUSED';
 }
 
 function networkReason(error: unknown): string {
