@@ -205,7 +205,7 @@ interface SectionTests {
 async function loadSectionTree(section: FmfMapping, localTree: FmfTree, context: Context, options: DiscoverOptions): Promise<{ tree: FmfTree; fetched?: FetchedSource }> {
   if (!hasKey(section, 'url')) return { tree: localTree };
   const ref = hasKey(section, 'ref') ? pyStr(section.ref) : undefined;
-  const repository = await fetchRepository(pyStr(section.url), ref, options.cacheDir, options.access);
+  const repository = await fetchNamed(pyStr(section.url), ref, options);
   const subPath = hasKey(section, 'path') ? pyStr(section.path).replace(/^\/+/, '') : '.';
   const tree = loadTreeInside(repository.checkout, subPath);
   adjustTree(tree.rootNode, context);
@@ -468,11 +468,21 @@ class LibraryResolver {
   }
 
   private async remoteNode(url: string, ref: string | undefined, treePath: string, name: string): Promise<{ node: FmfNode }> {
-    const repository = await fetchRepository(url, ref, this.options.cacheDir, this.options.access);
+    const repository = await fetchNamed(url, ref, this.options);
     const tree = loadTreeInside(repository.checkout, treePath.replace(/^\/+/, '') || '.');
     const node = findNode(tree, name);
     adjustTree(node, this.context);
     return { node };
+  }
+}
+
+/** fetchRepository for a URL the metadata names: a failure says which. */
+async function fetchNamed(url: string, ref: string | undefined, options: Pick<DiscoverOptions, 'cacheDir' | 'access'>) {
+  try {
+    return await fetchRepository(url, ref, options.cacheDir, options.access);
+  } catch (error) {
+    if (error instanceof FmfError) throw new FmfError(error.kind, `cannot fetch ${url}: ${error.message}`);
+    throw error;
   }
 }
 

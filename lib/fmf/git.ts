@@ -113,7 +113,7 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
   try {
     transport = await access?.transport(url);
   } catch (error) {
-    throw new FmfError('FetchError', `Cannot fetch ${url}: ${(error as Error).message}`);
+    throw new FmfError('FetchError', (error as Error).message);
   }
   const remote = transport?.url ?? url;
   const repositoryDir = path.join(cacheDir, cacheName(url));

@@ -71,7 +71,7 @@ test('an SSH host name that resolves to loopback is refused at connection time, 
       expect(platform.status).toBe(201);
       const check = await call('POST', t.path(`/platforms/${platform.body.id}/test-connection`));
       expect(check.body.ok).toBe(false);
-      errors.push(String(check.body.error).replace(String(port), 'PORT'));
+      errors.push(String(check.body.error).split(String(port)).join('PORT'));
     }
     expect(errors[0]).toMatch(/not allowed/);
     expect(errors[0]).toBe(errors[1]);
