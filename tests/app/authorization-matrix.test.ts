@@ -1,8 +1,11 @@
 // Every team-scoped API route × every role × an outsider (a member of another
-// team) × no credentials. Roles: viewer reads; member starts runs and
-// comments; admin manages platforms, repos, secrets and members; owner
-// deletes the team. Other teams' data is 404, never 403.
-import { beforeAll, describe, expect, test } from 'vitest';
+// team) × no credentials; the live rooms the same way; and concurrent
+// requests where a check and a change must be one step. Roles: viewer
+// reads; member starts runs and comments; admin manages platforms, repos,
+// secrets and members; owner deletes the team. Other teams' data is 404,
+// never 403.
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -209,4 +212,54 @@ describe('deleting a team', () => {
     expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(204);
     expect((await api('GET', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(404);
   });
+});
+
+describe('live rooms: the same rules over Socket.IO', () => {
+  const sockets: Socket[] = [];
+  afterAll(() => sockets.forEach((socket) => socket.close()));
+  const canJoin = async (credentials: { cookie?: string; token?: string }, room: string) => {
+    const headers: Record<string, string> = { origin: inject('appUrl') };
+    if (credentials.cookie) headers.cookie = credentials.cookie;
+    if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
+    const socket = io(inject('appUrl'), { transports: ['websocket'], extraHeaders: headers, reconnection: false });
+    sockets.push(socket);
+    return (await socket.emitWithAck('subscribe', room)) as boolean;
+  };
+  const rooms = async () => [`team:${team.team.id}`, `run:${(await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id}`];
+
+  test.each(ladder)('as %s (session or token): both rooms', async (role) => {
+    for (const room of await rooms()) {
+      expect(await canJoin({ cookie: team.members[role].cookie }, room), room).toBe(true);
+      expect(await canJoin({ token: team.members[role].token }, room), room).toBe(true);
+    }
+  });
+
+  test('an outsider, a token of another team, and no credentials: neither room', async () => {
+    for (const room of await rooms()) {
+      expect(await canJoin({ cookie: outsider.members.owner.cookie }, room), room).toBe(false);
+      expect(await canJoin({ token: outsider.members.owner.token }, room), room).toBe(false);
+      expect(await canJoin({}, room), room).toBe(false);
+    }
+  });
+});
+
+describe('concurrency: checks and changes are one step', () => {
+  test('the same invitation accepted five times at once joins once', async () => {
+    const user = await signUp('eager');
+    const invitation = await api('POST', `/api/v1/teams/${team.team.slug}/invitations`, asOwner(team), { email: user.email, role: 'viewer' });
+    const token = new URL(invitation.body.url).pathname.split('/').pop();
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => api('POST', `/api/v1/invitations/${token}/accept`, user)))).map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 200).every((status) => status === 404)).toBe(true);
+  });
+
+  test.each(['platforms', 'repos', 'secrets'])('%s with the same name created at once: one 201, the others 409', async (kind) => {
+    const name = next();
+    const body = kind === 'platforms' ? { name, config: { kind: 'container', image: 'x' } } : kind === 'repos' ? { name, url: 'https://example.com/r.git' } : { name, kind: 'token', value: 'a-secret-value' };
+    const statuses = (await Promise.all(Array.from({ length: 4 }, () => api('POST', `/api/v1/teams/${team.team.slug}/${kind}`, asOwner(team), body)))).map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 201).every((status) => status === 409)).toBe(true);
+  });
+
+  // Two owners demoting each other at once: tests/security/last-owner-race.test.ts.
 });

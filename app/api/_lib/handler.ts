@@ -2,6 +2,7 @@ import { NextResponse } from 'next/server';
 import type { Actor } from '@/lib/access/actor';
 import { actorFromHeaders } from '@/lib/auth/actor';
 import { db, type Db } from '@/lib/db/client';
+import { Prisma } from '@/lib/generated/prisma/client';
 import { AppError, invalid, tooLarge, unauthenticated } from '@/lib/errors';
 import { inputLimits } from '@/lib/validation';
 
@@ -52,6 +53,10 @@ export function route<Params = Record<string, never>>(handle: (context: Context<
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) {
     return NextResponse.json({ error: error.message, ...(error.issues.length ? { issues: error.issues } : {}) }, { status: statusOf[error.code] });
+  }
+  // Two requests creating the same name at once: the check before the insert saw neither, the unique index sees both.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return NextResponse.json({ error: 'that already exists (created at the same moment by another request)' }, { status: 409 });
   }
   console.error(error);
   return NextResponse.json({ error: 'internal error; the server log has the details' }, { status: 500 });
