@@ -30,12 +30,26 @@ function configOf(kind: Kind, form: FormData) {
     case 'ssh':
       return { kind, hosts: parseHosts(String(form.get('hosts') ?? '')), resetCommand: form.get('resetCommand') || undefined };
     case 'testing-farm':
-      return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64' };
+      return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64', apiUrl: form.get('apiUrl') || undefined };
   }
 }
 
-/** Creates a platform, or edits one when `platform` is given; the API validates and names bad fields. */
-export function PlatformForm({ teamSlug, secrets, platform }: { teamSlug: string; secrets: { id: string; name: string }[]; platform?: EditablePlatform }) {
+/**
+ * Creates a platform, or edits one when `platform` is given; the API
+ * validates and names bad fields. `testingFarmUrls` are the endpoints the
+ * operator allows (the first is the default).
+ */
+export function PlatformForm({
+  teamSlug,
+  secrets,
+  platform,
+  testingFarmUrls,
+}: {
+  teamSlug: string;
+  secrets: { id: string; name: string }[];
+  platform?: EditablePlatform;
+  testingFarmUrls: readonly string[];
+}) {
   const router = useRouter();
   const initialKind = platform && platform.config.kind !== 'local' ? platform.config.kind : 'container';
   const [kind, setKind] = useState<Kind>(initialKind);
@@ -100,6 +114,15 @@ export function PlatformForm({ teamSlug, secrets, platform }: { teamSlug: string
           <Field label="Architecture">
             <input name="arch" defaultValue={config?.kind === 'testing-farm' ? config.arch : 'x86_64'} className="input" />
           </Field>
+          {testingFarmUrls.length > 1 && (
+            <Field label="Testing Farm API">
+              <select name="apiUrl" defaultValue={(config?.kind === 'testing-farm' && config.apiUrl) || testingFarmUrls[0]} className="input">
+                {testingFarmUrls.map((url) => (
+                  <option key={url}>{url}</option>
+                ))}
+              </select>
+            </Field>
+          )}
         </>
       )}
       {kind !== 'container' && (
