@@ -107,7 +107,12 @@ export function securityHeaders(nonce: string, dev: boolean): Record<string, str
 export function guardRequest(request: IncomingMessage, response: ServerResponse, dev: boolean): boolean {
   const nonce = randomBytes(16).toString('base64');
   const headers = securityHeaders(nonce, dev);
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  // Defaults for every response: a handler that sets its own (a stored file's sandbox policy) keeps it.
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    for (const [name, value] of Object.entries(headers)) if (!this.hasHeader(name)) this.setHeader(name, value);
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
   request.headers['content-security-policy'] = headers['Content-Security-Policy'];
   const url = request.url ?? '/';
   const pathname = url.split('?')[0]!;

@@ -48,11 +48,11 @@ export interface RunServices {
 export async function createRun(db: Db, actor: Actor, teamSlug: string, input: unknown, services: RunServices): Promise<CreatedRun> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'member');
   const data = parseInput(runInput, input, 'run');
-  const source = await resolveSource(db, team.id, data);
-  await requireOnePlan(source.tree, data.plan, data.context);
   const platforms = await db.platform.findMany({ where: { teamId: team.id, id: { in: data.platforms } } });
   const missing = data.platforms.findIndex((id) => !platforms.some((platform) => platform.id === id));
   if (missing >= 0) throw invalid('unknown platform', [{ path: `platforms.${missing}`, message: 'no such platform in this team' }]);
+  const source = await resolveSource(db, team.id, data);
+  await requireOnePlan(source.tree, data.plan, data.context);
 
   const settings: RunSettings = runSettings.parse({ reruns: data.reruns, maxRemotes: data.maxRemotes, context: data.context, environment: data.environment });
   const run = await db.$transaction(async (tx) => {

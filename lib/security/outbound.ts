@@ -53,13 +53,8 @@ export class OutboundPolicy {
   private constructor(
     private readonly allow: Entries,
     private readonly deny: Entries,
-    private readonly denied: BlockList | null,
+    private readonly denied: BlockList,
   ) {}
-
-  /** No checks at all: the command line, where the person running it is the operator. */
-  static unrestricted(): OutboundPolicy {
-    return new OutboundPolicy(entries([]), entries([]), null);
-  }
 
   /**
    * `allow` and `deny` hold host names, addresses and CIDRs (`deny` also
@@ -73,18 +68,13 @@ export class OutboundPolicy {
     return new OutboundPolicy(entries(allow), entries(deny.flatMap((entry) => (entry.toLowerCase() === 'private' ? privateRanges : [entry]))), denied);
   }
 
-  get restricted(): boolean {
-    return this.denied !== null;
-  }
-
   /** Why `address` (reached as `host`) is refused, or null when it is allowed. */
   refusal(host: string, address: string): string | null {
-    if (!this.denied) return null;
     const name = host.toLowerCase();
     const candidates = embeddedAddresses(address);
     if (this.deny.names.has(name) || candidates.some((candidate) => matches(this.deny.blocks, candidate))) return 'the operator denies this destination';
     if (this.allow.names.has(name) || candidates.some((candidate) => matches(this.allow.blocks, candidate))) return null;
-    if (candidates.some((candidate) => matches(this.denied!, candidate))) {
+    if (candidates.some((candidate) => matches(this.denied, candidate))) {
       return 'it is this server, a loopback, link-local (cloud metadata) or reserved address; the operator can allow it with TESTYARD_OUTBOUND_ALLOW';
     }
     return null;

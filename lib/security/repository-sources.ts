@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { OutboundPolicy } from './outbound';
+import type { OutboundPolicy } from './outbound';
 
 /** A repository source the operator's policy refuses; the message is safe to show the tenant (no server paths). */
 export class RepositorySourceRefused extends Error {}
@@ -18,7 +18,8 @@ const defaultPorts = { https: 443, ssh: 22, git: 9418 } as const;
  * disguise) is null.
  */
 export function parseRepositoryUrl(url: string): RepositoryLocation | null {
-  if (/[\s\0]/.test(url) || url.startsWith('-')) return null;
+  // whitespace, options in disguise, and git's "<helper>::<address>" remote helpers (ext::, fd::)
+  if (/[\s\0]/.test(url) || url.startsWith('-') || /^[\w+.-]*::/.test(url)) return null;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'file') {
     let parsed: URL;
@@ -86,15 +87,6 @@ export interface RepositorySourceOptions {
 export class RepositorySources {
   constructor(private readonly options: RepositorySourceOptions) {}
 
-  /** Anything git can fetch and any folder: the command line, where the person running it is the operator. */
-  static unrestricted(): RepositorySources {
-    return new RepositorySources({ localRoots: ['/'], forbidden: [], outbound: OutboundPolicy.unrestricted() });
-  }
-
-  get restricted(): boolean {
-    return this.options.outbound.restricted || this.options.forbidden.length > 0 || !this.options.localRoots.includes('/');
-  }
-
   /** Refuses what is never fetchable, without touching the network or the disk: for validating input. */
   describe(url: string): RepositoryLocation {
     const location = parseRepositoryUrl(url);
@@ -134,7 +126,6 @@ export class RepositorySources {
   /** How to run git against `url`, checked now (at fetch time): the remote's address resolved, checked and pinned. */
   async transport(url: string): Promise<GitTransport> {
     const location = this.describe(url);
-    if (!this.restricted) return { url, config: [], env: {} };
     if (location.kind === 'local') {
       const folder = await this.localFolder(location.path);
       return { url: folder, config: [], env: { GIT_ALLOW_PROTOCOL: 'file' } };

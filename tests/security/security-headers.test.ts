@@ -59,11 +59,10 @@ test("another origin cannot frame a team page, even with the visitor's session",
   await page.context().close();
 });
 
-/** Opens `path` and collects CSP violations and script errors while the page runs. */
+/** Opens `path` and collects the CSP violations reported while the page runs. */
 async function visit(page: Page, path: string): Promise<string[]> {
   const problems: string[] = [];
   page.on('console', (message) => message.type() === 'error' && /Content Security Policy|CSP violation|Refused to/i.test(message.text()) && problems.push(message.text()));
-  page.on('pageerror', (error) => problems.push(error.message));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));
   });

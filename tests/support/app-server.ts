@@ -14,6 +14,16 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+/**
+ * What the tests' operator allows: repositories in folders under the
+ * temporary directory, test systems (sshd, fakes) on loopback. Processes a
+ * test starts itself need it too.
+ */
+export const testOperatorPolicy = {
+  TESTYARD_LOCAL_REPO_ROOTS: tmpdir(),
+  TESTYARD_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+};
+
 /** Runs the real web server and one worker, as `npm start` does, against the given database. */
 export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();
@@ -28,9 +38,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     TESTYARD_URL: url,
     TESTYARD_DATA_DIR: dataDir,
     TESTYARD_SIGNIN_PER_MINUTE: '1000',
-    // Test repositories are folders under the temporary directory, test systems sshd and fakes on loopback.
-    TESTYARD_LOCAL_REPO_ROOTS: tmpdir(),
-    TESTYARD_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+    ...testOperatorPolicy,
     TESTYARD_TESTING_FARM_URLS: `https://api.testing-farm.io,http://127.0.0.1:${testingFarmPort}`,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
