@@ -62,7 +62,7 @@ test('two browsers: an admin sets up a platform and a repository and starts a ru
   await admin.page.getByLabel('Image').fill(testImage);
   await admin.page.getByLabel('Max remotes').fill('2');
   await admin.page.getByRole('button', { name: 'Create platform' }).click();
-  await expect.poll(() => admin.page.getByRole('link', { name: 'bookworm' }).count()).toBe(1);
+  await expect.poll(() => admin.page.getByRole('link', { name: 'bookworm' }).count(), { timeout: 10_000 }).toBe(1);
   await admin.page.goto(`${teamUrl}/repos`);
   await admin.page.getByLabel('Name').fill('fixture-suite');
   await admin.page.getByLabel('…or a path on the worker hosts').fill(fixtureSuite);
