@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { runWithFailedTest } from '../app/run-pages-fixtures';
 import { launchChromium, pageWithCookie } from '../support/browser';
 import { securityTeam } from './support';
 
@@ -82,4 +83,13 @@ test('the pages run under the policy: no violations, and client code works', asy
   await page.getByRole('button', { name: 'Create team' }).click();
   await page.waitForURL(/\/t\/csp-team-\d+$/);
   await page.context().close();
+});
+
+test("stored test files keep their sandbox and may be framed only by the app's own result page", async () => {
+  const run = await runWithFailedTest(t.team.team, t.owner.token);
+  const response = await fetch(`${inject('appUrl')}${t.path(`/runs/${run.number}/files/${run.fileId}`)}`, { headers: { authorization: `Bearer ${t.owner.token}` } });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-security-policy')).toMatch(/^sandbox;.*frame-ancestors 'self'/);
+  expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
 });
