@@ -5,12 +5,14 @@ import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import next from 'next';
 import pg from 'pg';
-import { Server } from 'socket.io';
+import { Server, type DefaultEventsMap } from 'socket.io';
 import { canJoinRoom } from './lib/access/room-access';
 import { actorFromHeaders } from './lib/auth/actor';
 import { projectRoot } from './lib/config';
 import { db } from './lib/db/client';
 import { startHeartbeat } from './lib/health/heartbeat';
+import { crossSiteRefusal, guardRequest } from './lib/http/request-guard';
+import { membershipChangedEvent, recheckSockets, type MembershipEvents, type SocketIdentity } from './lib/live/membership';
 import { attachmentsTable, rooms } from './lib/live/rooms';
 import { onShutdown } from './lib/process/shutdown';
 
@@ -28,18 +30,30 @@ const handleUpgrade = app.getUpgradeHandler();
 const server = createServer((request, response) => {
   // Rate limits key on the client address: never trust one the client sent.
   request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
-  handle(request, response);
+  if (guardRequest(request, response, dev)) handle(request, response);
 });
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-const io = new Server(server, { destroyUpgrade: false });
+const io = new Server<DefaultEventsMap, DefaultEventsMap, MembershipEvents, SocketIdentity>(server, {
+  destroyUpgrade: false,
+  // The same cross-site rule as the API: another site's page must not open a live view with the visitor's cookie.
+  allowRequest: (request, callback) => callback(null, crossSiteRefusal('GET', request.headers) === null),
+});
 io.adapter(createAdapter(pool, { tableName: attachmentsTable }));
+io.on(membershipChangedEvent, (change) => void recheckSockets(io, db(), change).catch((error: Error) => console.error(`web: re-checking sockets failed: ${error.message}`)));
 
 io.on('connection', (socket) => {
   const headers = new Headers();
   for (const [name, value] of Object.entries(socket.request.headers)) if (typeof value === 'string') headers.set(name, value);
+  socket.data.actor = null;
   // Handlers are registered at once, so an early "subscribe" is not lost while the session is looked up.
-  const actor = actorFromHeaders(headers).catch(() => null);
+  const actor = actorFromHeaders(headers)
+    .catch(() => null)
+    .then(async (found) => {
+      socket.data.actor = found;
+      if (found) await socket.join(rooms.user(found.userId));
+      return found;
+    });
   socket.on('subscribe', async (room: unknown, ack?: (ok: boolean) => void) => {
     const allowed = typeof room === 'string' && (await canJoinRoom(db(), await actor, room).catch(() => false));
     if (allowed) await socket.join(room);

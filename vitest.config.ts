@@ -23,7 +23,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'app',
-          include: ['tests/{app,browser}/**/*.test.ts'],
+          include: ['tests/{app,browser,security}/**/*.test.ts'],
           globalSetup: ['tests/support/app-global-setup.ts'],
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,

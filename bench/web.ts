@@ -14,6 +14,7 @@ import { createDb } from '../lib/db/client';
 import { createLiveEmitter } from '../lib/live/emitter';
 import { recordRunEvent } from '../lib/runs/events';
 import { seedResults } from '../tests/app/run-pages-seed';
+import { signUpAndConfirm } from '../tests/support/accounts';
 import { startApp } from '../tests/support/app-server';
 import { launchChromium } from '../tests/support/browser';
 import { createTestDatabase } from '../tests/support/test-database';
@@ -70,14 +71,8 @@ let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 try {
   const artifactsDir = path.join(work, 'artifacts');
   app = await startApp(database.url, { TESTYARD_ARTIFACTS_DIR: artifactsDir });
-  const signUp = await fetch(`${app.url}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: app.url },
-    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' }),
-  });
-  const cookie = signUp.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
-  const { user } = (await signUp.json()) as { user: { id: string } };
-  const team = await db.team.create({ data: { slug: 'bench', name: 'Bench', memberships: { create: { userId: user.id, role: 'owner' } } } });
+  const { cookie, id: userId } = await signUpAndConfirm(app.url, app.dataDir, { email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' });
+  const team = await db.team.create({ data: { slug: 'bench', name: 'Bench', memberships: { create: { userId, role: 'owner' } } } });
   const run = await db.run.create({ data: { teamId: team.id, number: 1, plan: '/plans/bench', status: 'running' } });
   const platform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {}, status: 'running' } });
   const target = { runId: run.id, runPlatformId: platform.id, teamId: team.id };

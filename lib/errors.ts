@@ -7,7 +7,7 @@ export interface FieldIssue {
 /** Errors the core raises on purpose; the web layer maps each to an HTTP status. */
 export class AppError extends Error {
   constructor(
-    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'gone',
+    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'gone' | 'too-large',
     message: string,
     readonly issues: FieldIssue[] = [],
   ) {
@@ -21,4 +21,5 @@ export const forbidden = (message: string) => new AppError('forbidden', message)
 export const conflict = (message: string) => new AppError('conflict', message);
 /** What was asked for existed and is over, e.g. a running attempt's live output once the attempt has ended. */
 export const gone = (message: string) => new AppError('gone', message);
+export const tooLarge = (message: string) => new AppError('too-large', message);
 export const unauthenticated = () => new AppError('unauthenticated', 'sign in or send an API token');

@@ -8,6 +8,7 @@ import { PostgresHostLeases } from '../lib/provision/ssh-pool';
 import type { Provisioner } from '../lib/provision/types';
 import type { PlatformSnapshot } from '../lib/runs/settings';
 import { revealSecret } from '../lib/secrets/secrets';
+import { provisionerLimits } from '../lib/security/operator-policy';
 
 /**
  * The container engine workers use: TESTYARD_DOCKER_HOST (unix:///… or
@@ -98,6 +99,7 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
     hostLeases: new PostgresHostLeases(context.db),
     dockerHost: workerDockerHost(),
     networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
+    ...provisionerLimits(),
   });
 }
 

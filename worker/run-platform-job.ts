@@ -14,6 +14,7 @@ import { queueRunPlatform, runPlatformQueue, type RunPlatformJobData } from '../
 import { claimRunPlatform, finishRunPlatform, holdsRunPlatform, unclaimRunPlatform, type ClaimedRunPlatform } from '../lib/runs/lifecycle';
 import { prepareResume } from '../lib/runs/resume';
 import { runTreePath, type RunSource } from '../lib/runs/tree';
+import { operatorPolicy } from '../lib/security/operator-policy';
 import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type RunSettings } from '../lib/runs/settings';
 import type { WorkerNotifications } from './notifications';
 import { LiveOutputPublisher } from './live-output';
@@ -127,6 +128,12 @@ async function planTests(
   settings: RunSettings,
 ): Promise<PlannedRun> {
   const filters = runFilters.parse(run.filters);
-  const discovered = await discoverTests(await runTreePath(run), { plan: run.plan, names: filters.names, excludes: filters.excludes, context: { ...spec.context, ...settings.context } });
+  const discovered = await discoverTests(await runTreePath(run), {
+    plan: run.plan,
+    names: filters.names,
+    excludes: filters.excludes,
+    context: { ...spec.context, ...settings.context },
+    access: operatorPolicy().sources,
+  });
   return plannedRun(discovered);
 }

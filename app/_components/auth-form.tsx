@@ -6,12 +6,18 @@ import { authClient } from '../_lib/auth-client';
 import { ErrorNote } from './error-note';
 import { Field } from './field';
 
-/** Sign-in and sign-up share one form; sign-up also asks for a name. */
-export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
+/**
+ * Sign-in and sign-up share one form; sign-up also asks for a name. A new
+ * account (and an unconfirmed one signing in) gets a mail with a link that
+ * confirms the address and signs in; `mailHint` says where that mail is when
+ * the server delivers none.
+ */
+export function AuthForm({ mode, mailHint }: { mode: 'sign-in' | 'sign-up'; mailHint?: string | null }) {
   const router = useRouter();
   const next = safeNext(useSearchParams().get('next'));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mailedTo, setMailedTo] = useState<string | null>(null);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -21,15 +27,30 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
     setBusy(true);
     const { error } =
       mode === 'sign-up'
-        ? await authClient.signUp.email({ email, password, name: String(form.get('name')) })
-        : await authClient.signIn.email({ email, password });
+        ? await authClient.signUp.email({ email, password, name: String(form.get('name')), callbackURL: next })
+        : await authClient.signIn.email({ email, password, callbackURL: next });
     setBusy(false);
+    // The same answer whether or not the address has an account: the mail tells its owner.
+    if (mode === 'sign-up' && !error) return setMailedTo(email);
+    if (error?.code === 'EMAIL_NOT_VERIFIED') return setMailedTo(email);
     if (error) {
       setError(error.status === 429 ? 'too many attempts: wait a minute and try again' : (error.message ?? 'that did not work'));
       return;
     }
     router.push(next);
     router.refresh();
+  }
+
+  if (mailedTo) {
+    return (
+      <div className="card mx-auto max-w-sm space-y-3 text-sm" data-testid="check-your-mail">
+        <h1 className="text-lg font-semibold">Check your email</h1>
+        <p>
+          We sent a link to <b>{mailedTo}</b>. Open it to confirm the address and sign in.
+        </p>
+        {mailHint && <p className="text-slate-500">{mailHint}</p>}
+      </div>
+    );
   }
 
   return (
@@ -48,7 +69,7 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
           name="password"
           type="password"
           required
-          minLength={8}
+          minLength={mode === 'sign-up' ? 12 : undefined}
           className="input"
           autoComplete={mode === 'sign-up' ? 'new-password' : 'current-password'}
         />
@@ -61,7 +82,18 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
   );
 }
 
-/** Only same-site paths, so a crafted link cannot send people elsewhere after signing in. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/teams';
+/**
+ * Only paths of this site, so a crafted link cannot send people elsewhere
+ * after signing in. Browsers read `/\host`, `//host` and `/<tab>/host` as
+ * another host: the URL parser decides, as the browser will.
+ */
+export function safeNext(next: string | null): string {
+  if (!next?.startsWith('/')) return '/teams';
+  const base = 'http://testyard.invalid';
+  try {
+    const url = new URL(next, base);
+    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : '/teams';
+  } catch {
+    return '/teams';
+  }
 }

@@ -1,12 +1,13 @@
 import Link from 'next/link';
 import { Suspense } from 'react';
+import { undeliveredMailNote } from '@/lib/mail/mailer';
 import { AuthForm } from '../_components/auth-form';
 
 export default function SignInPage() {
   return (
     <>
       <Suspense>
-        <AuthForm mode="sign-in" />
+        <AuthForm mode="sign-in" mailHint={undeliveredMailNote()} />
       </Suspense>
       <p className="mt-4 text-center text-sm">
         No account? <Link href="/sign-up" className="text-indigo-700 underline">Sign up</Link>

@@ -44,9 +44,9 @@ const repoBody = (required: string[]) =>
   object(
     {
       name: { ...string, pattern: '^[\\w.-]+$' },
-      url: { type: ['string', 'null'], description: 'git URL (https://, ssh://, git://, file:// or user@host:path)' },
+      url: { type: ['string', 'null'], description: "git URL (https://, ssh://, git:// or user@host:path; file:// only under the operator's TESTYARD_LOCAL_REPO_ROOTS)" },
       ref: { type: ['string', 'null'], description: 'branch, tag or commit' },
-      path: { type: ['string', 'null'], description: 'absolute folder on the server and worker hosts (instead of url)' },
+      path: { type: ['string', 'null'], description: "absolute folder on the server and worker hosts under the operator's TESTYARD_LOCAL_REPO_ROOTS (instead of url)" },
     },
     required,
   );

@@ -77,5 +77,10 @@ export class FolderArtifactStore implements ArtifactStore {
 }
 
 export function defaultArtifactStore(): ArtifactStore {
-  return new FolderArtifactStore(process.env.TESTYARD_ARTIFACTS_DIR ?? path.join(dataDir(), 'artifacts'));
+  return new FolderArtifactStore(artifactsDir());
+}
+
+/** TESTYARD_ARTIFACTS_DIR, else `<data dir>/artifacts`. */
+export function artifactsDir(): string {
+  return process.env.TESTYARD_ARTIFACTS_DIR ?? path.join(dataDir(), 'artifacts');
 }

@@ -1,21 +1,34 @@
 import { betterAuth } from 'better-auth';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
 import { db } from '../db/client';
+import { publicUrl, trustedOrigins } from '../http/origins';
+import { sendMail } from '../mail/mailer';
 import { loadServerKeys } from '../secrets/keys';
+import { findUnsafeText, inputLimits } from '../validation';
+import { passwordLength, passwordProblem } from './password-policy';
 
-/** The public address people open; cookies, redirects and CSRF checks depend on it. */
-export function publicUrl(): string {
-  return process.env.TESTYARD_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
-}
+export { publicUrl };
 
-function trustedOrigins(): string[] {
-  const url = new URL(publicUrl());
-  const origins = [url.origin];
-  for (const alias of ['localhost', '127.0.0.1']) {
-    if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') origins.push(`${url.protocol}//${alias}:${url.port}`);
+/**
+ * What better-auth's own routes take from people, checked before they act:
+ * new passwords against the policy, names bounded, no text that cannot be stored.
+ */
+const checkAccountInput = createAuthMiddleware(async (ctx) => {
+  const body = (ctx.body ?? {}) as Record<string, unknown>;
+  const refuse = (message: string) => {
+    throw new APIError('BAD_REQUEST', { message, code: 'INVALID_INPUT' });
+  };
+  const unsafe = findUnsafeText(body);
+  if (unsafe) refuse(`${unsafe.path}: ${unsafe.message}`);
+  if (typeof body.name === 'string' && body.name.length > inputLimits.nameLength) refuse(`name: use at most ${inputLimits.nameLength} characters`);
+  if (typeof body.email === 'string' && body.email.length > 320) refuse('email: too long');
+  const newPassword = ctx.path === '/sign-up/email' ? body.password : ['/change-password', '/reset-password', '/set-password'].includes(ctx.path) ? body.newPassword : undefined;
+  if (typeof newPassword === 'string') {
+    const problem = passwordProblem(newPassword, typeof body.email === 'string' ? body.email : undefined);
+    if (problem) refuse(`password: ${problem}`);
   }
-  return origins;
-}
+});
 
 function createAuth() {
   const signInPerMinute = Number(process.env.TESTYARD_SIGNIN_PER_MINUTE ?? 10);
@@ -25,7 +38,35 @@ function createAuth() {
     secret: loadServerKeys().authSecret,
     trustedOrigins: trustedOrigins(),
     database: prismaAdapter(db(), { provider: 'postgresql' }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 256, autoSignIn: true },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: passwordLength.min,
+      maxPasswordLength: passwordLength.max,
+      // No session until the address is confirmed: invitations are bound to addresses, and sign-up
+      // then answers the same whether or not the address already has an account.
+      requireEmailVerification: true,
+      onExistingUserSignUp: async ({ user }) => {
+        await sendMail({
+          to: user.email,
+          subject: 'Someone tried to sign up with your address',
+          text: `Someone (maybe you) tried to create a Testyard account for ${user.email}, which already has one.\nSign in at ${publicUrl()}/sign-in instead. If it was not you, you can ignore this mail.`,
+        });
+      },
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      sendOnSignIn: true,
+      autoSignInAfterVerification: true,
+      expiresIn: 24 * 3600,
+      sendVerificationEmail: async ({ user, url }) => {
+        await sendMail({
+          to: user.email,
+          subject: 'Confirm your email address for Testyard',
+          text: `Open this link to confirm ${user.email} and sign in to Testyard:\n\n${url}\n\nThe link works for 24 hours. If you did not sign up, ignore this mail.`,
+        });
+      },
+    },
+    hooks: { before: checkAccountInput },
     session: { expiresIn: 60 * 60 * 24 * 30, updateAge: 60 * 60 * 24 },
     rateLimit: {
       enabled: true,
@@ -35,6 +76,7 @@ function createAuth() {
       customRules: {
         '/sign-in/email': { window: 60, max: signInPerMinute },
         '/sign-up/email': { window: 60, max: signInPerMinute },
+        '/send-verification-email': { window: 60, max: signInPerMinute },
       },
     },
     advanced: {

@@ -4,7 +4,7 @@ import { adjustTree } from './adjust';
 import { Context } from './context';
 import { DEFAULT_DURATION, durationToSeconds } from './duration';
 import { FmfError } from './errors';
-import { fetchRepository } from './git';
+import { fetchRepository, type SourceAccess } from './git';
 import { pySearch } from './pyregex';
 import { prune } from './select';
 import { loadTree, type FmfNode, type FmfTree } from './tree';
@@ -37,6 +37,8 @@ export interface DiscoverOptions {
   libraries?: boolean;
   /** Where fetched repositories are cached (remote discover sections and libraries). */
   cacheDir?: string;
+  /** What remote repositories and local library folders the metadata may name; anything when absent. */
+  access?: SourceAccess;
   /** Where `library(nick/name)` requirements are looked up: `<beakerlibUrl>/<nick>` (default GitHub's beakerlib organisation). */
   beakerlibUrl?: string;
 }
@@ -200,10 +202,10 @@ interface SectionTests {
   tests: { name: string; data: FmfMapping; source: string }[];
 }
 
-async function loadSectionTree(section: FmfMapping, localTree: FmfTree, context: Context, cacheDir: string | undefined): Promise<{ tree: FmfTree; fetched?: FetchedSource }> {
+async function loadSectionTree(section: FmfMapping, localTree: FmfTree, context: Context, options: DiscoverOptions): Promise<{ tree: FmfTree; fetched?: FetchedSource }> {
   if (!hasKey(section, 'url')) return { tree: localTree };
   const ref = hasKey(section, 'ref') ? pyStr(section.ref) : undefined;
-  const repository = await fetchRepository(pyStr(section.url), ref, cacheDir);
+  const repository = await fetchNamed(pyStr(section.url), ref, options);
   const subPath = hasKey(section, 'path') ? pyStr(section.path).replace(/^\/+/, '') : '.';
   const tree = loadTreeInside(repository.checkout, subPath);
   adjustTree(tree.rootNode, context);
@@ -249,7 +251,7 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
   for (const section of discoverSections(plan)) {
     const prefix = hasKey(section, 'name') ? pyStr(section.name) : '';
     if (prefix.includes('/') || prefix === '.' || prefix === '..') throw new FmfError('ValueError', `invalid discover section 'name': ${prefix}`);
-    const { tree: sectionTree, fetched } = await loadSectionTree(section, tree, context, options.cacheDir);
+    const { tree: sectionTree, fetched } = await loadSectionTree(section, tree, context, options);
     trees.push({ prefix, root: sectionTree.root, ...(fetched ? { fetched } : {}) });
     const selected = selectSectionTests(sectionTree, section, options);
     if (options.libraries ?? true) {
@@ -331,7 +333,7 @@ class LibraryResolver {
     private readonly tree: FmfTree,
     private readonly prefix: string,
     private readonly context: Context,
-    private readonly options: Pick<DiscoverOptions, 'cacheDir' | 'beakerlibUrl'>,
+    private readonly options: Pick<DiscoverOptions, 'cacheDir' | 'beakerlibUrl' | 'access'>,
   ) {
     this.libsDir = path.posix.join(prefix, 'libs');
   }
@@ -446,7 +448,7 @@ class LibraryResolver {
     try {
       located = hasKey(entry, 'url')
         ? await this.remoteNode(pyStr(entry.url), hasKey(entry, 'ref') ? pyStr(entry.ref) : undefined, fmfPath || '.', name)
-        : this.localNode(fmfPath, name);
+        : await this.localNode(fmfPath, name);
     } catch (error) {
       if (error instanceof FmfError && error.is('RootError')) throw new FmfError('ValueError', `repository has no fmf metadata: ${pyStr(entry)}`);
       if (error instanceof FmfError && error.is('ReferenceError')) throw new FmfError('ValueError', `library node not found in repository: ${pyStr(entry)}`);
@@ -460,18 +462,42 @@ class LibraryResolver {
     this.placements.push({ path: target, copyFrom: path.join(node.root, node.name.replace(/^\/+/, '')) });
   }
 
-  private localNode(treePath: string, name: string): { node: FmfNode } {
+  private async localNode(treePath: string, name: string): Promise<{ node: FmfNode }> {
     if (!treePath.startsWith('/') && treePath !== '.') throw new FmfError('ReferenceError', `Relative path "${treePath}" specified.`);
-    return { node: findNode(loadTree(treePath), name) };
+    return { node: findNode(await loadLocalTree(treePath, this.options.access), name) };
   }
 
   private async remoteNode(url: string, ref: string | undefined, treePath: string, name: string): Promise<{ node: FmfNode }> {
-    const repository = await fetchRepository(url, ref, this.options.cacheDir);
+    const repository = await fetchNamed(url, ref, this.options);
     const tree = loadTreeInside(repository.checkout, treePath.replace(/^\/+/, '') || '.');
     const node = findNode(tree, name);
     adjustTree(node, this.context);
     return { node };
   }
+}
+
+/** fetchRepository for a URL the metadata names: a failure says which. */
+async function fetchNamed(url: string, ref: string | undefined, options: Pick<DiscoverOptions, 'cacheDir' | 'access'>) {
+  try {
+    return await fetchRepository(url, ref, options.cacheDir, options.access);
+  } catch (error) {
+    if (error instanceof FmfError) throw new FmfError(error.kind, `cannot fetch ${url}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A tree in a local folder; with `access`, both the folder and the tree root found above it must be allowed. */
+export async function loadLocalTree(folder: string, access: SourceAccess | undefined): Promise<FmfTree> {
+  if (!access) return loadTree(folder);
+  const refused = (error: unknown) => new FmfError('FileError', `cannot read a local folder: ${(error as Error).message}`);
+  const real = await access.localFolder(path.resolve(folder)).catch((error: unknown) => {
+    throw refused(error);
+  });
+  const tree = loadTree(real);
+  await access.localFolder(tree.root).catch((error: unknown) => {
+    throw refused(error);
+  });
+  return tree;
 }
 
 function findNode(tree: FmfTree, name: string): FmfNode {

@@ -33,21 +33,51 @@ function cacheName(url: string): string {
   return url.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'repository';
 }
 
-async function git(args: string[], cwd?: string): Promise<string> {
+/**
+ * Who decides what may be fetched and read: the operator's policy in the
+ * server and workers; absent on the command line, where the person running
+ * it is the operator.
+ */
+export interface SourceAccess {
+  /** How to reach `url` (address pinned, protocols limited); throws when it may not be fetched. */
+  transport(url: string): Promise<{ url: string; config: string[]; env: Record<string, string> }>;
+  /** The real path of a local folder that may be read as a tree; throws when it may not. */
+  localFolder(folder: string): Promise<string>;
+}
+
+interface GitOptions {
+  cwd?: string;
+  transport?: { config: string[]; env: Record<string, string> };
+  /** Replaced by "<cache>" in error messages: server paths are nobody's business. */
+  cacheDir: string;
+}
+
+async function git(args: string[], options: GitOptions): Promise<string> {
+  const config = (options.transport?.config ?? []).flatMap((setting) => ['-c', setting]);
   try {
-    const { stdout } = await run('git', args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('git', [...config, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', ...options.transport?.env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout.trim();
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    throw new FmfError('FetchError', `Command 'git ${args.join(' ')}' failed: ${stderr || (error as Error).message}`);
+    const stderr = String((error as { stderr?: string }).stderr ?? '')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('hint:'))
+      .join('\n')
+      .split(options.cacheDir)
+      .join('<cache>')
+      .trim();
+    throw new FmfError('FetchError', `git ${args[0]} failed: ${stderr || 'git exited with an error'}`);
   }
 }
 
-async function resolveCommit(mirror: string, ref: string | undefined): Promise<string> {
+async function resolveCommit(mirror: string, ref: string | undefined, cacheDir: string): Promise<string> {
   const candidates = ref ? [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ref] : ['refs/remotes/origin/HEAD'];
   for (const candidate of candidates) {
     try {
-      return await git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], mirror);
+      return await git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], { cwd: mirror, cacheDir });
     } catch {
       // try the next interpretation of the ref
     }
@@ -72,15 +102,26 @@ function exportCommit(mirror: string, commit: string, target: string): Promise<v
   });
 }
 
-/** Clones (or updates) `url` in the cache, resolves `ref` (default branch when absent) and checks that commit out. */
-export async function fetchRepository(url: string, ref?: string, cacheDir = defaultCacheDir()): Promise<FetchedRepository> {
+/**
+ * Clones (or updates) `url` in the cache, resolves `ref` (default branch when
+ * absent) and checks that commit out. With `access`, every command that talks
+ * to the remote goes through the transport it allows, checked anew each time.
+ */
+export async function fetchRepository(url: string, ref?: string, cacheDir = defaultCacheDir(), access?: SourceAccess): Promise<FetchedRepository> {
   if (!url) throw new FmfError('FetchError', 'Repository URL is empty');
+  let transport: Awaited<ReturnType<SourceAccess['transport']>> | undefined;
+  try {
+    transport = await access?.transport(url);
+  } catch (error) {
+    throw new FmfError('FetchError', (error as Error).message);
+  }
+  const remote = transport?.url ?? url;
   const repositoryDir = path.join(cacheDir, cacheName(url));
   const mirror = path.join(repositoryDir, 'repository');
   await mkdir(repositoryDir, { recursive: true });
   if (!existsSync(path.join(mirror, '.git'))) {
     const temporary = `${mirror}.${process.pid}.${Date.now()}`;
-    await git(['clone', '--quiet', '--no-checkout', '--', url, temporary]);
+    await git(['clone', '--quiet', '--no-checkout', '--', remote, temporary], { transport, cacheDir });
     try {
       await rename(temporary, mirror);
     } catch {
@@ -88,10 +129,11 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
       await rm(temporary, { recursive: true, force: true });
     }
   } else {
-    await git(['fetch', '--quiet', '--force', '--tags', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*'], mirror);
-    await git(['remote', 'set-head', 'origin', '--auto'], mirror).catch(() => undefined);
+    // The remote is named on every fetch (never the stored "origin"), so it goes through this call's transport.
+    await git(['fetch', '--quiet', '--force', '--tags', '--prune', '--', remote, '+refs/heads/*:refs/remotes/origin/*'], { cwd: mirror, transport, cacheDir });
+    await updateDefaultBranch(mirror, remote, transport, cacheDir).catch(() => undefined);
   }
-  const commit = await resolveCommit(mirror, ref);
+  const commit = await resolveCommit(mirror, ref, cacheDir);
   const checkout = path.join(repositoryDir, 'commits', commit);
   if (!existsSync(checkout)) {
     const temporary = `${checkout}.${process.pid}.${Date.now()}`;
@@ -100,7 +142,7 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
       await exportCommit(mirror, commit, temporary);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
-      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${(error as Error).message}`);
+      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${(error as Error).message.split(cacheDir).join('<cache>')}`);
     }
     try {
       await rename(temporary, checkout);
@@ -109,4 +151,11 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
     }
   }
   return { url, ref, commit, checkout };
+}
+
+/** What `git remote set-head origin --auto` does, but asking `remote` through the transport. */
+async function updateDefaultBranch(mirror: string, remote: string, transport: GitOptions['transport'], cacheDir: string): Promise<void> {
+  const answer = await git(['ls-remote', '--symref', '--', remote, 'HEAD'], { cwd: mirror, transport, cacheDir });
+  const branch = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(answer)?.[1];
+  if (branch) await git(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], { cwd: mirror, cacheDir });
 }

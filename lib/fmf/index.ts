@@ -15,7 +15,7 @@ import path from 'node:path';
 import { adjustTree } from './adjust';
 import { Context } from './context';
 import type { ContextDimensions } from './discover';
-import { fetchRepository, defaultCacheDir } from './git';
+import { fetchRepository, defaultCacheDir, type SourceAccess } from './git';
 import { loadTree, type FmfTree } from './tree';
 
 export { FmfError, type FmfErrorKind } from './errors';
@@ -39,6 +39,7 @@ export { evaluateCondition } from './condition';
 export { prune, type PruneOptions } from './select';
 export {
   discoverTests,
+  loadLocalTree,
   listlike,
   type ContextDimensions,
   type DiscoverOptions,
@@ -51,7 +52,7 @@ export {
   type FetchedSource,
 } from './discover';
 export { durationToSeconds, DEFAULT_DURATION } from './duration';
-export { fetchRepository, defaultCacheDir, type FetchedRepository } from './git';
+export { fetchRepository, defaultCacheDir, type FetchedRepository, type SourceAccess } from './git';
 export { toJson, parseJson, type JsonLike } from './json';
 export { toAtexResult } from './atex-result';
 
@@ -74,8 +75,9 @@ export interface TestRepositoryReference {
 export async function fetchTestRepository(
   reference: TestRepositoryReference,
   cacheDir = defaultCacheDir(),
+  access?: SourceAccess,
 ): Promise<{ treePath: string; commit: string; checkout: string }> {
-  const repository = await fetchRepository(reference.url, reference.ref, cacheDir);
+  const repository = await fetchRepository(reference.url, reference.ref, cacheDir, access);
   const treePath = path.resolve(repository.checkout, (reference.path ?? '.').replace(/^\/+/, '') || '.');
   return { treePath, commit: repository.commit, checkout: repository.checkout };
 }

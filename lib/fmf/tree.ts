@@ -312,10 +312,21 @@ function inherit(node: FmfNode): void {
   for (const child of node.children.values()) inherit(child);
 }
 
+/**
+ * Reads a file of the tree's `.fmf` folder. Deviation from the reference,
+ * for safety: one that is a link out of the tree is refused, never read.
+ */
+function readInsideTree(root: string, file: string): string {
+  const realRoot = realpathSync(root);
+  const real = realpathSync(file);
+  if (!real.startsWith(realRoot + path.sep)) throw new FmfError('FileError', `'${path.relative(root, file)}' links out of the tree`);
+  return readUtf8(real);
+}
+
 function readConfig(root: string): { config: FmfValue | undefined; configPath: string } {
   const configPath = path.join(root, '.fmf', 'config');
   if (!existsSync(configPath)) return { config: undefined, configPath };
-  const document = parseYaml(readUtf8(configPath), configPath);
+  const document = parseYaml(readInsideTree(root, configPath), configPath);
   const config = documentValue(document);
   if (config === null) {
     // An empty config loads as None in the reference and fails as soon as a
@@ -331,8 +342,9 @@ export function loadTree(startPath: string): FmfTree {
   const versionPath = path.join(root, '.fmf', 'version');
   let versionText: string;
   try {
-    versionText = readUtf8(versionPath);
+    versionText = readInsideTree(root, versionPath);
   } catch (error) {
+    if (error instanceof FmfError) throw error;
     throw new FmfError('FormatError', `Unable to detect format version: ${(error as Error).message}`);
   }
   const version = parsePythonInt(versionText);

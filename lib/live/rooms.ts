@@ -6,7 +6,14 @@ export const rooms = {
   /** One attempt's output, for its result page (see lib/events/output.ts). */
   attemptOutput: (runId: string, attempt: { platform: string; test: string; attempt: number }) =>
     `output:${runId}:${JSON.stringify([attempt.platform, attempt.test, attempt.attempt])}`,
+  /** Every socket of a user, so a change of their access reaches all of them; never joined on request. */
+  user: (userId: string) => `user:${userId}`,
 };
 
 /** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */
 export const attachmentsTable = 'socket_io_attachments';
+
+/** Rooms whose events belong to one team (every room but `health` and a user's own): who may be in them depends on membership. */
+export function isTeamRoom(room: string): boolean {
+  return /^(team|run|output):/.test(room);
+}

@@ -1,8 +1,11 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import { requireTeamRole } from '../access/team-access';
 import type { Db } from '../db/client';
 import { conflict, forbidden, invalid, notFound } from '../errors';
+import { normaliseApiUrl } from '../security/endpoints';
+import { operatorPolicy } from '../security/operator-policy';
 import { parseInput } from '../validation';
 import { fmfContext, kindsNeedingSecret, provisionerConfig, type ProvisionerConfig } from './spec';
 
@@ -14,7 +17,7 @@ const platformFields = {
   context: fmfContext,
   maxRemotes: z.number().int().min(1).max(1000),
   maxSpares: z.number().int().min(0).max(1000),
-  secretId: z.string().min(1).nullable(),
+  secretId: z.string().min(1).max(100).nullable(),
 };
 const platformInput = z.object({
   ...platformFields,
@@ -54,7 +57,7 @@ export async function getPlatform(db: Db, actor: Actor, teamSlug: string, id: st
 export async function createPlatform(db: Db, actor: Actor, teamSlug: string, input: unknown): Promise<PlatformInfo> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'admin');
   const data = parseInput(platformInput, input, 'platform');
-  await checkPlatform(db, team.id, data);
+  data.config = await checkPlatform(db, team.id, data);
   if (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: data.name } } })) {
     throw conflict(`a platform named ${data.name} already exists in this team`);
   }
@@ -67,7 +70,8 @@ export async function updatePlatform(db: Db, actor: Actor, teamSlug: string, id:
   const current = toInfo(await findPlatform(db, team.id, id));
   const changes = parseInput(platformUpdate, input, 'platform');
   const merged = { ...current, ...changes };
-  await checkPlatform(db, team.id, merged);
+  const checked = await checkPlatform(db, team.id, merged);
+  if (changes.config) changes.config = checked;
   if (changes.name && changes.name !== current.name && (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))) {
     throw conflict(`a platform named ${changes.name} already exists in this team`);
   }
@@ -85,7 +89,8 @@ export async function deletePlatform(db: Db, actor: Actor, teamSlug: string, id:
   if (count === 0) throw notFound('platform');
 }
 
-async function checkPlatform(db: Db, teamId: string, platform: { config: ProvisionerConfig; secretId: string | null }): Promise<void> {
+/** Refuses what this server will not run; returns the config as it is stored (a Testing Farm endpoint in one spelling). */
+async function checkPlatform(db: Db, teamId: string, platform: { config: ProvisionerConfig; secretId: string | null }): Promise<ProvisionerConfig> {
   if (platform.config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
     throw forbidden('local platforms run tests on the worker host itself; the server administrator must enable them (TESTYARD_ENABLE_LOCAL=1)');
   }
@@ -95,6 +100,32 @@ async function checkPlatform(db: Db, teamId: string, platform: { config: Provisi
   if (platform.secretId && !(await db.secret.findFirst({ where: { id: platform.secretId, teamId } }))) {
     throw invalid('unknown secret', [{ path: 'secretId', message: 'no such secret in this team' }]);
   }
+  return checkDestinations(platform.config);
+}
+
+/**
+ * The operator's outbound policy, as far as it can be known now: Testing Farm
+ * endpoints from the allowed list, SSH hosts that are not refused addresses.
+ * Host names are checked again (resolved) at every connection.
+ */
+function checkDestinations(config: ProvisionerConfig): ProvisionerConfig {
+  const { outbound, testingFarmUrls } = operatorPolicy();
+  if (config.kind === 'testing-farm') {
+    const apiUrl = config.apiUrl === undefined ? undefined : normaliseApiUrl(config.apiUrl);
+    if (apiUrl === null || (apiUrl !== undefined && !testingFarmUrls.includes(apiUrl))) {
+      const message = `not a Testing Farm endpoint this server allows; pick one of: ${testingFarmUrls.join(', ')}`;
+      throw invalid(`invalid platform: config.apiUrl: ${message}`, [{ path: 'config.apiUrl', message }]);
+    }
+    return { ...config, apiUrl };
+  }
+  if (config.kind === 'ssh') {
+    const issues = config.hosts.flatMap(({ host }, index) => {
+      const reason = isIP(host) ? outbound.refusal(host, host) : null;
+      return reason ? [{ path: `config.hosts.${index}.host`, message: `${host} is not reachable from this server: ${reason}` }] : [];
+    });
+    if (issues.length) throw invalid(`invalid platform: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
+  }
+  return config;
 }
 
 async function findPlatform(db: Db, teamId: string, id: string): Promise<PlatformRow> {

@@ -7,7 +7,9 @@ import { notFound } from '../errors';
 import { createProvisioner } from '../provision/from-config';
 import { PostgresHostLeases } from '../provision/ssh-pool';
 import type { Provisioner } from '../provision/types';
+import { redactSecrets } from '../secrets/redaction';
 import { revealSecret } from '../secrets/secrets';
+import { provisionerLimits } from '../security/operator-policy';
 import type { ProvisionerKind } from './spec';
 import { provisionerConfig } from './spec';
 
@@ -31,10 +33,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
   const secret = platform.secretId ? await revealSecret(db, team.id, platform.secretId) : undefined;
   const started = Date.now();
   const elapsed = () => Date.now() - started;
-  const redact = (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    return secret ? message.split(secret).join('[secret]') : message;
-  };
+  const redact = (error: unknown) => redactSecrets(error instanceof Error ? error.message : String(error));
 
   const owner = `connection-test-${randomUUID().slice(0, 8)}`;
   let provisioner: Provisioner;
@@ -46,6 +45,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
       secret,
       hostLeases: new PostgresHostLeases(db),
       dockerHost: process.env.TESTYARD_DOCKER_HOST ?? process.env.DOCKER_HOST,
+      ...provisionerLimits(),
     });
   } catch (error) {
     return { ok: false, stage: 'configure', error: redact(error), durationMs: elapsed() };

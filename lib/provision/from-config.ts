@@ -1,4 +1,7 @@
 import type { ProvisionerConfig } from '../platforms/spec';
+import { checkedFetch } from '../security/checked-fetch';
+import { normaliseApiUrl } from '../security/endpoints';
+import type { OutboundPolicy } from '../security/outbound';
 import { ContainerProvisioner } from './container';
 import { LocalProvisioner } from './local';
 import { SshPoolProvisioner, type HostLeases, type PoolHost } from './ssh-pool';
@@ -21,6 +24,10 @@ export interface ProvisionerContext {
   networkMode?: string;
   /** For local platforms: how many systems at once. */
   maxLocalSystems?: number;
+  /** Where SSH hosts, Testing Farm and its systems may be: the operator's policy on workers and the web server; no limit when absent (the command line). */
+  outbound?: OutboundPolicy;
+  /** Testing Farm endpoints the operator allows; the platform's apiUrl must be one of them (the first when it names none). */
+  testingFarmUrls?: readonly string[];
   /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems). */
   onNewHostKey?(host: string, port: number, fingerprint: string): void;
 }
@@ -50,6 +57,7 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         onNewHostKey: (host: PoolHost, fingerprint) => context.onNewHostKey?.(host.host, host.port, fingerprint),
         leases: context.hostLeases,
         holderPrefix: context.owner,
+        destinations: context.outbound,
       });
     }
     case 'testing-farm':
@@ -58,12 +66,22 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         compose: config.compose,
         arch: config.arch,
         pool: config.pool,
-        apiUrl: config.apiUrl,
+        apiUrl: testingFarmEndpoint(config.apiUrl, context.testingFarmUrls),
+        fetch: context.outbound && checkedFetch(context.outbound),
+        destinations: context.outbound,
         onNewHostKey: (guest, fingerprint) => context.onNewHostKey?.(guest.host, guest.port, fingerprint),
       });
     case 'local':
       return new LocalProvisioner({ maxSystems: context.maxLocalSystems });
   }
+}
+
+/** The platform's Testing Farm API, refused unless the operator lists it: the token goes wherever this points. */
+function testingFarmEndpoint(apiUrl: string | undefined, allowed: readonly string[] | undefined): string | undefined {
+  if (!allowed) return apiUrl;
+  const wanted = apiUrl ? normaliseApiUrl(apiUrl) : allowed[0];
+  if (!wanted || !allowed.includes(wanted)) throw new Error(`testing-farm platform: ${apiUrl} is not a Testing Farm endpoint this server allows`);
+  return wanted;
 }
 
 function requireSecret(context: ProvisionerContext, kind: string, what: string): string {

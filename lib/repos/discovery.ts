@@ -10,6 +10,7 @@ import {
   FmfError,
   fetchTestRepository,
   loadAdjustedTree,
+  loadLocalTree,
   pyStr,
   toJson,
   type ContextDimensions,
@@ -18,6 +19,7 @@ import {
   type FmfValue,
 } from '../fmf';
 import { fmfContext } from '../platforms/spec';
+import { operatorPolicy } from '../security/operator-policy';
 import { parseInput, pythonRegex } from '../validation';
 import { parsePairs } from './context-pairs';
 import { TimedCache } from './timed-cache';
@@ -97,7 +99,7 @@ export async function readRepoMetadata(db: Db, actor: Actor, teamSlug: string, r
       .climb()
       .filter((node) => 'execute' in node.data || 'discover' in node.data)
       .map((node) => ({ name: node.name, summary: stringOrNull(node.data.summary) }));
-    const found = await discoverTests(repo.treePath, { context, libraries: false });
+    const found = await discoverTests(repo.treePath, { context, libraries: false, access: operatorPolicy().sources });
     return { commit: repo.commit, plans, tests: found.tests.map(summarise) };
   });
 }
@@ -110,6 +112,7 @@ export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, i
   const missing = data.platforms.findIndex((id) => !platforms.some((platform) => platform.id === id));
   if (missing >= 0) throw invalid('unknown platform', [{ path: `platforms.${missing}`, message: 'no such platform in this team' }]);
   const repo = await checkoutRepo(db, team.id, data.repoId, data.ref);
+  await requireOnePlan(repo, data.plan, data.context);
   const select = (context: ContextDimensions) => discover(repo, { plan: data.plan, names: data.names, excludes: data.excludes, context });
   return explain(repo, ['plan'], async () => {
     const tests = await select(data.context);
@@ -131,7 +134,7 @@ export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, i
 }
 
 async function discover(repo: RepoTree, options: { plan: string; names: string[]; excludes: string[]; context: ContextDimensions }): Promise<DiscoveredTest[]> {
-  const run = () => discoverTests(repo.treePath, { ...options, libraries: false }).then((found) => found.tests);
+  const run = () => discoverTests(repo.treePath, { ...options, libraries: false, access: operatorPolicy().sources }).then((found) => found.tests);
   // A server-side folder may change at any time: read it afresh.
   if (!repo.commit) return run();
   return discoveries.getOrCreate(JSON.stringify([repo.treePath, options]), run);
@@ -143,22 +146,54 @@ async function checkoutRepo(db: Db, teamId: string, repoId: string, refOverride:
   if (!repo) throw notFound('repository');
   if (!repo.url) {
     if (refOverride) throw invalid('a server-side folder has no refs', [{ path: 'ref', message: 'only git repositories have refs' }]);
-    return { treePath: repo.path ?? '', commit: null };
+    return openRepoTree({ url: null, ref: null, path: repo.path }, 'repoId');
   }
-  const url = repo.url;
-  const builtin = builtinTreePath(url);
+  const source = { url: repo.url, ref: refOverride ?? repo.ref, path: null };
+  return resolvedRefs.getOrCreate(JSON.stringify([source.url, source.ref]), () => openRepoTree(source, refOverride ? 'ref' : 'repoId'));
+}
+
+/**
+ * A repository source's tree, through the operator's policy: the built-in
+ * example, a git URL fetched now at `ref`, or a local folder under an
+ * allowed root. Failures are a 400 at `issuePath`, without server paths.
+ */
+export async function openRepoTree(source: { url: string | null; ref: string | null; path: string | null }, issuePath: string): Promise<RepoTree> {
+  const builtin = source.url ? builtinTreePath(source.url) : null;
   if (builtin) {
-    if (refOverride) throw invalid('the built-in example has no refs', [{ path: 'ref', message: 'only git repositories have refs' }]);
+    if (source.ref) throw invalid('the built-in example has no refs', [{ path: 'ref', message: 'only git repositories have refs' }]);
     return { treePath: builtin, commit: null };
   }
-  const ref = refOverride ?? repo.ref ?? undefined;
-  return resolvedRefs.getOrCreate(JSON.stringify([url, ref ?? null]), async () => {
-    try {
-      return await fetchTestRepository({ url, ...(ref ? { ref } : {}) });
-    } catch (error) {
-      throw invalid(`cannot fetch ${url}${ref ? ` at ${ref}` : ''}: ${messageOf(error)}`, [{ path: refOverride ? 'ref' : 'repoId', message: messageOf(error) }]);
-    }
+  const { sources } = operatorPolicy();
+  const where = source.url ? `${source.url}${source.ref ? ` at ${source.ref}` : ''}` : (source.path ?? '');
+  try {
+    if (source.url) return await fetchTestRepository({ url: source.url, ...(source.ref ? { ref: source.ref } : {}) }, undefined, sources);
+    const tree = await loadLocalTree(source.path ?? '', sources);
+    return { treePath: tree.root, commit: null };
+  } catch (error) {
+    throw invalid(`cannot ${source.url ? 'fetch' : 'read'} ${where}: ${messageOf(error)}`, [{ path: issuePath, message: messageOf(error) }]);
+  }
+}
+
+/**
+ * Refuses a plan name that does not pick exactly one plan (none, or a
+ * parent of several), naming the plans it could have meant.
+ */
+export async function requireOnePlan(repo: RepoTree, plan: string, context: ContextDimensions): Promise<void> {
+  const problem = await explain(repo, ['plan'], async () => {
+    const tree = loadAdjustedTree(repo.treePath, context);
+    const node = tree.rootNode.find(plan);
+    if (node && node.children.size === 0 && !('test' in node.data)) return null;
+    const plans = tree.rootNode
+      .climb()
+      .filter((candidate) => 'execute' in candidate.data || 'discover' in candidate.data)
+      .map((candidate) => candidate.name);
+    const under = plans.filter((name) => name.startsWith(`${node?.name ?? plan}/`));
+    const named = (names: string[]) => (names.length ? names.slice(0, 20).join(', ') + (names.length > 20 ? `, and ${names.length - 20} more` : '') : 'none');
+    if (!node) return `no plan ${plan} in the repository; its plans: ${named(plans)}`;
+    if ('test' in node.data) return `${plan} is a test, not a plan; the repository's plans: ${named(plans)}`;
+    return `${plan} matches several plans, pick one: ${named(under)}`;
   });
+  if (problem) throw invalid(problem, [{ path: 'plan', message: problem }]);
 }
 
 /** Turns fmf failures (bad YAML, unknown plan, bad rules) into a 400 naming the file and line, relative to the tree. */

@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import { invalid } from '../errors';
 import { findTeamRun } from '../runs/lookup';
-import { parseInput } from '../validation';
+import { parseInput, textProblem } from '../validation';
 
 /** One test's final result on one platform: a row of the run page's table. */
 export interface ResultRow {
@@ -57,7 +57,10 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(text: string): Cursor {
   try {
     const [testName, id] = JSON.parse(Buffer.from(text, 'base64url').toString()) as unknown[];
-    if (typeof testName === 'string' && typeof id === 'string' && /^\d{1,19}$/.test(id)) return { testName, id: BigInt(id) };
+    // the id is a PostgreSQL bigint, the name text (no NUL)
+    if (typeof testName === 'string' && !textProblem(testName) && typeof id === 'string' && /^\d{1,19}$/.test(id) && BigInt(id) <= 2n ** 63n - 1n) {
+      return { testName, id: BigInt(id) };
+    }
   } catch {
     // reported below
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/store';
 import type { Db, Transaction } from '../db/client';
 import type { AttemptOutcome, Aggregator } from '../orchestrator/types';
+import { redactSecrets } from '../secrets/redaction';
 import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
 
 /** Which run platform an aggregator writes into. */
@@ -108,7 +109,7 @@ export class PostgresAggregator implements Aggregator {
       const fields = {
         remote: outcome.remoteId,
         exitCode: outcome.exitCode,
-        exception: outcome.exception,
+        exception: outcome.exception === null ? null : redactSecrets(outcome.exception),
         rerunReason: outcome.rerunReason,
         superseded,
         startedAt: outcome.startedAt,

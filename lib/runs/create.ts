@@ -2,11 +2,10 @@ import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import { requireTeamRole } from '../access/team-access';
 import type { Db } from '../db/client';
-import { builtinTreePath } from '../example/example';
 import { invalid } from '../errors';
 import type PgBoss from 'pg-boss';
-import { fetchTestRepository } from '../fmf';
-import { fmfContext, provisionerConfig } from '../platforms/spec';
+import { openRepoTree, requireOnePlan } from '../repos/discovery';
+import { environmentVariables, fmfContext, provisionerConfig } from '../platforms/spec';
 import { parseInput, pythonRegex } from '../validation';
 import { recordRunEvent, type LiveBroadcaster } from './events';
 import { newJobsChannel, queueRunPlatform } from './job-queue';
@@ -14,16 +13,16 @@ import { runSettings, type RunSettings } from './settings';
 
 const runInput = z
   .object({
-    repoId: z.string().min(1).optional(),
+    repoId: z.string().min(1).max(100).optional(),
     url: z.string().trim().min(1).max(2000).optional(),
     ref: z.string().trim().min(1).max(250).optional(),
     plan: z.string().trim().min(1).max(500),
-    platforms: z.array(z.string().min(1)).min(1, 'pick at least one platform').max(100),
+    platforms: z.array(z.string().min(1).max(100)).min(1, 'pick at least one platform').max(100),
     filters: z.object({ names: z.array(pythonRegex).max(100).default([]), excludes: z.array(pythonRegex).max(100).default([]) }).default({ names: [], excludes: [] }),
     context: fmfContext.default({}),
     reruns: z.number().int().min(0).max(20).default(2),
     maxRemotes: z.number().int().min(1).max(1000).optional(),
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(65536)).default({}),
+    environment: environmentVariables.default({}),
   })
   .superRefine((input, context) => {
     if (!input.repoId === !input.url) context.addIssue({ code: 'custom', path: [input.repoId ? 'url' : 'repoId'], message: 'give a repository id or a url, not both' });
@@ -49,10 +48,11 @@ export interface RunServices {
 export async function createRun(db: Db, actor: Actor, teamSlug: string, input: unknown, services: RunServices): Promise<CreatedRun> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'member');
   const data = parseInput(runInput, input, 'run');
-  const source = await resolveSource(db, team.id, data);
   const platforms = await db.platform.findMany({ where: { teamId: team.id, id: { in: data.platforms } } });
   const missing = data.platforms.findIndex((id) => !platforms.some((platform) => platform.id === id));
   if (missing >= 0) throw invalid('unknown platform', [{ path: `platforms.${missing}`, message: 'no such platform in this team' }]);
+  const source = await resolveSource(db, team.id, data);
+  await requireOnePlan(source.tree, data.plan, data.context);
 
   const settings: RunSettings = runSettings.parse({ reruns: data.reruns, maxRemotes: data.maxRemotes, context: data.context, environment: data.environment });
   const run = await db.$transaction(async (tx) => {
@@ -104,8 +104,10 @@ interface ResolvedSource {
   url: string | null;
   ref: string | null;
   commit: string | null;
+  tree: Awaited<ReturnType<typeof openRepoTree>>;
 }
 
+/** The run's repository, fetched now so the run records the commit it will test. */
 async function resolveSource(db: Db, teamId: string, data: { repoId?: string; url?: string; ref?: string }): Promise<ResolvedSource> {
   let repo: { id: string | null; url: string | null; ref: string | null; path: string | null };
   if (data.repoId) {
@@ -115,11 +117,6 @@ async function resolveSource(db: Db, teamId: string, data: { repoId?: string; ur
   } else {
     repo = { id: null, url: data.url ?? null, ref: data.ref ?? null, path: null };
   }
-  if (!repo.url || builtinTreePath(repo.url)) return { repoId: repo.id, url: repo.url, ref: null, commit: null };
-  try {
-    const fetched = await fetchTestRepository({ url: repo.url, ...(repo.ref ? { ref: repo.ref } : {}) });
-    return { repoId: repo.id, url: repo.url, ref: repo.ref, commit: fetched.commit };
-  } catch (error) {
-    throw invalid(`cannot fetch the repository: ${(error as Error).message}`, [{ path: data.repoId ? 'repoId' : 'url', message: (error as Error).message }]);
-  }
+  const tree = await openRepoTree(repo, data.repoId ? 'repoId' : 'url');
+  return { repoId: repo.id, url: repo.url, ref: repo.url ? repo.ref : null, commit: tree.commit, tree };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import { notFound } from '../errors';
 import { liveEventNames, type RunEvent, type SequencedRunEvent } from '../events/catalogue';
 import { rooms } from '../live/rooms';
+import { processRedactor } from '../secrets/redaction';
 
 /** What events are broadcast through: the Socket.IO Postgres emitter in practice. */
 export interface LiveBroadcaster {
@@ -30,8 +31,11 @@ export function recordRunEvent(db: Db, runId: string, event: RunEvent, live?: Li
  * the insert's transaction: the row lock orders concurrent writers (on any
  * worker), and a rolled-back insert gives its numbers back, so they have no gaps.
  */
-export async function recordRunEvents(db: Db, runId: string, events: readonly RunEvent[], live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
-  if (events.length === 0) return [];
+export async function recordRunEvents(db: Db, runId: string, recorded: readonly RunEvent[], live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
+  if (recorded.length === 0) return [];
+  // Whatever a provisioner or test said, no secret this process knows is stored or broadcast.
+  const redactor = processRedactor();
+  const events = recorded.map((event) => redactor.redactDeep(event));
   const at = new Date();
   const { run, sequenced } = await db.$transaction(async (tx) => {
     const [run] = await tx.$queryRaw<{ eventSeq: number; teamId: string; number: number; status: string }[]>`

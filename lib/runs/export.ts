@@ -5,6 +5,7 @@ import { atexJsonLine } from '../export/atex-jsonl';
 import type { ExportedAttempt } from '../export/attempt';
 import { junitXml } from '../export/junit';
 import type { ResultLine } from '../export/results-file';
+import { teamSecretRedactor } from '../secrets/secrets';
 import { findTeamRun } from './lookup';
 
 const pageSize = 5000;
@@ -34,7 +35,8 @@ function asResultLine(result: StoredResult): ResultLine {
  * order they were stored, read page by page so a run of any size streams.
  */
 export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string, runRef: string): AsyncGenerator<string> {
-  const { id: runId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const { id: runId, teamId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const redactor = await teamSecretRedactor(db, teamId);
   const platforms = new Map((await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.id, platform.name]));
   let after: bigint | undefined;
   for (;;) {
@@ -45,14 +47,14 @@ export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string
       select: { id: true, runPlatformId: true, testName: true, status: true, name: true, note: true, extra: true },
     });
     if (page.length === 0) return;
-    yield page.map((result) => atexJsonLine(platforms.get(result.runPlatformId) ?? '', result.testName, asResultLine(result))).join('');
+    yield redactor.redact(page.map((result) => atexJsonLine(platforms.get(result.runPlatformId) ?? '', result.testName, asResultLine(result))).join(''));
     after = page[page.length - 1]!.id;
   }
 }
 
 /** The run as JUnit XML: a suite per platform, a case per test, earlier attempts as reruns. */
 export async function runAsJunitXml(db: Db, actor: Actor, teamSlug: string, runRef: string): Promise<string> {
-  const { id: runId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const { id: runId, teamId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const attempts = await db.attempt.findMany({
     where: { runId, finishedAt: { not: null } },
     orderBy: [{ runPlatform: { name: 'asc' } }, { testName: 'asc' }, { number: 'asc' }],
@@ -82,5 +84,5 @@ export async function runAsJunitXml(db: Db, actor: Actor, teamSlug: string, runR
       outputPath: null,
     }),
   );
-  return junitXml(exported);
+  return (await teamSecretRedactor(db, teamId)).redact(junitXml(exported));
 }

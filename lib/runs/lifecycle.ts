@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import type { PlatformOutcome } from '../orchestrator';
+import { redactSecrets } from '../secrets/redaction';
 import { recordRunEvent, type LiveBroadcaster } from './events';
 
 export interface ClaimedRunPlatform {
@@ -41,7 +42,8 @@ export async function unclaimRunPlatform(db: Db, runPlatformId: string, workerId
  * worker no longer holds the platform: another worker took it over, or the
  * run was cancelled.
  */
-export async function finishRunPlatform(db: Db, runPlatformId: string, workerId: string, outcome: Pick<PlatformOutcome, 'status' | 'error'>, live?: LiveBroadcaster): Promise<boolean> {
+export async function finishRunPlatform(db: Db, runPlatformId: string, workerId: string, ended: Pick<PlatformOutcome, 'status' | 'error'>, live?: LiveBroadcaster): Promise<boolean> {
+  const outcome = { status: ended.status, error: ended.error === null ? null : redactSecrets(ended.error) };
   const [finished] = await db.$queryRaw<{ runId: string; name: string }[]>`
     UPDATE "RunPlatform" SET "status" = ${outcome.status}::"RunStatus", "error" = ${outcome.error}, "finishedAt" = ${new Date()}
     WHERE "id" = ${runPlatformId} AND "workerId" = ${workerId} AND "status" = 'running'

@@ -7,11 +7,13 @@ import { parseInput } from '../validation';
 import { secretKinds } from './kinds';
 import { decryptSecret, encryptSecret } from './cipher';
 import { loadServerKeys } from './keys';
+import { rememberSecret, SecretRedactor } from './redaction';
 
 export const secretInput = z.object({
   name: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
   kind: z.enum(secretKinds),
-  value: z.string().min(1).max(64 * 1024),
+  // Shorter values could not be told apart from ordinary text when they are blanked out of logs and events.
+  value: z.string().min(8, 'a secret has at least 8 characters').max(64 * 1024),
 });
 
 /** What any API or page may show of a secret: never its value. */
@@ -45,9 +47,22 @@ export async function deleteSecret(db: Db, actor: Actor, teamSlug: string, secre
   if (count === 0) throw notFound('secret');
 }
 
-/** For the worker only: the plaintext, to hand to a provisioner. */
+/**
+ * For handing to a provisioner only: the plaintext. From now on this
+ * process blanks it out of events, stored errors and log lines.
+ */
 export async function revealSecret(db: Db, teamId: string, secretId: string): Promise<string> {
   const secret = await db.secret.findFirst({ where: { id: secretId, teamId } });
   if (!secret) throw notFound('secret');
-  return decryptSecret(loadServerKeys().encryptionKey, secret.ciphertext, teamId);
+  const value = decryptSecret(loadServerKeys().encryptionKey, secret.ciphertext, teamId);
+  rememberSecret(value);
+  return value;
+}
+
+/** A redactor holding every secret of a team, for what leaves the server about it (exports). */
+export async function teamSecretRedactor(db: Db, teamId: string): Promise<SecretRedactor> {
+  const redactor = new SecretRedactor();
+  const key = loadServerKeys().encryptionKey;
+  for (const secret of await db.secret.findMany({ where: { teamId }, select: { ciphertext: true } })) redactor.add(decryptSecret(key, secret.ciphertext, teamId));
+  return redactor;
 }

@@ -65,14 +65,16 @@ export async function acceptInvitation(db: Db, actor: Actor, token: string): Pro
   if (user.email.toLowerCase() !== invitation.email.toLowerCase()) {
     throw forbidden(`this invitation is for ${invitation.email}; you are signed in as ${user.email}`);
   }
-  await db.$transaction([
-    db.invitation.update({ where: { id: invitation.id }, data: { acceptedAt: new Date() } }),
-    db.membership.upsert({
-      where: { teamId_userId: { teamId: invitation.teamId, userId: actor.userId } },
-      create: { teamId: invitation.teamId, userId: actor.userId, role: invitation.role },
-      update: {},
-    }),
-  ]);
+  // The address is what the invitation trusts: only someone who proved they read its mail gets in.
+  if (!user.emailVerified) throw forbidden(`confirm ${user.email} first (the link in the mail we sent), then accept the invitation`);
+  // Claiming the invitation and joining are one step: the same link accepted twice at once joins once.
+  const joined = await db.$transaction(async (tx) => {
+    const { count } = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
+    if (count === 0) return false;
+    await tx.membership.createMany({ data: [{ teamId: invitation.teamId, userId: actor.userId, role: invitation.role }], skipDuplicates: true });
+    return true;
+  });
+  if (!joined) throw notFound('invitation (it may have been used, revoked or expired)');
   return { teamSlug: invitation.team.slug, role: invitation.role };
 }
 

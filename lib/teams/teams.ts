@@ -4,6 +4,7 @@ import { requireTeamRole } from '../access/team-access';
 import type { Role } from '../access/roles';
 import type { Db } from '../db/client';
 import { conflict, forbidden } from '../errors';
+import { announceMembershipChange } from '../live/membership';
 import { parseInput } from '../validation';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -53,7 +54,9 @@ export async function renameTeam(db: Db, actor: Actor, teamSlug: string, input: 
 
 export async function deleteTeam(db: Db, actor: Actor, teamSlug: string): Promise<void> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'owner');
+  const members = await db.membership.findMany({ where: { teamId: team.id }, select: { userId: true } });
   await db.team.delete({ where: { id: team.id } });
+  for (const { userId } of members) announceMembershipChange({ teamId: team.id, userId });
 }
 
 function slugify(name: string): string {

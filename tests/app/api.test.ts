@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, test } from 'vitest';
+import { linkInMail } from '../support/accounts';
 import { api, signUp, teamWithAllRoles } from '../support/api';
 
 let t: Awaited<ReturnType<typeof teamWithAllRoles>>;
@@ -80,7 +81,7 @@ describe('routes', () => {
 
 describe('updates change only what they name', () => {
   test('PATCH of a platform keeps its context and secret', async () => {
-    const secret = await api('POST', `${base()}/secrets`, owner(), { name: `key${Date.now()}`, kind: 'ssh-private-key', value: 'k' });
+    const secret = await api('POST', `${base()}/secrets`, owner(), { name: `key${Date.now()}`, kind: 'ssh-private-key', value: 'not really a key' });
     const created = await api('POST', `${base()}/platforms`, owner(), {
       name: `lab${Date.now()}`,
       config: { kind: 'ssh', hosts: [{ host: 'lab1.example.com' }] },
@@ -192,12 +193,14 @@ describe('API tokens', () => {
 });
 
 describe('sessions', () => {
-  test('the session cookie is httpOnly and SameSite', async () => {
-    const response = await fetch(`${inject('appUrl')}/api/auth/sign-up/email`, {
+  test('the session cookie (set by the confirmation link) is httpOnly and SameSite', async () => {
+    const email = `cookie-${Date.now()}@example.com`;
+    await fetch(`${inject('appUrl')}/api/auth/sign-up/email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: inject('appUrl') },
-      body: JSON.stringify({ email: `cookie-${Date.now()}@example.com`, password: 'long enough password', name: 'c' }),
+      body: JSON.stringify({ email, password: 'long enough password', name: 'c' }),
     });
+    const response = await fetch(await linkInMail(inject('appDataDir'), email), { redirect: 'manual' });
     const cookie = response.headers.getSetCookie().find((c) => c.includes('session_token'))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);

@@ -1,8 +1,11 @@
 // Every team-scoped API route × every role × an outsider (a member of another
-// team) × no credentials. Roles: viewer reads; member starts runs and
-// comments; admin manages platforms, repos, secrets and members; owner
-// deletes the team. Other teams' data is 404, never 403.
-import { beforeAll, describe, expect, test } from 'vitest';
+// team) × no credentials; the live rooms the same way; and concurrent
+// requests where a check and a change must be one step. Roles: viewer
+// reads; member starts runs and comments; admin manages platforms, repos,
+// secrets and members; owner deletes the team. Other teams' data is 404,
+// never 403.
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,12 +33,19 @@ const create = async (team: Team, what: string, body: unknown) =>
 
 const newPlatform = (team: Team) => create(team, 'platforms', { name: next(), config: { kind: 'container', image: 'debian:12' } });
 const newRepo = (team: Team) => create(team, 'repos', { name: next(), url: 'https://example.com/tests.git' });
-const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 's3cret' });
+const newSecret = (team: Team) => create(team, 'secrets', { name: next(), kind: 'token', value: 'a-secret-value' });
 const runBody = async (team: Team) => ({
-  repoId: await create(team, 'repos', { name: next(), path: '/nonexistent/tests' }),
-  plan: '/plans/x',
+  repoId: await create(team, 'repos', { name: next(), path: await fixtureFolder() }),
+  plan: '/plans/smoke',
   platforms: [await newPlatform(team)],
 });
+let folder: Promise<string> | undefined;
+/** A server-side folder holding an fmf tree (under the temporary directory, which the test app allows). */
+const fixtureFolder = () =>
+  (folder ??= mkdtemp(path.join(tmpdir(), 'testyard-matrix-tree-')).then(async (dir) => {
+    await writeFixtureTree(dir);
+    return dir;
+  }));
 const newRun = async (team: Team) => (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
 /** One run with a failed test and a stored file per team, made on first use. */
 const seededRuns = new Map<string, ReturnType<typeof runWithFailedTest>>();
@@ -76,7 +86,7 @@ const routes: RouteCase[] = [
     needs: 'viewer',
   },
   { method: 'GET', path: () => '/secrets', needs: 'viewer' },
-  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'v' }) },
+  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'a-secret-value' }) },
   { method: 'DELETE', path: async (t) => `/secrets/${await newSecret(t)}`, needs: 'admin' },
   { method: 'GET', path: () => '/platforms', needs: 'viewer' },
   { method: 'POST', path: () => '/platforms', needs: 'admin', body: () => ({ name: next(), config: { kind: 'container', image: 'img' } }) },
@@ -94,7 +104,7 @@ const routes: RouteCase[] = [
     method: 'POST',
     path: () => '/runs',
     needs: 'member',
-    body: () => ({ repoId: sharedRun.repoId, plan: '/plans/x', platforms: sharedRun.platforms }),
+    body: () => ({ repoId: sharedRun.repoId, plan: sharedRun.plan, platforms: sharedRun.platforms }),
   },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}`, needs: 'viewer' },
   { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/events?after=0`, needs: 'viewer' },
@@ -134,9 +144,7 @@ let fixtureFolderRepo: string;
 beforeAll(async () => {
   [team, outsider] = await Promise.all([teamWithAllRoles(), teamWithAllRoles()]);
   sharedRun = await runBody(team);
-  const folder = await mkdtemp(path.join(tmpdir(), 'testyard-matrix-tree-'));
-  await writeFixtureTree(folder);
-  fixtureFolderRepo = await create(team, 'repos', { name: next(), path: folder });
+  fixtureFolderRepo = await create(team, 'repos', { name: next(), path: await fixtureFolder() });
 });
 
 describe.each(routes)('route %# ($method, needs $needs)', (route) => {
@@ -210,4 +218,54 @@ describe('deleting a team', () => {
     expect((await api('DELETE', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(204);
     expect((await api('GET', `/api/v1/teams/${doomed.team.slug}`, { cookie: doomed.members.owner.cookie })).status).toBe(404);
   });
+});
+
+describe('live rooms: the same rules over Socket.IO', () => {
+  const sockets: Socket[] = [];
+  afterAll(() => sockets.forEach((socket) => socket.close()));
+  const canJoin = async (credentials: { cookie?: string; token?: string }, room: string) => {
+    const headers: Record<string, string> = { origin: inject('appUrl') };
+    if (credentials.cookie) headers.cookie = credentials.cookie;
+    if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
+    const socket = io(inject('appUrl'), { transports: ['websocket'], extraHeaders: headers, reconnection: false });
+    sockets.push(socket);
+    return (await socket.emitWithAck('subscribe', room)) as boolean;
+  };
+  const rooms = async () => [`team:${team.team.id}`, `run:${(await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id}`];
+
+  test.each(ladder)('as %s (session or token): both rooms', async (role) => {
+    for (const room of await rooms()) {
+      expect(await canJoin({ cookie: team.members[role].cookie }, room), room).toBe(true);
+      expect(await canJoin({ token: team.members[role].token }, room), room).toBe(true);
+    }
+  });
+
+  test('an outsider, a token of another team, and no credentials: neither room', async () => {
+    for (const room of await rooms()) {
+      expect(await canJoin({ cookie: outsider.members.owner.cookie }, room), room).toBe(false);
+      expect(await canJoin({ token: outsider.members.owner.token }, room), room).toBe(false);
+      expect(await canJoin({}, room), room).toBe(false);
+    }
+  });
+});
+
+describe('concurrency: checks and changes are one step', () => {
+  test('the same invitation accepted five times at once joins once', async () => {
+    const user = await signUp('eager');
+    const invitation = await api('POST', `/api/v1/teams/${team.team.slug}/invitations`, asOwner(team), { email: user.email, role: 'viewer' });
+    const token = new URL(invitation.body.url).pathname.split('/').pop();
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => api('POST', `/api/v1/invitations/${token}/accept`, user)))).map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 200).every((status) => status === 404)).toBe(true);
+  });
+
+  test.each(['platforms', 'repos', 'secrets'])('%s with the same name created at once: one 201, the others 409', async (kind) => {
+    const name = next();
+    const body = kind === 'platforms' ? { name, config: { kind: 'container', image: 'x' } } : kind === 'repos' ? { name, url: 'https://example.com/r.git' } : { name, kind: 'token', value: 'a-secret-value' };
+    const statuses = (await Promise.all(Array.from({ length: 4 }, () => api('POST', `/api/v1/teams/${team.team.slug}/${kind}`, asOwner(team), body)))).map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 201).every((status) => status === 409)).toBe(true);
+  });
+
+  // Two owners demoting each other at once: tests/security/last-owner-race.test.ts.
 });

@@ -14,6 +14,7 @@ import { LineIndex } from '../../lib/logs/line-index';
 import { searchLog } from '../../lib/logs/log-file';
 import { startApp, type RunningApp } from '../support/app-server';
 import { api, teamWithAllRoles } from '../support/api';
+import { fixtureTreeCopy } from '../support/fixture-trees';
 import { seedResults } from './run-pages-seed';
 
 const bigLines = 3_000_000;
@@ -77,7 +78,7 @@ beforeAll(async () => {
   team = await teamWithAllRoles();
   const owner = { token: team.members.owner.token };
   const platform = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name: 'box', config: { kind: 'container', image: 'debian:12' } });
-  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'logs', path: '/nonexistent/logs' });
+  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'logs', path: await fixtureTreeCopy('run-pages') });
   const run = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id] });
   await api('POST', `/api/v1/teams/${team.team.slug}/runs/${run.body.number}/cancel`, owner);
 

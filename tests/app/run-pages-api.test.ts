@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import { api, teamWithAllRoles, type ApiResponse } from '../support/api';
+import { fixtureTreeCopy } from '../support/fixture-trees';
 import { seedResults } from './run-pages-seed';
 
 let db: Db;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   const platforms = await Promise.all(
     ['alpha', 'beta'].map(async (name) => (await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name, config: { kind: 'container', image: 'debian:12' } })).body.id as string),
   );
-  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'suite', path: '/nonexistent/suite' });
+  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'suite', path: await fixtureTreeCopy('run-pages') });
   const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms, context: { arch: 'x86_64' }, reruns: 3 });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   runNumber = created.body.number;

@@ -5,6 +5,7 @@ import { FolderArtifactStore } from '../../lib/artifacts/store';
 import { createDb } from '../../lib/db/client';
 import { liveOutputPath } from '../../lib/runs/live-attempts';
 import { api } from '../support/api';
+import { fixtureTreeCopy } from '../support/fixture-trees';
 import { seedResults } from './run-pages-seed';
 
 /**
@@ -17,7 +18,7 @@ export async function runWithFailedTest(team: { slug: string; id: string }, owne
   const owner = { token: ownerToken };
   const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, owner, { name: `seeded-${unique}`, config: { kind: 'container', image: 'debian:12' } });
-  const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, owner, { name: `seeded-${unique}`, path: '/nonexistent/seeded' });
+  const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, owner, { name: `seeded-${unique}`, path: await fixtureTreeCopy('run-pages') });
   const run = await api('POST', `/api/v1/teams/${team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id] });
   await api('POST', `/api/v1/teams/${team.slug}/runs/${run.body.number}/cancel`, owner);
   const db = createDb(inject('databaseUrl'));

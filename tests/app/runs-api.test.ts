@@ -1,6 +1,6 @@
 // Starting, reading, cancelling and exporting runs through the REST API.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,8 @@ beforeAll(async () => {
   const owner = { token: team.members.owner.token };
   platformId = (await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name: 'deb', config: { kind: 'container', image: 'debian:12' } })).body.id;
   const repo = await mkdtemp(path.join(tmpdir(), 'testyard-runs-repo-'));
+  await mkdir(path.join(repo, '.fmf'));
+  await writeFile(path.join(repo, '.fmf', 'version'), '1\n');
   await writeFile(path.join(repo, 'main.fmf'), '/plans/all:\n  discover:\n    how: fmf\n/tests/a:\n  test: "true"\n');
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
   execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init']);

@@ -2,7 +2,7 @@
 // host (a real sshd on loopback, key from a stored secret) and a Testing Farm
 // platform (the fake Testing Farm handing out a real local sshd), both driven
 // by the web server of the shared test app.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
 import { startFakeTestingFarm } from '../support/fake-testing-farm';
 import { startSshd, type SshServer } from '../support/sshd';
@@ -14,7 +14,7 @@ const admin = () => ({ token: team.members.admin.token });
 const teamPath = (path: string) => `/api/v1/teams/${team.team.slug}${path}`;
 
 beforeAll(async () => {
-  [team, sshd, farm] = await Promise.all([teamWithAllRoles(), startSshd(), startFakeTestingFarm()]);
+  [team, sshd, farm] = await Promise.all([teamWithAllRoles(), startSshd(), startFakeTestingFarm({ port: inject('testingFarmPort') })]);
 }, 120_000);
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import { runLabel } from '../../lib/provision/container';
 import { api, teamWithAllRoles } from '../support/api';
+import { testOperatorPolicy } from '../support/app-server';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
 
@@ -25,6 +26,7 @@ function startWorker(): ChildProcess {
     cwd: repoRoot,
     env: {
       ...process.env,
+      ...testOperatorPolicy,
       DATABASE_URL: inject('databaseUrl'),
       TESTYARD_DOCKER_HOST: podman.dockerHost,
       TESTYARD_CONTAINER_NETWORK: 'host',

@@ -4,17 +4,16 @@
 // result page within a second of printing it; the result page then turns into
 // the stored log by itself; a 60,000-line log opened at #L45000 shows that
 // line on screen.
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { teamWithAllRoles } from '../support/api';
 import { startApp, type RunningApp } from '../support/app-server';
 import { launchChromium } from '../support/browser';
+import { fixtureTreeCopy } from '../support/fixture-trees';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, testImage, type PodmanService } from '../support/podman';
 import { startSshd, type SshServer } from '../support/sshd';
 
-const suite = path.resolve(import.meta.dirname, '../fixtures/live-output');
 let podman: PodmanService;
 let sshd: SshServer;
 let app: RunningApp;
@@ -100,7 +99,7 @@ test('a test printing a line a second is seen live on the run page and on its re
     secretId: key.id,
   });
   const box = await call('POST', `${teamApi}/platforms`, token, { name: 'box', config: { kind: 'container', image: testImage }, maxRemotes: 2 });
-  const repo = await call('POST', `${teamApi}/repos`, token, { name: 'live-suite', path: suite });
+  const repo = await call('POST', `${teamApi}/repos`, token, { name: 'live-suite', path: await fixtureTreeCopy('live-output') });
   const run = await call<{ number: number }>('POST', `${teamApi}/runs`, token, { repoId: repo.id, plan: '/plans/live', platforms: [lab.id, box.id], reruns: 0 });
 
   const context = await signedIn(members.viewer.email);

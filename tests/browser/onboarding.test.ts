@@ -1,8 +1,10 @@
-// A newcomer's first minutes, in a real Chromium: sign up, create a team,
+// A newcomer's first minutes, in a real Chromium: sign up (confirming the
+// address through the mailed link), create a team,
 // see the empty dashboard, invite a colleague as viewer, who joins through
 // the link and cannot add a platform; then both sign out.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { linkInMail } from '../support/accounts';
 import { launchChromium } from '../support/browser';
 
 let browser: Browser;
@@ -13,11 +15,14 @@ afterAll(() => browser?.close());
 
 const password = 'a long enough password';
 
+/** Signs up in the form, then opens the link from the confirmation mail (the test app writes mails to its data folder). */
 async function signUpThrough(page: Page, name: string, email: string) {
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect.poll(() => page.getByTestId('check-your-mail').isVisible()).toBe(true);
+  await page.goto(await linkInMail(inject('appDataDir'), email));
 }
 
 test('sign up, create a team, invite a viewer who cannot create a platform, sign out', async () => {

@@ -3,22 +3,23 @@
 // starts a run, all in the browser; the admin and a viewer, each in their own
 // browser, watch the results arrive live; the failing test's result page
 // shows its log, and its line permalink opens in the other browser.
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
 import { startApp, type RunningApp } from '../support/app-server';
 import { launchChromium } from '../support/browser';
+import { fixtureTreeCopy } from '../support/fixture-trees';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, testImage, type PodmanService } from '../support/podman';
 
-const fixtureSuite = path.resolve(import.meta.dirname, '../fixtures/run-pages');
+/** A copy of tests/fixtures/run-pages under the temporary directory (the app reads local repositories only there). */
+let fixtureSuite: string;
 let podman: PodmanService;
 let app: RunningApp;
 const browsers: Browser[] = [];
 
 beforeAll(async () => {
-  [podman] = await Promise.all([startPodmanService(), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
+  [podman, fixtureSuite] = await Promise.all([startPodmanService(), fixtureTreeCopy('run-pages'), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
   // The shared test worker has no container engine: this app's worker (and web server, which reads its artifacts) has one.
   app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' });
   browsers.push(await launchChromium(), await launchChromium());
@@ -61,7 +62,7 @@ test('two browsers: an admin sets up a platform and a repository and starts a ru
   await admin.page.getByLabel('Image').fill(testImage);
   await admin.page.getByLabel('Max remotes').fill('2');
   await admin.page.getByRole('button', { name: 'Create platform' }).click();
-  await expect.poll(() => admin.page.getByRole('link', { name: 'bookworm' }).count()).toBe(1);
+  await expect.poll(() => admin.page.getByRole('link', { name: 'bookworm' }).count(), { timeout: 10_000 }).toBe(1);
   await admin.page.goto(`${teamUrl}/repos`);
   await admin.page.getByLabel('Name').fill('fixture-suite');
   await admin.page.getByLabel('…or a path on the worker hosts').fill(fixtureSuite);

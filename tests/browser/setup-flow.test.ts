@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { teamWithAllRoles } from '../support/api';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageWithCookie } from '../support/browser';
 import { createFixtureRepo } from '../app/setup-fixture';
 
 let browser: Browser;
@@ -14,17 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-async function signedIn(cookie: string): Promise<Page> {
-  const app = new URL(inject('appUrl'));
-  const context = await browser.newContext({ baseURL: app.origin });
-  await context.addCookies(
-    cookie.split('; ').map((pair) => {
-      const [name, ...value] = pair.split('=');
-      return { name: name!, value: value.join('='), domain: app.hostname, path: '/' };
-    }),
-  );
-  return context.newPage();
-}
+const signedIn = (cookie: string): Promise<Page> => pageWithCookie(browser, inject('appUrl'), cookie);
 
 test('platform, repository, preview with a context, new run with a live count', async () => {
   const [{ team, members }, fixture] = await Promise.all([teamWithAllRoles(), createFixtureRepo()]);

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { signUpAndConfirm } from './accounts';
 
 export interface Credentials {
   cookie?: string;
@@ -36,18 +37,11 @@ function parseOrText(text: string) {
 
 let counter = 0;
 
-/** Signs up a brand-new user and returns its session cookie and email. */
+/** Signs up a brand-new user, confirms its address through the mailed link, and returns its session cookie and email. */
 export async function signUp(name = 'user'): Promise<{ cookie: string; email: string; id: string }> {
   const email = `${name}-${Date.now()}-${process.pid}-${counter++}@example.com`;
-  const response = await fetch(`${inject('appUrl')}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: inject('appUrl') },
-    body: JSON.stringify({ email, password: 'correct horse battery', name }),
-  });
-  if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const { user } = (await response.json()) as { user: { id: string } };
-  return { cookie, email, id: user.id };
+  const { cookie, id } = await signUpAndConfirm(inject('appUrl'), inject('appDataDir'), { email, password: 'correct horse battery', name });
+  return { cookie, email, id };
 }
 
 /** A team owned by a new user, with one member of each other role; every member has an API token. */

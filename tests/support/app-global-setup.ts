@@ -10,6 +10,10 @@ declare module 'vitest' {
     /** The shared app's artifact store folder. */
     appArtifactsDir: string;
     databaseUrl: string;
+    /** The shared app's TESTYARD_DATA_DIR (its mails are in mail/). */
+    appDataDir: string;
+    /** Where a fake Testing Farm must listen for the shared app to allow it. */
+    testingFarmPort: number;
   }
 }
 
@@ -31,6 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('appUrl', app.url);
   project.provide('appArtifactsDir', app.artifactsDir);
   project.provide('databaseUrl', database.url);
+  project.provide('appDataDir', app.dataDir);
+  project.provide('testingFarmPort', app.testingFarmPort);
   return async () => {
     await app.stop();
     await database.drop();

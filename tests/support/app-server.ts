@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port';
 import { repoRoot } from './test-database';
@@ -8,6 +9,10 @@ export interface RunningApp {
   url: string;
   /** Where the app keeps test artifacts (its artifact store's folder). */
   artifactsDir: string;
+  /** Its TESTYARD_DATA_DIR: mails to users land in `mail/` there. */
+  dataDir: string;
+  /** The port of the one extra Testing Farm endpoint it allows (http://127.0.0.1:PORT), for a fake Testing Farm. */
+  testingFarmPort: number;
   stop(): Promise<void>;
 }
 
@@ -17,12 +22,23 @@ export const sharedArtifactsVariable = 'TESTYARD_TEST_ARTIFACTS_DIR';
 const sharedSecretKey = Buffer.from('testyard test runs share this key').subarray(0, 32).toString('base64');
 
 /**
+ * What the tests' operator allows: repositories in folders under the
+ * temporary directory, test systems (sshd, fakes) on loopback. Processes a
+ * test starts itself need it too.
+ */
+export const testOperatorPolicy = {
+  TESTYARD_LOCAL_REPO_ROOTS: tmpdir(),
+  TESTYARD_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+};
+
+/**
  * Runs the real web server and one worker against the given database: as
  * two processes, or with `asNpmStart` exactly as `npm start` runs them
  * (scripts/start.ts, which migrates, builds when needed and starts both).
  */
 export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}, { asNpmStart = false } = {}): Promise<RunningApp> {
   const port = await freePort();
+  const testingFarmPort = await freePort();
   const url = `http://localhost:${port}`;
   const dataDir = await mkdtemp(path.join(repoRoot, '.data', 'test-app-'));
   const env: NodeJS.ProcessEnv = {
@@ -36,6 +52,8 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     // Every app of a test run shares the database and its job queue: a secret one app stored, any worker may need.
     TESTYARD_SECRET_KEY: sharedSecretKey,
     TESTYARD_ARTIFACTS_DIR: process.env[sharedArtifactsVariable] ?? path.join(dataDir, 'artifacts'),
+    ...testOperatorPolicy,
+    TESTYARD_TESTING_FARM_URLS: `https://api.testing-farm.io,http://127.0.0.1:${testingFarmPort}`,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,
@@ -51,7 +69,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     await stop();
     throw error;
   }
-  return { url, artifactsDir: env.TESTYARD_ARTIFACTS_DIR!, stop };
+  return { url, artifactsDir: env.TESTYARD_ARTIFACTS_DIR!, dataDir, testingFarmPort, stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {

@@ -58,7 +58,7 @@ interface RequestBody {
 const terminalStates = new Set(['complete', 'error', 'canceled']);
 
 export async function startFakeTestingFarm(
-  options: { token?: string; composes?: string[]; provisioningDelayMs?: number } = {},
+  options: { token?: string; composes?: string[]; provisioningDelayMs?: number; /** A port the app under test lists in TESTYARD_TESTING_FARM_URLS. */ port?: number } = {},
 ): Promise<FakeTestingFarm> {
   const token = options.token ?? `fake-token-${randomUUID()}`;
   const composes = new Set(options.composes ?? ['Fedora-41', 'CentOS-Stream-9']);
@@ -199,7 +199,7 @@ export async function startFakeTestingFarm(
     updated: request.updated,
   });
 
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -2,7 +2,9 @@ import { NextResponse } from 'next/server';
 import type { Actor } from '@/lib/access/actor';
 import { actorFromHeaders } from '@/lib/auth/actor';
 import { db, type Db } from '@/lib/db/client';
-import { AppError, invalid, unauthenticated } from '@/lib/errors';
+import { Prisma } from '@/lib/generated/prisma/client';
+import { AppError, invalid, tooLarge, unauthenticated } from '@/lib/errors';
+import { inputLimits } from '@/lib/validation';
 
 const statusOf: Record<AppError['code'], number> = {
   invalid: 400,
@@ -11,6 +13,7 @@ const statusOf: Record<AppError['code'], number> = {
   'not-found': 404,
   conflict: 409,
   gone: 410,
+  'too-large': 413,
 };
 
 interface Context<Params> {
@@ -52,16 +55,47 @@ export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) {
     return NextResponse.json({ error: error.message, ...(error.issues.length ? { issues: error.issues } : {}) }, { status: statusOf[error.code] });
   }
+  // Two requests creating the same name at once: the check before the insert saw neither, the unique index sees both.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return NextResponse.json({ error: 'that already exists (created at the same moment by another request)' }, { status: 409 });
+  }
   console.error(error);
   return NextResponse.json({ error: 'internal error; the server log has the details' }, { status: 500 });
 }
 
+/** The body as JSON: at most `inputLimits.bodyBytes`, and valid UTF-8 (never silently "repaired"). */
 async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+  const bytes = await readBody(request, inputLimits.bodyBytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw invalid('the body is not valid UTF-8');
+  }
   if (!text.trim()) throw invalid('the request needs a JSON body');
   try {
     return JSON.parse(text);
   } catch (error) {
     throw invalid(`the body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const tooBig = () => tooLarge(`the body is larger than ${limit} bytes`);
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooBig();
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }

@@ -25,6 +25,17 @@ export interface SshConnectionOptions {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
   connectTimeoutMs?: number;
+  /**
+   * Checks the host before every connection and names the address to
+   * connect to (the one it checked): the operator's outbound policy on
+   * workers; absent on the command line.
+   */
+  destinations?: DestinationCheck;
+}
+
+export interface DestinationCheck {
+  /** A checked address of `host`; throws (with a message fit for the tenant) when it may not be reached. */
+  resolveOne(host: string): Promise<string>;
 }
 
 /** OpenSSH's fingerprint format: `SHA256:` and the unpadded base64 digest of the key blob. */
@@ -60,7 +71,15 @@ export class SshConnection implements Connection {
     return this.connecting;
   }
 
-  private handshake(): Promise<Client> {
+  private async handshake(): Promise<Client> {
+    let address = this.options.host;
+    if (this.options.destinations) {
+      try {
+        address = await this.options.destinations.resolveOne(this.options.host);
+      } catch (error) {
+        throw new ConnectionError(`${this.label}: ${(error as Error).message}`);
+      }
+    }
     const client = new Client();
     let hostKeyProblem: string | undefined;
     return new Promise<Client>((resolve, reject) => {
@@ -80,7 +99,7 @@ export class SshConnection implements Connection {
       });
       client.once('close', () => reject(new ConnectionError(`${this.label}: connection closed during handshake`)));
       client.connect({
-        host: this.options.host,
+        host: address,
         port: this.options.port ?? 22,
         username: this.options.username,
         privateKey: this.options.privateKey,

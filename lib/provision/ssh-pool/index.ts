@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describeExit, runCommand } from '../../connection/run';
 import type { Connection } from '../../connection/types';
-import { SshConnection, type HostKeyPolicy } from '../../connection/ssh';
+import { SshConnection, type DestinationCheck, type HostKeyPolicy } from '../../connection/ssh';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { BackgroundProvisioner } from '../shared/background-provisioner';
 import { ManagedRemote } from '../shared/managed-remote';
@@ -47,6 +47,8 @@ export interface SshPoolProvisionerOptions {
    * workers and for expired leases. Default 0.5 s growing to 5 s.
    */
   recheck?: BackoffPolicy;
+  /** Checks each host's address before connecting (the operator's outbound policy on workers). */
+  destinations?: DestinationCheck;
 }
 
 /**
@@ -85,6 +87,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
       privateKey: this.options.privateKey,
       passphrase: this.options.passphrase,
       hostKey: this.hostKeyPolicy(host),
+      destinations: this.options.destinations,
     });
     const connection = new RevocableConnection(ssh);
     const renewal = this.keepRenewing(key, holder, () => {

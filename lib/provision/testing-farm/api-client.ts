@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { FetchFunction } from '../../security/checked-fetch';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { ProvisionError } from '../types';
 
@@ -32,6 +33,8 @@ export interface TestingFarmApiOptions {
   /** Retries of one call on network errors, 408, 429 and 5xx. Default 8 retries, 1 s growing to 60 s. */
   retries?: number;
   retryBackoff?: BackoffPolicy;
+  /** How requests are sent: checked against the operator's outbound policy on workers. Default: plain fetch. */
+  fetch?: FetchFunction;
 }
 
 type Method = 'GET' | 'POST' | 'DELETE';
@@ -41,8 +44,10 @@ export class TestingFarmApi {
   readonly apiUrl: string;
   private readonly retries: number;
   private readonly retryBackoff: BackoffPolicy;
+  private readonly fetch: FetchFunction;
 
   constructor(private readonly options: TestingFarmApiOptions) {
+    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.apiUrl = (options.apiUrl ?? defaultApiUrl).replace(/\/+$/, '');
     this.retries = options.retries ?? 8;
     this.retryBackoff = options.retryBackoff ?? { initialMs: 1_000, maxMs: 60_000 };
@@ -78,7 +83,7 @@ export class TestingFarmApi {
 
   /** A text artifact (e.g. pipeline.log); null while it does not exist yet (404, or 403 from some artifact servers). */
   async fetchArtifact(url: string, signal?: AbortSignal): Promise<string | null> {
-    const response = await this.withRetries(`GET ${url}`, signal, () => fetch(url, { signal }));
+    const response = await this.withRetries(`GET ${url}`, signal, () => this.fetch(url, { signal }));
     if (response.status === 404 || response.status === 403) {
       await response.body?.cancel();
       return null;
@@ -90,7 +95,7 @@ export class TestingFarmApi {
   private async call(method: Method, path: string, signal?: AbortSignal, body?: object): Promise<unknown> {
     const what = `${method} ${path}`;
     const response = await this.withRetries(what, signal, () =>
-      fetch(`${this.apiUrl}/v0.1${path}`, {
+      this.fetch(`${this.apiUrl}/v0.1${path}`, {
         method,
         signal: method === 'POST' ? undefined : signal,
         headers: {
@@ -105,7 +110,8 @@ export class TestingFarmApi {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new TestingFarmApiError(`Testing Farm: ${what} answered HTTP ${response.status} with no JSON: ${text.slice(0, 200)}`, response.status);
+      // the body itself is never repeated: whatever answered may not be Testing Farm at all
+      throw new TestingFarmApiError(`Testing Farm: ${what} answered HTTP ${response.status} with something that is not JSON`, response.status);
     }
   }
 
@@ -117,7 +123,7 @@ export class TestingFarmApi {
       try {
         response = await send();
       } catch (error) {
-        if (signal?.aborted || attempt >= this.retries) {
+        if (signal?.aborted || attempt >= this.retries || refusedByPolicy(error)) {
           throw new ProvisionError(`Testing Farm: ${what} failed: ${networkReason(error)}`, { cause: error });
         }
         await sleep(backoffDelay(this.retryBackoff, attempt), undefined, { signal });
@@ -143,16 +149,23 @@ function isRetryable(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** The API answers errors as {"message": ...} or, for validation, FastAPI's {"detail": ...}. */
+/**
+ * The API answers errors as {"message": ...} or, for validation, FastAPI's
+ * {"detail": ...}: that message (shortened) is shown; any other body is not.
+ */
 function apiMessage(body: string): string {
   try {
     const parsed = z.object({ message: z.string().optional(), detail: z.unknown().optional() }).parse(JSON.parse(body));
-    if (parsed.message) return parsed.message;
-    if (parsed.detail !== undefined) return typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
+    const message = parsed.message ?? (typeof parsed.detail === 'string' ? parsed.detail : parsed.detail === undefined ? '' : JSON.stringify(parsed.detail));
+    return message.length > 300 ? `${message.slice(0, 300)}…` : message;
   } catch {
-    // not JSON: fall through to the raw text
+    return '';
   }
-  return body.trim().slice(0, 300);
+}
+
+/** A destination the outbound policy refuses stays refused: no point asking again. */
+function refusedByPolicy(error: unknown): boolean {
+  return error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'EOUTBOUNDREFUSED';
 }
 
 function networkReason(error: unknown): string {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SshConnection } from '../../connection/ssh';
+import { SshConnection, type DestinationCheck } from '../../connection/ssh';
+import type { FetchFunction } from '../../security/checked-fetch';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { BackgroundProvisioner } from '../shared/background-provisioner';
 import { ManagedRemote } from '../shared/managed-remote';
@@ -36,6 +37,10 @@ export interface TestingFarmProvisionerOptions {
   /** Retries of each API call on network errors and 5xx. Default 8, 1 s growing to 60 s. */
   apiRetries?: number;
   apiRetryBackoff?: BackoffPolicy;
+  /** How API calls are sent (checked against the operator's outbound policy on workers). */
+  fetch?: FetchFunction;
+  /** Checks each reserved system's address before logging in. */
+  destinations?: DestinationCheck;
 }
 
 /**
@@ -60,6 +65,7 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
       token: options.token,
       retries: options.apiRetries,
       retryBackoff: options.apiRetryBackoff,
+      fetch: options.fetch,
     });
     this.key = generateEphemeralKey('testyard');
     this.poll = options.poll ?? { initialMs: 5_000, maxMs: 30_000 };
@@ -126,6 +132,7 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
         username: guest.user,
         privateKey: this.key.privateKey,
         hostKey: { kind: 'accept-new' },
+        destinations: this.options.destinations,
       });
       try {
         await connection.connect();

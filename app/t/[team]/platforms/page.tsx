@@ -4,6 +4,7 @@ import { db } from '@/lib/db/client';
 import { platformKindAvailability } from '@/lib/health/heartbeat';
 import { listPlatforms } from '@/lib/platforms/platforms';
 import { listSecrets } from '@/lib/secrets/secrets';
+import { operatorPolicy } from '@/lib/security/operator-policy';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';
@@ -21,7 +22,12 @@ export default async function PlatformsPage({ params }: { params: Promise<{ team
       side={{
         title: 'New platform',
         content: isAdmin ? (
-          <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} unavailable={Object.fromEntries(availability)} />
+          <PlatformForm
+            teamSlug={team.slug}
+            secrets={secrets.map(({ id, name }) => ({ id, name }))}
+            unavailable={Object.fromEntries(availability)}
+            testingFarmUrls={operatorPolicy().testingFarmUrls}
+          />
         ) : (
           <p className="text-sm text-slate-600" data-testid="platform-admin-only">
             Only team admins can add platforms.

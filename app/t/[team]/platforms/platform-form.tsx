@@ -30,24 +30,28 @@ function configOf(kind: Kind, form: FormData) {
     case 'ssh':
       return { kind, hosts: parseHosts(String(form.get('hosts') ?? '')), resetCommand: form.get('resetCommand') || undefined };
     case 'testing-farm':
-      return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64' };
+      return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64', apiUrl: form.get('apiUrl') || undefined };
   }
 }
 
 /**
- * Creates a platform, or edits one when `platform` is given; the API validates and names bad fields.
- * `unavailable` says, per kind, why no running worker can run it (null when one can).
+ * Creates a platform, or edits one when `platform` is given; the API
+ * validates and names bad fields. `unavailable` says, per kind, why no
+ * running worker can run it (null when one can); `testingFarmUrls` are the
+ * endpoints the operator allows (the first is the default).
  */
 export function PlatformForm({
   teamSlug,
   secrets,
   platform,
   unavailable = {},
+  testingFarmUrls,
 }: {
   teamSlug: string;
   secrets: { id: string; name: string }[];
   platform?: EditablePlatform;
   unavailable?: Record<string, string | null>;
+  testingFarmUrls: readonly string[];
 }) {
   const router = useRouter();
   const initialKind = platform && platform.config.kind !== 'local' ? platform.config.kind : 'container';
@@ -121,6 +125,15 @@ export function PlatformForm({
           <Field label="Architecture">
             <input name="arch" defaultValue={config?.kind === 'testing-farm' ? config.arch : 'x86_64'} className="input" />
           </Field>
+          {testingFarmUrls.length > 1 && (
+            <Field label="Testing Farm API">
+              <select name="apiUrl" defaultValue={(config?.kind === 'testing-farm' && config.apiUrl) || testingFarmUrls[0]} className="input">
+                {testingFarmUrls.map((url) => (
+                  <option key={url}>{url}</option>
+                ))}
+              </select>
+            </Field>
+          )}
         </>
       )}
       {kind !== 'container' && (

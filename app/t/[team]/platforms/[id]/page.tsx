@@ -4,6 +4,7 @@ import { db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { getPlatform } from '@/lib/platforms/platforms';
 import { listSecrets } from '@/lib/secrets/secrets';
+import { operatorPolicy } from '@/lib/security/operator-policy';
 import { ResourceLayout } from '../../../../_components/resource-layout';
 import { requireTeamPage } from '../../../../_lib/session';
 import { PlatformForm } from '../platform-form';
@@ -22,7 +23,7 @@ export default async function PlatformPage({ params }: { params: Promise<{ team:
   return (
     <ResourceLayout
       title={`Platform ${platform.name}`}
-      side={isAdmin ? { title: 'Edit', content: <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} platform={platform} /> } : null}
+      side={isAdmin ? { title: 'Edit', content: <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} platform={platform} testingFarmUrls={operatorPolicy().testingFarmUrls} /> } : null}
     >
       <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm" data-testid="platform-details">
         <dt className="text-slate-500">Provisioner</dt>

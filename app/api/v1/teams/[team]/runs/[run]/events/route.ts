@@ -4,7 +4,8 @@ import { parseInput } from '@/lib/validation';
 import { authed } from '../../../../../../_lib/handler';
 
 const query = z.object({
-  after: z.coerce.number().int().min(0).default(0),
+  // a sequence number is a PostgreSQL integer
+  after: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(5000),
 });
 

@@ -9,7 +9,8 @@ import { findRunArtifact } from '@/lib/logs/run-artifact';
 import { errorResponse } from '../../../../../../../_lib/handler';
 
 // Stored files come from tests: whatever they contain runs in no origin of ours.
-const sandboxPolicy = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'";
+// Framed only by the app's own result page (its HTML viewer).
+const sandboxPolicy = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; frame-ancestors 'self'";
 
 /** A stored file, whole or one byte range of it (HTTP Range), streamed from the artifact store. `?download=1` asks for an attachment. */
 export async function GET(request: Request, { params }: { params: Promise<{ team: string; run: string; file: string }> }): Promise<Response> {
@@ -26,6 +27,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ team
       'cache-control': 'private, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
       'content-security-policy': sandboxPolicy,
+      'x-frame-options': 'SAMEORIGIN',
       'content-disposition': `${attachment ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(path.basename(artifact.relativePath))}`,
     });
     const range = parseByteRange(request.headers.get('range'), artifact.size);
