@@ -12,7 +12,7 @@ import { getRepo, type RepoInfo } from '../repos/repos';
  * (uploaded to the test systems), never written. Repository forms refuse it
  * (it is no git URL), so only `createExample` stores it.
  */
-export const exampleRepoUrl = 'testyard:example';
+export const exampleRepoUrl = 'testyard://example';
 export const examplePlan = '/plans/example';
 export const defaultExampleImage = 'docker.io/library/fedora:latest';
 const exampleName = 'example';

@@ -18,7 +18,7 @@ test('an admin adds the example in one call (again: the same ones); its tests ar
   expect(added.status, JSON.stringify(added.body)).toBe(201);
   expect(added.body).toMatchObject({
     plan: '/plans/example',
-    repo: { name: 'example', url: 'testyard:example', ref: null, path: null },
+    repo: { name: 'example', url: 'testyard://example', ref: null, path: null },
     platform: { name: 'example', config: { kind: 'container', image: 'docker.io/library/fedora:latest' }, maxRemotes: 2 },
   });
   const again = await api('POST', `${teamApi}/example`, admin);
@@ -45,13 +45,13 @@ test('the example URL cannot be stored by hand, and the example needs the admin 
   const { team, members } = await teamWithAllRoles();
   const admin = { token: members.admin.token };
   const teamApi = `/api/v1/teams/${team.slug}`;
-  for (const url of ['testyard:example', 'testyard:example/../../etc']) {
+  for (const url of ['testyard://example', 'testyard://example/../../etc']) {
     const stored = await api('POST', `${teamApi}/repos`, admin, { name: 'mine', url });
     expect(stored.status).toBe(400);
     expect(stored.body.issues).toEqual([{ path: 'url', message: expect.stringMatching(/^not a git URL/) }]);
   }
   const git = await api('POST', `${teamApi}/repos`, admin, { name: 'example', url: 'https://example.com/tests.git' });
-  expect((await api('PATCH', `${teamApi}/repos/${git.body.id}`, admin, { url: 'testyard:example' })).status).toBe(400);
+  expect((await api('PATCH', `${teamApi}/repos/${git.body.id}`, admin, { url: 'testyard://example' })).status).toBe(400);
 
   expect((await api('POST', `${teamApi}/example`, { token: members.member.token })).status).toBe(403);
   const taken = await api('POST', `${teamApi}/example`, admin);

@@ -4,14 +4,17 @@
 // what it runs: a worker or web server that dies is started again, and the
 // run the worker held finishes without anyone restarting anything.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
 import { createDb } from '../../lib/db/client';
 import { engineAnswers } from '../../lib/process/container-engine';
 import { api, teamWithAllRoles } from '../support/api';
 import { mailsTo } from '../support/accounts';
+import { testOperatorPolicy } from '../support/app-server';
 import { freePort } from '../support/free-port';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, testImage } from '../support/podman';
@@ -21,7 +24,18 @@ let dataDir: string;
 const running: ChildProcess[] = [];
 
 afterAll(async () => {
-  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+  // A test that failed half-way leaves its app running: stop it as Ctrl-C would, or it takes later files' jobs.
+  await Promise.all(
+    running
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map(async (child) => {
+        const exited = once(child, 'exit');
+        process.kill(-child.pid!, 'SIGINT');
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+  );
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -124,7 +138,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 
 /** Twenty one-second tests: a run long enough to kill its worker in the middle. */
 async function twentyTests(): Promise<string> {
-  const root = await mkdtemp(path.join(repoRoot, '.data', 'test-start-tree-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'testyard-start-tree-'));
   await mkdir(path.join(root, '.fmf'));
   await writeFile(path.join(root, '.fmf', 'version'), '1\n');
   const tests = Array.from({ length: 20 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}:\n  test: sleep 1\n`).join('');
@@ -138,7 +152,14 @@ test('npm start restarts a SIGKILLed worker, whose run then finishes with each r
   const tree = await twentyTests();
   try {
     await Promise.all([ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
-    const env: NodeJS.ProcessEnv = { ...process.env, TESTYARD_DATA_DIR: ownData, PORT: String(await freePort()), DATABASE_URL: inject('databaseUrl'), TESTYARD_CONTAINER_NETWORK: 'host' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...testOperatorPolicy,
+      TESTYARD_DATA_DIR: ownData,
+      PORT: String(await freePort()),
+      DATABASE_URL: inject('databaseUrl'),
+      TESTYARD_CONTAINER_NETWORK: 'host',
+    };
     // As on a laptop with podman installed and no engine configured: npm start runs podman's API service itself.
     for (const name of ['TESTYARD_URL', 'TESTYARD_DOCKER_HOST', 'DOCKER_HOST']) delete env[name];
     const app = await start(env);

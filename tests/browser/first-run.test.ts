@@ -4,6 +4,7 @@
 // open the failing test's page with its note, sub-result and file.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { linkInMail } from '../support/accounts';
 import { startApp, type RunningApp } from '../support/app-server';
 import { launchChromium } from '../support/browser';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
@@ -31,9 +32,12 @@ test('sign up, create a team, add the example in one click, run it and watch it 
   const stamp = Date.now();
   await page.goto('/sign-up');
   await page.getByLabel('Name').fill('Newcomer');
-  await page.getByLabel('Email').fill(`newcomer-${stamp}@example.com`);
+  const email = `newcomer-${stamp}@example.com`;
+  await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Sign up' }).click();
+  // The address is confirmed through the link mailed to it (no SMTP here: the app's mail folder).
+  await page.goto(await linkInMail(app.dataDir, email));
   await page.waitForURL('**/teams');
   await page.getByLabel('Team name').fill(`First run ${stamp}`);
   await page.getByRole('button', { name: 'Create team' }).click();
@@ -51,8 +55,9 @@ test('sign up, create a team, add the example in one click, run it and watch it 
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(new RegExp(`${teamPath}/runs/1$`));
 
-  // The counting test runs for 15 s: long enough to be seen running.
+  // The counting test runs for 15 s: long enough to be seen running, its lines arriving as it prints them.
   await expect.poll(() => page.getByTestId('running-tests').textContent(), { timeout: 120_000 }).toContain('/tests/counting');
+  await expect.poll(() => page.getByTestId('running-tests').textContent(), { timeout: 30_000 }).toMatch(/line 3 of 15/);
   await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('failed');
   await expect.poll(() => page.getByTestId('result-row').count()).toBe(3);
   expect(await page.getByTestId('platform-progress').textContent()).toMatch(/3\/3 done, 2 passed, 1 failed/);

@@ -1,0 +1,87 @@
+// npm run bench:service — what the service adds to the engine: 500 `true`
+// tests on a pool of 4 SSH hosts (real sshd on loopback), run (a) by
+// `testyard run`, process start to exit, and (b) through the REST API on a
+// running app, from the create request to the run's final status. Target:
+// (b) within 1.1× of (a).
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { signUpAndConfirm } from '../tests/support/accounts';
+import { startApp } from '../tests/support/app-server';
+import { startSshdPool } from '../tests/support/sshd-pool';
+import { createTestDatabase } from '../tests/support/test-database';
+
+const tests = Number(process.env.BENCH_TESTS ?? 500);
+const hosts = 4;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const target = 1.1;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const work = await mkdtemp(path.join(tmpdir(), 'testyard-bench-service-'));
+const suite = path.join(work, 'suite');
+await mkdir(path.join(suite, '.fmf'), { recursive: true });
+await writeFile(path.join(suite, '.fmf', 'version'), '1\n');
+const testNodes = Object.fromEntries(Array.from({ length: tests }, (_, index) => [`/t${String(index).padStart(4, '0')}`, { test: 'true' }]));
+await writeFile(path.join(suite, 'main.fmf'), JSON.stringify({ '/plans/bench': { discover: { how: 'fmf' }, execute: { how: 'tmt' } }, '/tests': testNodes }));
+
+const pool = await startSshdPool(hosts);
+const database = await createTestDatabase();
+let app: Awaited<ReturnType<typeof startApp>> | undefined;
+try {
+  const keyFile = path.join(work, 'key');
+  await writeFile(keyFile, pool.privateKey, { mode: 0o600 });
+  const [first, ...others] = pool.servers;
+  const sshSpec = `ssh:${first!.username}@${first!.host}:${first!.port},${others.map((server) => `${server.host}:${server.port}`).join(',')}`;
+  const cliTimes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    await promisify(execFile)(path.resolve(import.meta.dirname, '../bin/testyard'), ['run', '--tree', suite, '--plan', '/plans/bench', '--platform', `pool=${sshSpec}`, '--identity', keyFile, '--reruns', '0'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    cliTimes.push((performance.now() - started) / 1000);
+  }
+
+  app = await startApp(database.url, { TESTYARD_LOCAL_REPO_ROOTS: work });
+  const base = app.url;
+  const { cookie } = await signUpAndConfirm(base, app.dataDir, { email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' });
+  const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}${route}`, { method, headers: { cookie, origin: base, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const team = await call<{ slug: string }>('POST', '/api/v1/teams', { name: 'Bench service' });
+  const teamApi = `/api/v1/teams/${team.slug}`;
+  const secret = await call<{ id: string }>('POST', `${teamApi}/secrets`, { name: 'key', kind: 'ssh-private-key', value: pool.privateKey });
+  const platform = await call<{ id: string }>('POST', `${teamApi}/platforms`, {
+    name: 'pool',
+    config: { kind: 'ssh', hosts: pool.servers.map((server) => ({ host: server.host, port: server.port, user: server.username })), hostKeyFingerprints: Object.fromEntries(pool.servers.map((server) => [`${server.host}:${server.port}`, server.hostKeyFingerprint])) },
+    secretId: secret.id,
+  });
+  const repo = await call<{ id: string }>('POST', `${teamApi}/repos`, { name: 'bench', path: suite });
+  const serviceTimes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const run = await call<{ number: number }>('POST', `${teamApi}/runs`, { repoId: repo.id, plan: '/plans/bench', platforms: [platform.id], reruns: 0 });
+    for (;;) {
+      const details = await call<{ status: string }>('GET', `${teamApi}/runs/${run.number}`);
+      if (!['queued', 'running'].includes(details.status)) {
+        if (details.status !== 'passed') throw new Error(`run ${run.number} ended ${details.status}`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    serviceTimes.push((performance.now() - started) / 1000);
+  }
+  const ratio = median(serviceTimes) / median(cliTimes);
+  console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
+  console.log(`  testyard run (process start → exit):      median ${median(cliTimes).toFixed(2)} s  [${cliTimes.map((time) => time.toFixed(2)).join(', ')}]`);
+  console.log(`  REST API (create → final status):         median ${median(serviceTimes).toFixed(2)} s  [${serviceTimes.map((time) => time.toFixed(2)).join(', ')}]`);
+  console.log(`  service ÷ CLI: ${ratio.toFixed(2)}×   target ≤ ${target}×: ${ratio <= target ? 'met' : 'MISSED'}`);
+} finally {
+  await app?.stop();
+  await database.drop();
+  await pool.stop();
+  await rm(work, { recursive: true, force: true });
+}
