@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { RunEvent } from '../../events/catalogue';
 import { FmfExecutor } from '../../executor/fmf-executor';
 import { FileRunAggregator, junitXml } from '../../export';
@@ -11,7 +10,8 @@ import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } 
 import { createProvisioner, type ProvisionerContext } from '../../provision/from-config';
 import { MemoryHostLeases, type PoolHost } from '../../provision/ssh-pool';
 import type { Provisioner } from '../../provision/types';
-import { CliError, type Command } from '../command';
+import { onOutputClosed } from '../closed-output';
+import { CliError, parseOptions, type Command } from '../command';
 
 const usage = `usage: testyard run (--tree PATH | --repo URL [--ref REF]) --plan NAME --platform NAME=SPEC...
                     [--context KEY=VALUE]... [--max-remotes N] [--spares N] [--reruns N]
@@ -46,32 +46,23 @@ interface ProvisionerSettings {
 }
 
 export const command: Command = async (argv) => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tree: { type: 'string' },
-      repo: { type: 'string' },
-      ref: { type: 'string' },
-      plan: { type: 'string' },
-      platform: { type: 'string', multiple: true },
-      context: { type: 'string', multiple: true },
-      'max-remotes': { type: 'string' },
-      spares: { type: 'string' },
-      reruns: { type: 'string' },
-      jsonl: { type: 'string' },
-      junit: { type: 'string' },
-      artifacts: { type: 'string' },
-      identity: { type: 'string' },
-      'docker-host': { type: 'string' },
-      network: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values } = parseOptions(argv, usage, {
+    tree: { type: 'string' },
+    repo: { type: 'string' },
+    ref: { type: 'string' },
+    plan: { type: 'string' },
+    platform: { type: 'string', multiple: true },
+    context: { type: 'string', multiple: true },
+    'max-remotes': { type: 'string' },
+    spares: { type: 'string' },
+    reruns: { type: 'string' },
+    jsonl: { type: 'string' },
+    junit: { type: 'string' },
+    artifacts: { type: 'string' },
+    identity: { type: 'string' },
+    'docker-host': { type: 'string' },
+    network: { type: 'string' },
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
   if (Boolean(values.tree) === Boolean(values.repo)) throw new CliError(`give exactly one of --tree and --repo\n${usage}`);
   if (values.ref && !values.repo) throw new CliError('--ref needs --repo');
   if (!values.plan) throw new CliError(`missing --plan\n${usage}`);
@@ -106,6 +97,8 @@ export const command: Command = async (argv) => {
   const onSignal = () => cancel.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Nobody reads the progress any more: give the systems back and end, as on Ctrl-C.
+  const stopWatchingOutput = onOutputClosed(() => cancel.abort(new Error('output closed')));
   print(`run ${settings.runId}: ${planned.tests.length} tests of ${values.plan} on ${[...platforms.keys()].join(', ')}`);
   let outcomes: Array<[string, PlatformOutcome]>;
   try {
@@ -127,6 +120,7 @@ export const command: Command = async (argv) => {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopWatchingOutput();
   }
 
   if (values.junit) await writeFile(values.junit, junitXml(aggregator.attempts()));
