@@ -20,7 +20,7 @@ const usage = `usage: testyard run (--tree PATH | --repo URL [--ref REF]) --plan
 Runs a plan's tests on every platform, ad hoc, without the web app.
 
   --platform NAME=SPEC   repeatable; the same NAME twice spreads it over several provisioners. SPEC:
-                           local                       this host (one system per CPU at most)
+                           local                       this host (one system per CPU, or --max-remotes)
                            container:IMAGE             a container per system (--docker-host, --network)
                            ssh:USER@HOST:PORT[,HOST2…]  a pool of hosts (--identity); HOST2 may be
                                                        USER@HOST:PORT, HOST:PORT or HOST
@@ -39,6 +39,8 @@ Exit status: 0 every test passed, 1 some test failed, 2 infrastructure
 failure, cancel (Ctrl-C) or bad usage.`;
 
 interface ProvisionerSettings {
+  /** --max-remotes: also how many local systems may run at once (default one per CPU). */
+  maxRemotes?: number;
   identity?: string;
   dockerHost?: string;
   network?: string;
@@ -73,6 +75,7 @@ export const command: Command = async (argv) => {
     reruns: values.reruns === undefined ? 2 : count(values.reruns, '--reruns', 0),
   };
   const settings: ProvisionerSettings = {
+    maxRemotes: limits.maxRemotes,
     identity: values.identity,
     dockerHost: values['docker-host'],
     network: values.network,
@@ -153,7 +156,7 @@ async function provisionerFor(platform: string, spec: string, settings: Provisio
     hostLeases: new MemoryHostLeases(),
     onNewHostKey: (host, port, fingerprint) => print(`${platform}: ${host}:${port} host key ${fingerprint}`),
   };
-  if (spec === 'local') return createProvisioner({ kind: 'local' }, context);
+  if (spec === 'local') return createProvisioner({ kind: 'local' }, { ...context, maxLocalSystems: settings.maxRemotes });
   if (spec.startsWith('container:')) {
     const image = spec.slice('container:'.length);
     if (!image) throw new CliError(`${where}: expected container:IMAGE`);
