@@ -1,5 +1,4 @@
 import type { ProvisionerConfig } from '../platforms/spec';
-import { checkedFetch } from '../security/checked-fetch';
 import { normaliseApiUrl } from '../security/endpoints';
 import type { OutboundPolicy } from '../security/outbound';
 import type { HostLeases, PoolHost } from './ssh-pool';
@@ -69,13 +68,15 @@ export async function createProvisioner(config: ProvisionerConfig, context: Prov
     case 'testing-farm': {
       const token = requireSecret(context, 'testing-farm', 'a Testing Farm API token');
       const { TestingFarmProvisioner } = await import('./testing-farm');
+      // undici, which the checked fetch is built on, is as slow to load
+      const fetch = context.outbound ? (await import('../security/checked-fetch')).checkedFetch(context.outbound) : undefined;
       return new TestingFarmProvisioner({
         token,
         compose: config.compose,
         arch: config.arch,
         pool: config.pool,
         apiUrl: testingFarmEndpoint(config.apiUrl, context.testingFarmUrls),
-        fetch: context.outbound && checkedFetch(context.outbound),
+        fetch,
         destinations: context.outbound,
         onNewHostKey: (guest, fingerprint) => context.onNewHostKey?.(guest.host, guest.port, fingerprint),
       });
