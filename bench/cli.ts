@@ -27,11 +27,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeTree } from '../tests/orchestrator/support';
+import { stringify } from 'yaml';
 
 const testyard = path.resolve(import.meta.dirname, '../bin/testyard');
 const { values: options } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -101,9 +101,19 @@ function mustSucceed(label: string, result: Timed): Timed {
   return result;
 }
 
+/** An fmf tree with `/plans/main` and `count` tests running `true`, in block YAML as fmf files are written. */
+async function writeTree(count: number): Promise<string> {
+  const root = await mkdtemp(path.join(scratch, 'tree-'));
+  await mkdir(path.join(root, '.fmf'));
+  await writeFile(path.join(root, '.fmf', 'version'), '1\n');
+  const testNodes = Object.fromEntries(Array.from({ length: count }, (_, index) => [`/t${index}`, { test: 'true' }]));
+  await writeFile(path.join(root, 'main.fmf'), stringify({ '/plans': { '/main': { discover: { how: 'fmf' }, execute: { how: 'tmt' } } }, '/tests': testNodes }));
+  return root;
+}
+
 const scratch = await mkdtemp(path.join(tmpdir(), 'testyard-bench-cli-'));
-const small = await writeTree(Object.fromEntries(Array.from({ length: 5 }, (_, index) => [`t${index}`, { test: 'true' }])));
-const big = await writeTree(Object.fromEntries(Array.from({ length: tests }, (_, index) => [`t${index}`, { test: 'true' }])));
+const small = await writeTree(5);
+const big = await writeTree(tests);
 let counter = 0;
 
 /** The atex side: atex's own parts, arranged as `testyard run` arranges Testyard's. */
