@@ -1,4 +1,4 @@
-import type { Metadata } from 'next';
+import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { db } from '@/lib/db/client';
@@ -6,7 +6,19 @@ import { currentActor } from './_lib/session';
 import { SignOutButton } from './_components/sign-out-button';
 import './globals.css';
 
-export const metadata: Metadata = { title: 'Testyard', description: 'Run fmf test suites on pools of systems, live.' };
+export const metadata: Metadata = {
+  title: 'Testyard',
+  description: 'Run fmf test suites on pools of systems, live.',
+  manifest: '/manifest.webmanifest',
+  icons: {
+    icon: [
+      { url: '/icon.svg', type: 'image/svg+xml' },
+      { url: '/icon-32.png', sizes: '32x32', type: 'image/png' },
+    ],
+    apple: { url: '/apple-touch-icon.png', sizes: '180x180' },
+  },
+};
+export const viewport: Viewport = { themeColor: '#4338ca' };
 export const dynamic = 'force-dynamic';
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

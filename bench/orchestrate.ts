@@ -279,7 +279,7 @@ async function realRun(label: string, provisioner: Provisioner, remotes: number,
   const steady = tests / ((lastFinish - firstStart) / 1000);
   const p50 = percentile(gaps, 0.5);
   console.log(`    ${label}: ${tests} tests on ${remotes} systems`);
-  console.log(`      whole run ${wall.toFixed(2)} s = ${(tests / wall).toFixed(1)} tests/s; first start → last end ${steady.toFixed(1)} tests/s  (atex 39.6 local: ×${(steady / 39.6).toFixed(1)})`);
+  console.log(`      whole run ${wall.toFixed(2)} s = ${(tests / wall).toFixed(1)} tests/s; first start → last end ${steady.toFixed(1)} tests/s  (atex 39.6 local as once noted: ×${(steady / 39.6).toFixed(1)}; npm run bench:cli measures atex itself)`);
   console.log(`      gap end → next start on a remote: p50 ${p50.toFixed(2)} ms, p95 ${percentile(gaps, 0.95).toFixed(2)} ms  (atex 76 ms: ÷${(76 / p50).toFixed(0)})`);
   console.log(
     `      memory: live peak with ${remotes} running +${(peakHeap - baseline).toFixed(2)} MiB = ${((peakHeap - baseline) / remotes).toFixed(3)} MiB per running test; ` +

@@ -89,7 +89,7 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
     throw new Error('local platforms are disabled on this worker (TESTYARD_ENABLE_LOCAL=1 enables them)');
   }
   if (config.kind === 'ssh' && !context.platformId) throw new Error('the ssh platform was deleted; its host leases went with it');
-  return createProvisioner(config, {
+  return await createProvisioner(config, {
     // host leases are per team platform; a deleted platform only matters to ssh pools (refused above)
     platformId: context.platformId ?? context.runPlatformId,
     runId: context.runId,

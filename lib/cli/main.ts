@@ -1,4 +1,5 @@
-import { CliError, type Command } from './command';
+import { closedOutputExitCode, outputWasClosed, watchForClosedOutput } from './closed-output';
+import { CliError, HelpRequested, isParseArgsError, type Command } from './command';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   fmf: () => import('./commands/fmf'),
@@ -17,12 +18,18 @@ Run "testyard <command> --help" for a command's options.`;
 
 /** Runs one CLI invocation and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  watchForClosedOutput();
+  const code = await runCommand(argv);
+  return outputWasClosed() ? closedOutputExitCode : code;
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     process.stdout.write(usage + '\n');
     return name ? 0 : 2;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
     process.stderr.write(`testyard: unknown command "${name}"\n${usage}\n`);
     return 2;
@@ -31,9 +38,13 @@ export async function main(argv: string[]): Promise<number> {
     const { command } = await load();
     return await command(rest);
   } catch (error) {
-    if (error instanceof CliError) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${error.usage}\n`);
+      return 0;
+    }
+    if (error instanceof CliError || isParseArgsError(error)) {
       process.stderr.write(`testyard ${name}: ${error.message}\n`);
-      return error.exitCode;
+      return error instanceof CliError ? error.exitCode : 2;
     }
     throw error;
   }

@@ -13,6 +13,8 @@ const outputHighWaterBytes = 4 * 1024 * 1024;
 export interface AgentRequest {
   /** Holds test.sh and metadata.yaml. */
   testDir: string;
+  /** The contents of test.sh and metadata.yaml, to be written into `testDir` first (the test's first attempt on this system). */
+  testFiles?: { script: string; metadata: string };
   /** The test's working directory. */
   fmfDir: string;
   pty: boolean;
@@ -83,6 +85,10 @@ export class RemoteAgent {
       if (this.current === state) this.current = undefined;
     });
     this.current = state;
+    if (request.testFiles) {
+      const { script, metadata } = request.testFiles;
+      this.process.stdin.write(`write_test ${[request.testDir, script, metadata].map(bashQuote).join(' ')}\n`);
+    }
     const flags = [request.pty ? 'pty' : '', request.writeExitCode ? '' : 'noexitcode'].filter(Boolean).join(',');
     const words = [
       'run_test',

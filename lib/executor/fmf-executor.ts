@@ -51,13 +51,17 @@ interface RemoteLayout {
   planEnvironmentFile: string;
   /** Per test (by name): the folder with its test.sh and metadata.yaml. */
   testDirs: Map<string, string>;
+  /** Tests whose folder the agent was asked to write. */
+  testsWritten: Set<string>;
 }
 
 /**
  * Runs fmf tests on one remote through one Connection: `setup()` uploads the
- * tree, every test's test.sh and metadata.yaml and the test agent once and
- * starts the agent (one long-lived command on the remote); after that each
- * test costs one request line to the agent, no new session or exec (plus a
+ * tree and the test agent once and starts the agent (one long-lived command
+ * on the remote); after that each test costs one request line to the agent
+ * (two the first time, which write its test.sh and metadata.yaml: a test runs
+ * on few of the remotes, and thousands of small files cost a slow disk more
+ * than the run itself), no new session or exec (plus a
  * package check the first time a test with `require`/`recommend` runs). The
  * agent is started again after a reboot or when it went away.
  */
@@ -86,21 +90,13 @@ export class FmfExecutor {
       tree: `${workDir}/tree`,
       agent: `${workDir}/test-agent.sh`,
       planEnvironmentFile: `${workDir}/plan_env`,
-      testDirs: new Map(),
+      testDirs: new Map([...this.suite.tests.keys()].map((name, index) => [name, `${workDir}/tests/${index}`])),
+      testsWritten: new Set(),
     };
-    const testFiles = [...this.suite.tests.values()].flatMap((test, index) => {
-      layout.testDirs.set(test.name, `${workDir}/tests/${index}`);
-      return [
-        { name: `tests/${index}/test.sh`, content: testScript(test.command) },
-        // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
-        { name: `tests/${index}/metadata.yaml`, content: JSON.stringify(test.metadata) },
-      ];
-    });
     await this.connection.upload(
       archiveTree(this.suite.parts, 'tree', [
         { name: 'test-agent.sh', content: agentScript },
         { name: 'plan_env', content: '' },
-        ...testFiles,
       ]),
       workDir,
     );
@@ -227,9 +223,13 @@ export class FmfExecutor {
     extraEnvironment: Record<string, string>,
   ): AgentRequest {
     const testDir = layout.testDirs.get(test.name);
-    if (!testDir) throw new ExecutorError(`test ${test.name} was not uploaded by setup()`);
+    if (!testDir) throw new ExecutorError(`test ${test.name} is not in the plan`);
+    const written = layout.testsWritten.has(test.name);
+    layout.testsWritten.add(test.name);
     return {
       testDir,
+      // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
+      testFiles: written ? undefined : { script: testScript(test.command), metadata: JSON.stringify(test.metadata) },
       fmfDir: path.posix.join(layout.tree, test.directory),
       pty: test.tty,
       writeExitCode: this.options.wrapperWritesExitCode !== false,

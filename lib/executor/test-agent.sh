@@ -8,7 +8,10 @@
 #
 # Streams (those of the one command the agent runs as):
 #   stdin   requests, one line each, evaluated: `run_test TOKEN TEST_DIR FMF_DIR
-#           FLAGS [NAME=VALUE...]`; while a test runs, `stop` (kill it now) or
+#           FLAGS [NAME=VALUE...]`, before a test's first attempt on this
+#           system `write_test TEST_DIR SCRIPT METADATA` (its files, written
+#           only here: a test runs on few of the systems, and each file costs);
+#           while a test runs, `stop` (kill it now) or
 #           `disconnect SECONDS` (it is about to reboot the system: on EOF give
 #           it that long). EOF ends the agent (and a running test).
 #   stdout  the control streams: a test's ATEX_TEST_CONTROL fd is this stream.
@@ -19,7 +22,7 @@
 # TOKEN is fresh for every attempt and never shown to the test, so the runner
 # can split the streams wherever the test left them (mid-line, mid-file).
 #
-# TEST_DIR holds test.sh and metadata.yaml (uploaded with the tree); FMF_DIR is
+# TEST_DIR holds test.sh and metadata.yaml (from write_test); FMF_DIR is
 # the test's working directory; FLAGS is comma-separated: pty, noexitcode.
 
 exec {control_fd}>&1 {output_fd}>&2 1>/dev/null 2>/dev/null
@@ -36,6 +39,11 @@ trap '[[ $test_pid ]] && kill -KILL -- "-$test_pid" "-$watcher_pid"; exit 1' TER
 end_attempt() {
     printf '%s%03d\n' "$token" "$1" >&"$control_fd"
     printf '%s\n' "$token" >&"$output_fd"
+}
+
+# a failure shows in the attempt that follows: no test.sh
+write_test() {
+    mkdir -p -- "$1" && printf '%s' "$2" > "$1/test.sh" && printf '%s' "$3" > "$1/metadata.yaml"
 }
 
 run_test() {
@@ -91,6 +99,6 @@ run_test() {
 
 while IFS= read -r request; do
     case $request in
-        "run_test "*) eval "$request" ;;
+        "run_test "* | "write_test "*) eval "$request" ;;
     esac
 done

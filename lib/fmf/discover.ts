@@ -170,14 +170,20 @@ function environmentOf(data: FmfMapping, owner: string): Record<string, string> 
   return environment;
 }
 
-function planSteps(plan: FmfMapping, key: 'prepare' | 'finish'): PlanStep[] {
-  const steps: PlanStep[] = [];
-  for (const item of listlike(plan, key)) {
+/**
+ * The plan's `prepare` or `finish` steps. atex skips a step of any other kind
+ * (ansible, feature, …) without a word, so a run would go ahead on systems
+ * that lack what the step sets up: such a plan is refused, naming the step.
+ */
+function planSteps(plan: FmfMapping, planName: string, key: 'prepare' | 'finish'): PlanStep[] {
+  return listlike(plan, key).map((item, index) => {
     if (!isMapping(item)) throw new FmfError('ValueError', `plan '${key}' entries must be mappings, got ${pyRepr(item)}`);
-    if (item.how === 'install') steps.push({ how: 'install', package: stringList(item, 'package', `plan '${key}'`) });
-    else if (item.how === 'shell') steps.push({ how: 'shell', script: stringList(item, 'script', `plan '${key}'`) });
-  }
-  return steps;
+    if (item.how === 'install') return { how: 'install', package: stringList(item, 'package', `plan '${key}'`) };
+    if (item.how === 'shell') return { how: 'shell', script: stringList(item, 'script', `plan '${key}'`) };
+    const step = `${key} step ${index + 1}${hasKey(item, 'name') ? ` (${pyRepr(item.name)})` : ''}`;
+    const kind = hasKey(item, 'how') ? `is 'how: ${pyStr(item.how)}'` : "has no 'how'";
+    throw new FmfError('ValueError', `plan ${planName}: ${step} ${kind}, which Testyard does not run (it runs 'install' and 'shell' steps)`);
+  });
 }
 
 function isTest(node: FmfNode): boolean {
@@ -243,6 +249,9 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
   const context = new Context(options.context ?? {});
   adjustTree(tree.rootNode, context);
   const plan = selectPlan(tree, options.plan);
+  // Checked before any discover section is fetched: a plan that cannot run is refused at once.
+  const prepare = planSteps(plan, options.plan ?? 'the default plan', 'prepare');
+  const finish = planSteps(plan, options.plan ?? 'the default plan', 'finish');
   const tests: DiscoveredTest[] = [];
   const testIndex = new Map<string, number>();
   const libraries: LibraryPlacement[] = [];
@@ -277,7 +286,6 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
     }
   }
 
-  const prepare = planSteps(plan, 'prepare');
   const packages = new Set<string>();
   for (const step of prepare) if (step.how === 'install') step.package.forEach((name) => packages.add(name));
   for (const test of tests) test.runtime.pkgRequires.forEach((name) => packages.add(name));
@@ -286,7 +294,7 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
     tests,
     planEnvironment: environmentOf(plan, 'the plan'),
     prepare,
-    finish: planSteps(plan, 'finish'),
+    finish,
     allPkgRequires: [...packages].sort(),
     libraries,
     trees,

@@ -38,7 +38,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
   const owner = `connection-test-${randomUUID().slice(0, 8)}`;
   let provisioner: Provisioner;
   try {
-    provisioner = createProvisioner(config, {
+    provisioner = await createProvisioner(config, {
       platformId: platform.id,
       runId: owner,
       owner,

@@ -1,11 +1,7 @@
 import type { ProvisionerConfig } from '../platforms/spec';
-import { checkedFetch } from '../security/checked-fetch';
 import { normaliseApiUrl } from '../security/endpoints';
 import type { OutboundPolicy } from '../security/outbound';
-import { ContainerProvisioner } from './container';
-import { LocalProvisioner } from './local';
-import { SshPoolProvisioner, type HostLeases, type PoolHost } from './ssh-pool';
-import { TestingFarmProvisioner } from './testing-farm';
+import type { HostLeases, PoolHost } from './ssh-pool';
 import type { Provisioner } from './types';
 
 /** What a worker (or the CLI) knows besides the stored platform config. */
@@ -32,10 +28,16 @@ export interface ProvisionerContext {
   onNewHostKey?(host: string, port: number, fingerprint: string): void;
 }
 
-/** Builds the provisioner a platform's config describes; a missing secret or lease store is a clear error. */
-export function createProvisioner(config: ProvisionerConfig, context: ProvisionerContext): Provisioner {
+/**
+ * Builds the provisioner a platform's config describes; a missing secret or
+ * lease store is a clear error. Each kind's module is loaded when first
+ * needed: dockerode (with gRPC and protobuf) and ssh2 take longer to load
+ * than a local run of a few hundred tests takes to schedule.
+ */
+export async function createProvisioner(config: ProvisionerConfig, context: ProvisionerContext): Promise<Provisioner> {
   switch (config.kind) {
-    case 'container':
+    case 'container': {
+      const { ContainerProvisioner } = await import('./container');
       return new ContainerProvisioner({
         image: config.image,
         env: config.env,
@@ -46,12 +48,15 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         networkMode: context.networkMode,
         ownership: { runId: context.runId, platformId: context.platformId, owner: context.owner },
       });
+    }
     case 'ssh': {
       if (!context.hostLeases) throw new Error('ssh platform: a host lease store is needed (hostLeases)');
+      const privateKey = requireSecret(context, 'ssh', 'an SSH private key');
+      const { SshPoolProvisioner } = await import('./ssh-pool');
       return new SshPoolProvisioner({
         platformId: context.platformId,
         hosts: config.hosts,
-        privateKey: requireSecret(context, 'ssh', 'an SSH private key'),
+        privateKey,
         resetCommand: config.resetCommand,
         hostKeyFingerprints: config.hostKeyFingerprints,
         onNewHostKey: (host: PoolHost, fingerprint) => context.onNewHostKey?.(host.host, host.port, fingerprint),
@@ -60,19 +65,26 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         destinations: context.outbound,
       });
     }
-    case 'testing-farm':
+    case 'testing-farm': {
+      const token = requireSecret(context, 'testing-farm', 'a Testing Farm API token');
+      const { TestingFarmProvisioner } = await import('./testing-farm');
+      // undici, which the checked fetch is built on, is as slow to load
+      const fetch = context.outbound ? (await import('../security/checked-fetch')).checkedFetch(context.outbound) : undefined;
       return new TestingFarmProvisioner({
-        token: requireSecret(context, 'testing-farm', 'a Testing Farm API token'),
+        token,
         compose: config.compose,
         arch: config.arch,
         pool: config.pool,
         apiUrl: testingFarmEndpoint(config.apiUrl, context.testingFarmUrls),
-        fetch: context.outbound && checkedFetch(context.outbound),
+        fetch,
         destinations: context.outbound,
         onNewHostKey: (guest, fingerprint) => context.onNewHostKey?.(guest.host, guest.port, fingerprint),
       });
-    case 'local':
+    }
+    case 'local': {
+      const { LocalProvisioner } = await import('./local');
       return new LocalProvisioner({ maxSystems: context.maxLocalSystems });
+    }
   }
 }
 

@@ -22,7 +22,10 @@ beforeAll(async () => {
   const repo = await mkdtemp(path.join(tmpdir(), 'testyard-runs-repo-'));
   await mkdir(path.join(repo, '.fmf'));
   await writeFile(path.join(repo, '.fmf', 'version'), '1\n');
-  await writeFile(path.join(repo, 'main.fmf'), '/plans/all:\n  discover:\n    how: fmf\n/tests/a:\n  test: "true"\n');
+  await writeFile(
+    path.join(repo, 'main.fmf'),
+    '/plans/all:\n  discover:\n    how: fmf\n/plans/configured:\n  discover:\n    how: fmf\n  finish:\n    how: ansible\n    playbook: teardown.yml\n/tests/a:\n  test: "true"\n',
+  );
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
   execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init']);
   execFileSync('git', ['-C', repo, 'add', '.']);
@@ -98,6 +101,22 @@ test('a queued platform of a kind no running worker serves says so, and why; the
   expect(stdout).toMatch(/^run (\d+) queued: .*\n/);
   expect(stdout.split('\n').slice(1)).toEqual([`deb: waiting: no running worker serves container platforms: ${noEngine}`, '']);
   await api('POST', `${runs()}/${/^run (\d+)/.exec(stdout)![1]}/cancel`, member());
+});
+
+test("a plan with a step Testyard does not run ends its platform in error, naming plan, step and kind", async () => {
+  const admin = { token: team.members.admin.token };
+  // An SSH pool, which the suite's own worker serves; the plan is refused before any host is contacted.
+  const secret = await api('POST', `/api/v1/teams/${team.team.slug}/secrets`, admin, { name: 'unused-key', kind: 'ssh-private-key', value: 'not a key' });
+  const pool = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, admin, { name: 'pool', config: { kind: 'ssh', hosts: [{ host: '127.0.0.1', port: 9 }] }, secretId: secret.body.id });
+  expect(pool.status, JSON.stringify(pool.body)).toBe(201);
+  const created = await api('POST', runs(), member(), { url: repoUrl, plan: '/plans/configured', platforms: [pool.body.id] });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  let run = (await api('GET', `${runs()}/${created.body.number}`, member())).body;
+  for (const deadline = Date.now() + 30_000; run.status !== 'error' && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    run = (await api('GET', `${runs()}/${created.body.number}`, member())).body;
+  }
+  expect(run.status).toBe('error');
+  expect(run.platforms[0].error).toBe("plan /plans/configured: finish step 1 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)");
 });
 
 describe('cancelling and exporting', () => {

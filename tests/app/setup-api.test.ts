@@ -122,6 +122,14 @@ describe('discovery preview', () => {
     expect(platform.body.issues).toEqual([{ path: 'platforms.1', message: 'no such platform in this team' }]);
   });
 
+  test('a plan with a step Testyard does not run is a 400 naming plan, step and kind', async () => {
+    const response = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, ref: 'ansible', plan: '/plans/configured' });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([
+      { path: 'plan', message: "plan /plans/configured: prepare step 2 ('configure') is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)" },
+    ]);
+  });
+
   test("another team's repository is 404", async () => {
     const other = await teamWithAllRoles();
     const response = await api('POST', `/api/v1/teams/${other.team.slug}/discovery`, { token: other.members.owner.token }, { repoId: gitRepoId, plan: '/plans/smoke' });

@@ -1,6 +1,6 @@
 // A small fmf test repository, committed to a local git repository, for the
-// setup tests (API, browser, CLI): three tests, two plans, a context rule
-// and a branch whose YAML is broken.
+// setup tests (API, browser, CLI): four tests, two plans, a context rule,
+// a branch whose YAML is broken and one with a plan Testyard does not run.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,11 @@ export async function writeFixtureTree(dir: string): Promise<void> {
   }
 }
 
-/** A git repository with the tree on `main` and a `broken` branch whose pass-one metadata is not YAML. */
+/**
+ * A git repository with the tree on `main`, a `broken` branch whose pass-one
+ * metadata is not YAML, and an `ansible` branch whose `/plans/configured` has
+ * an ansible prepare step.
+ */
 export async function createFixtureRepo(): Promise<{ dir: string; url: string; commit: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'testyard-fixture-repo-'));
   await git(dir, 'init', '-q', '-b', 'main');
@@ -45,6 +49,10 @@ export async function createFixtureRepo(): Promise<{ dir: string; url: string; c
   await git(dir, 'checkout', '-q', '-b', 'broken');
   await writeFile(path.join(dir, 'tests/pass-one/main.fmf'), 'summary: says one\ntest: [unclosed\n');
   await git(dir, 'commit', '-q', '-am', 'break the YAML');
+  await git(dir, 'checkout', '-q', '-b', 'ansible', 'main');
+  await writeFile(path.join(dir, 'plans/configured.fmf'), 'prepare:\n  - how: shell\n    script: "true"\n  - name: configure\n    how: ansible\n    playbook: setup.yml\n');
+  await git(dir, 'add', 'plans/configured.fmf');
+  await git(dir, 'commit', '-q', '-m', 'a plan with an ansible step');
   await git(dir, 'checkout', '-q', 'main');
   return { dir, url: `file://${dir}`, commit };
 }

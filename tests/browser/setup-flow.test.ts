@@ -1,7 +1,10 @@
 // An admin sets a team up in a real Chromium: creates a container platform
 // and edits it, adds the fixture repository as a server-side folder, browses
 // its plans and tests with an fmf context, and fills the new-run form,
-// watching the live count follow the fields.
+// watching the live count follow the fields (and name a plan step Testyard
+// does not run).
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { teamWithAllRoles } from '../support/api';
@@ -74,6 +77,15 @@ test('platform, repository, preview with a context, new run with a live count', 
   await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/environment\.1: expected KEY=VALUE/);
   expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
   await page.getByLabel('Environment (KEY=VALUE, one per line)').fill('GOOD=1');
+
+  // A plan with a prepare step Testyard does not run: the preview names plan, step and kind.
+  await writeFile(path.join(fixture.dir, 'plans', 'configured.fmf'), 'prepare:\n  - how: shell\n    script: "true"\n  - how: ansible\n    playbook: setup.yml\n');
+  await page.getByLabel('Plan').fill('/plans/configured');
+  await expect
+    .poll(() => page.getByTestId('live-count').textContent())
+    .toBe("plan: plan /plans/configured: prepare step 2 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)");
+  await page.getByLabel('Plan').fill('/plans/smoke');
+  await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('4');
 
   // Starting it goes to the run's page.
   await page.getByRole('button', { name: 'Start run' }).click();

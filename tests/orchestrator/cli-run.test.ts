@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,5 +86,14 @@ describe('testyard run', () => {
     expect(code, stdout).toBe(1);
     expect(stdout).toContain(`here: failed, 0 passed, ${Object.keys(abortingTests).length} failed`);
     expect(Date.now() - lastResultAt).toBeLessThan(5_000);
+  });
+
+  it('refuses a plan with a prepare step it does not run, naming plan, step and kind', async () => {
+    const root = await writeTree({ one: { test: 'true' } });
+    await writeFile(path.join(root, 'configured.fmf'), 'discover:\n  how: fmf\nprepare:\n  - how: ansible\n    playbook: setup.yml\n');
+    const result = await run(['run', '--tree', root, '--plan', '/configured', '--platform', 'x=local']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("plan /configured: prepare step 1 is 'how: ansible', which Testyard does not run");
+    expect(result.stdout).toBe('');
   });
 });

@@ -10,12 +10,12 @@ import { startFakeTestingFarm } from '../support/fake-testing-farm';
 const context: ProvisionerContext = { platformId: 'p1', runId: 'r1', owner: 'rp1' };
 
 describe('createProvisioner', () => {
-  it('builds each kind from a stored platform config', () => {
-    const container = createProvisioner(provisionerConfig.parse({ kind: 'container', image: 'fedora:41', cpus: 2 }), context);
+  it('builds each kind from a stored platform config', async () => {
+    const container = await createProvisioner(provisionerConfig.parse({ kind: 'container', image: 'fedora:41', cpus: 2 }), context);
     expect(container).toBeInstanceOf(ContainerProvisioner);
     expect(container.label).toBe('container fedora:41');
 
-    const ssh = createProvisioner(provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }, { host: 'lab2', port: 2222 }] }), {
+    const ssh = await createProvisioner(provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }, { host: 'lab2', port: 2222 }] }), {
       ...context,
       secret: 'a private key',
       hostLeases: new MemoryHostLeases(),
@@ -23,25 +23,25 @@ describe('createProvisioner', () => {
     expect(ssh).toBeInstanceOf(SshPoolProvisioner);
     expect(ssh.label).toBe('ssh pool lab1:22,lab2:2222');
 
-    const tf = createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), { ...context, secret: 'token' });
+    const tf = await createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), { ...context, secret: 'token' });
     expect(tf).toBeInstanceOf(TestingFarmProvisioner);
-    expect(createProvisioner({ kind: 'local' }, context)).toBeInstanceOf(LocalProvisioner);
+    expect(await createProvisioner({ kind: 'local' }, context)).toBeInstanceOf(LocalProvisioner);
   });
 
-  it('names what is missing', () => {
+  it('names what is missing', async () => {
     const ssh = provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }] });
-    expect(() => createProvisioner(ssh, { ...context, hostLeases: new MemoryHostLeases() })).toThrow(/ssh platform: secret is missing/);
-    expect(() => createProvisioner(ssh, { ...context, secret: 'key' })).toThrow(/hostLeases/);
+    await expect(createProvisioner(ssh, { ...context, hostLeases: new MemoryHostLeases() })).rejects.toThrow(/ssh platform: secret is missing/);
+    await expect(createProvisioner(ssh, { ...context, secret: 'key' })).rejects.toThrow(/hostLeases/);
     const tf = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' });
-    expect(() => createProvisioner(tf, context)).toThrow(/testing-farm platform: secret is missing .*API token/);
+    await expect(createProvisioner(tf, context)).rejects.toThrow(/testing-farm platform: secret is missing .*API token/);
   });
 
   it('passes apiUrl and the secret token through to Testing Farm', async () => {
     const farm = await startFakeTestingFarm();
     try {
       const config = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41', apiUrl: farm.apiUrl });
-      await createProvisioner(config, { ...context, secret: farm.token }).start();
-      await expect(createProvisioner(config, { ...context, secret: 'wrong' }).start()).rejects.toThrow(/401/);
+      await (await createProvisioner(config, { ...context, secret: farm.token })).start();
+      await expect((await createProvisioner(config, { ...context, secret: 'wrong' })).start()).rejects.toThrow(/401/);
     } finally {
       await farm.stop();
     }

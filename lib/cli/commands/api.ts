@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import type { SequencedRunEvent } from '../../events/catalogue';
 import type { RunDetails } from '../../runs/details';
 import { parsePairs } from '../../repos/context-pairs';
 import { EventSequencer } from '../../events/sequencer';
-import { CliError, type Command } from '../command';
+import { CliError, parseOptions, runSubcommand, type Command } from '../command';
 
 const usage = `usage: testyard api run --server URL --token TOKEN --team SLUG --repo NAME|ID [--ref REF] --plan NAME
                         --platform NAME|ID... [--name RE]... [--exclude RE]... [--context KEY=VALUE]...
@@ -30,41 +29,24 @@ the run is queued.`;
 const finished = new Set(['passed', 'failed', 'error', 'cancelled']);
 const exitCodes: Record<string, number> = { passed: 0, failed: 1, error: 2, cancelled: 2 };
 
-export const command: Command = async (argv) => {
-  const [action, ...rest] = argv;
-  if (action === '--help' || action === '-h') {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  if (action !== 'run') throw new CliError(`unknown action "${action ?? ''}"\n${usage}`);
-  return startRun(rest);
-};
+export const command: Command = (argv) => runSubcommand(argv, usage, { run: startRun });
 
 async function startRun(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      team: { type: 'string' },
-      repo: { type: 'string' },
-      ref: { type: 'string' },
-      plan: { type: 'string' },
-      platform: { type: 'string', multiple: true },
-      name: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      context: { type: 'string', multiple: true },
-      env: { type: 'string', multiple: true },
-      reruns: { type: 'string' },
-      wait: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values } = parseOptions(argv, usage, {
+    server: { type: 'string' },
+    token: { type: 'string' },
+    team: { type: 'string' },
+    repo: { type: 'string' },
+    ref: { type: 'string' },
+    plan: { type: 'string' },
+    platform: { type: 'string', multiple: true },
+    name: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    context: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
+    reruns: { type: 'string' },
+    wait: { type: 'boolean' },
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
   const server = values.server ?? process.env.TESTYARD_SERVER;
   const token = values.token ?? process.env.TESTYARD_TOKEN;
   for (const [option, value] of [['--server (or TESTYARD_SERVER)', server], ['--token (or TESTYARD_TOKEN)', token], ['--team', values.team], ['--repo', values.repo], ['--plan', values.plan]] as const) {

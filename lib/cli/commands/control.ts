@@ -1,8 +1,7 @@
 import { constants as fsConstants, createReadStream, createWriteStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
-import { CliError, type Command } from '../command';
+import { CliError, parseOptions, runSubcommand, type Command } from '../command';
 import { AttemptRecorder } from '../../control/index';
 
 const usage = `usage: testyard control parse --artifacts DIR [--exit-code N] [--output FILE]
@@ -14,22 +13,10 @@ test's output (what output.txt and "testout" files contain). Prints the
 results as JSON Lines. Exits 1 if the stream broke the protocol (the results
 written up to that point are still printed).`;
 
-export const command: Command = async (argv) => {
-  const [subcommand, ...rest] = argv;
-  if (subcommand === '--help' || subcommand === '-h') {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  if (subcommand !== 'parse') throw new CliError(subcommand ? `unknown subcommand "${subcommand}"\n${usage}` : usage);
-  return parseControlStream(rest);
-};
+export const command: Command = (argv) => runSubcommand(argv, usage, { parse: parseControlStream });
 
 async function parseControlStream(argv: string[]): Promise<number> {
   const options = readOptions(argv);
-  if (options === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
   if (options.outputFile !== undefined) {
     await access(options.outputFile, fsConstants.R_OK).catch((error: unknown) => {
       throw new CliError(`cannot read --output: ${describe(error)}`);
@@ -53,24 +40,6 @@ async function parseControlStream(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseArgsOrExplain(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        artifacts: { type: 'string' },
-        'exit-code': { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new CliError(`${describe(error)}\n${usage}`);
-  }
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -81,9 +50,8 @@ interface ParseOptions {
   outputFile?: string;
 }
 
-function readOptions(argv: string[]): ParseOptions | 'help' {
-  const { values } = parseArgsOrExplain(argv);
-  if (values.help) return 'help';
+function readOptions(argv: string[]): ParseOptions {
+  const { values } = parseOptions(argv, usage, { artifacts: { type: 'string' }, 'exit-code': { type: 'string' }, output: { type: 'string' } });
   if (!values.artifacts) throw new CliError(`--artifacts DIR is required\n${usage}`);
   const exitCodeText = values['exit-code'];
   if (exitCodeText !== undefined && !/^-?[0-9]+$/.test(exitCodeText)) {

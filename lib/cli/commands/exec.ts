@@ -1,6 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ContainerConnection } from '../../connection/container';
 import { LocalConnection } from '../../connection/local';
 import { SshConnection } from '../../connection/ssh';
@@ -8,7 +7,7 @@ import type { Connection } from '../../connection/types';
 import { ExecutorError } from '../../executor/errors';
 import { FmfExecutor } from '../../executor/fmf-executor';
 import { loadTestSuite } from '../../executor/suite';
-import { CliError, type Command } from '../command';
+import { CliError, parseOptions, type Command } from '../command';
 
 const usage = `usage: testyard exec --connection CONNECTION --tree PATH [--plan NAME] --test NAME --artifacts DIR
 
@@ -25,26 +24,17 @@ Exit status: 0 when the test ran (whatever its result), 1 when the run
 broke (setup, timeout, lost connection, bad control stream), 2 on bad usage.`;
 
 export const command: Command = async (argv) => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      connection: { type: 'string' },
-      tree: { type: 'string' },
-      plan: { type: 'string' },
-      test: { type: 'string' },
-      artifacts: { type: 'string' },
-      identity: { type: 'string' },
-      'host-key': { type: 'string' },
-      'docker-host': { type: 'string' },
-      env: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values } = parseOptions(argv, usage, {
+    connection: { type: 'string' },
+    tree: { type: 'string' },
+    plan: { type: 'string' },
+    test: { type: 'string' },
+    artifacts: { type: 'string' },
+    identity: { type: 'string' },
+    'host-key': { type: 'string' },
+    'docker-host': { type: 'string' },
+    env: { type: 'string', multiple: true },
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
   const missing = (['connection', 'tree', 'test', 'artifacts'] as const).filter((name) => !values[name]);
   if (missing.length) throw new CliError(`missing ${missing.map((name) => `--${name}`).join(', ')}\n${usage}`);
   const artifactsDir = path.resolve(values.artifacts!);

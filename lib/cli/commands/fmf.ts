@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { CliError, type Command } from '../command';
+import { CliError, parseOptions, runSubcommand, type Command } from '../command';
 import {
   adjustTree,
   Context,
@@ -72,16 +71,17 @@ function print(value: JsonLike): void {
 }
 
 async function show(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseOptions(
+    argv,
+    usage,
+    {
       context: { type: 'string', multiple: true },
       'no-adjust': { type: 'boolean' },
       filter: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     },
-  });
+    true,
+  );
   const treePath = singlePath(positionals, 'show');
   const context = parseContext(values.context);
   const nodes = await withFmfErrors(() => {
@@ -98,17 +98,18 @@ async function show(argv: string[]): Promise<number> {
 }
 
 async function tests(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseOptions(
+    argv,
+    usage,
+    {
       plan: { type: 'string' },
       context: { type: 'string', multiple: true },
       name: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     },
-  });
+    true,
+  );
   const treePath = singlePath(positionals, 'tests');
   const discovered = await withFmfErrors(() =>
     discoverTests(treePath, { plan: values.plan, context: parseContext(values.context), names: values.name, excludes: values.exclude }),
@@ -143,7 +144,7 @@ function evaluateLine(line: string): JsonLike {
 }
 
 async function evaluate(argv: string[]): Promise<number> {
-  parseArgs({ args: argv, options: {} });
+  parseOptions(argv, usage, {});
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
@@ -158,21 +159,4 @@ async function evaluate(argv: string[]): Promise<number> {
   return 0;
 }
 
-const subcommands: Record<string, (argv: string[]) => Promise<number>> = { show, tests, eval: evaluate };
-
-export const command: Command = async (argv) => {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    process.stdout.write(`${usage}\n`);
-    return name ? 0 : 2;
-  }
-  const subcommand = subcommands[name];
-  if (!subcommand) throw new CliError(`unknown subcommand '${name}'\n${usage}`);
-  try {
-    return await subcommand(rest);
-  } catch (error) {
-    // parseArgs reports unknown or malformed options with a TypeError carrying a code.
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) throw new CliError(`${error.message}\n${usage}`);
-    throw error;
-  }
-};
+export const command: Command = (argv) => runSubcommand(argv, usage, { show, tests, eval: evaluate });

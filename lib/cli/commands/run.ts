@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { RunEvent } from '../../events/catalogue';
 import { FmfExecutor } from '../../executor/fmf-executor';
 import { FileRunAggregator, junitXml } from '../../export';
 import { discoverTests, fetchTestRepository, type ContextDimensions } from '../../fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../../orchestrator';
 import { createProvisioner, type ProvisionerContext } from '../../provision/from-config';
-import { MemoryHostLeases, type PoolHost } from '../../provision/ssh-pool';
+import type { PoolHost } from '../../provision/ssh-pool';
+import { MemoryHostLeases } from '../../provision/ssh-pool/memory-host-leases';
 import type { Provisioner } from '../../provision/types';
-import { CliError, type Command } from '../command';
+import { onOutputClosed } from '../closed-output';
+import { CliError, parseOptions, type Command } from '../command';
 
 const usage = `usage: testyard run (--tree PATH | --repo URL [--ref REF]) --plan NAME --platform NAME=SPEC...
                     [--context KEY=VALUE]... [--max-remotes N] [--spares N] [--reruns N]
@@ -20,7 +21,7 @@ const usage = `usage: testyard run (--tree PATH | --repo URL [--ref REF]) --plan
 Runs a plan's tests on every platform, ad hoc, without the web app.
 
   --platform NAME=SPEC   repeatable; the same NAME twice spreads it over several provisioners. SPEC:
-                           local                       this host (one system per CPU at most)
+                           local                       this host (one system per CPU, or --max-remotes)
                            container:IMAGE             a container per system (--docker-host, --network)
                            ssh:USER@HOST:PORT[,HOST2…]  a pool of hosts (--identity); HOST2 may be
                                                        USER@HOST:PORT, HOST:PORT or HOST
@@ -39,6 +40,8 @@ Exit status: 0 every test passed, 1 some test failed, 2 infrastructure
 failure, cancel (Ctrl-C) or bad usage.`;
 
 interface ProvisionerSettings {
+  /** --max-remotes: also how many local systems may run at once (default one per CPU). */
+  maxRemotes?: number;
   identity?: string;
   dockerHost?: string;
   network?: string;
@@ -46,32 +49,23 @@ interface ProvisionerSettings {
 }
 
 export const command: Command = async (argv) => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tree: { type: 'string' },
-      repo: { type: 'string' },
-      ref: { type: 'string' },
-      plan: { type: 'string' },
-      platform: { type: 'string', multiple: true },
-      context: { type: 'string', multiple: true },
-      'max-remotes': { type: 'string' },
-      spares: { type: 'string' },
-      reruns: { type: 'string' },
-      jsonl: { type: 'string' },
-      junit: { type: 'string' },
-      artifacts: { type: 'string' },
-      identity: { type: 'string' },
-      'docker-host': { type: 'string' },
-      network: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values } = parseOptions(argv, usage, {
+    tree: { type: 'string' },
+    repo: { type: 'string' },
+    ref: { type: 'string' },
+    plan: { type: 'string' },
+    platform: { type: 'string', multiple: true },
+    context: { type: 'string', multiple: true },
+    'max-remotes': { type: 'string' },
+    spares: { type: 'string' },
+    reruns: { type: 'string' },
+    jsonl: { type: 'string' },
+    junit: { type: 'string' },
+    artifacts: { type: 'string' },
+    identity: { type: 'string' },
+    'docker-host': { type: 'string' },
+    network: { type: 'string' },
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
   if (Boolean(values.tree) === Boolean(values.repo)) throw new CliError(`give exactly one of --tree and --repo\n${usage}`);
   if (values.ref && !values.repo) throw new CliError('--ref needs --repo');
   if (!values.plan) throw new CliError(`missing --plan\n${usage}`);
@@ -82,6 +76,7 @@ export const command: Command = async (argv) => {
     reruns: values.reruns === undefined ? 2 : count(values.reruns, '--reruns', 0),
   };
   const settings: ProvisionerSettings = {
+    maxRemotes: limits.maxRemotes,
     identity: values.identity,
     dockerHost: values['docker-host'],
     network: values.network,
@@ -106,6 +101,8 @@ export const command: Command = async (argv) => {
   const onSignal = () => cancel.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Nobody reads the progress any more: give the systems back and end, as on Ctrl-C.
+  const stopWatchingOutput = onOutputClosed(() => cancel.abort(new Error('output closed')));
   print(`run ${settings.runId}: ${planned.tests.length} tests of ${values.plan} on ${[...platforms.keys()].join(', ')}`);
   let outcomes: Array<[string, PlatformOutcome]>;
   try {
@@ -127,6 +124,7 @@ export const command: Command = async (argv) => {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopWatchingOutput();
   }
 
   if (values.junit) await writeFile(values.junit, junitXml(aggregator.attempts()));
@@ -159,7 +157,7 @@ async function provisionerFor(platform: string, spec: string, settings: Provisio
     hostLeases: new MemoryHostLeases(),
     onNewHostKey: (host, port, fingerprint) => print(`${platform}: ${host}:${port} host key ${fingerprint}`),
   };
-  if (spec === 'local') return createProvisioner({ kind: 'local' }, context);
+  if (spec === 'local') return createProvisioner({ kind: 'local' }, { ...context, maxLocalSystems: settings.maxRemotes });
   if (spec.startsWith('container:')) {
     const image = spec.slice('container:'.length);
     if (!image) throw new CliError(`${where}: expected container:IMAGE`);

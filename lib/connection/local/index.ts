@@ -18,6 +18,7 @@ const closeGraceMs = 5_000;
 export class LocalConnection implements Connection {
   readonly label = 'local';
   private readonly running = new Set<{ kill(): void; forceKill(): void; exited: Promise<ExitStatus> }>();
+  private closing = false;
 
   async connect(): Promise<void> {}
 
@@ -62,6 +63,8 @@ export class LocalConnection implements Connection {
     const tracked = { kill, forceKill: () => child.kill('SIGKILL'), exited };
     this.running.add(tracked);
     void exited.then(() => this.running.delete(tracked));
+    // Started while the connection closes (a remote released during its setup): nothing may outlive it.
+    if (this.closing) kill();
     return { stdin, stdout, stderr: child.stderr ?? emptyStream(), exited, kill };
   }
 
@@ -83,6 +86,7 @@ export class LocalConnection implements Connection {
    * after a grace period. Nothing started here outlives the connection.
    */
   async close(): Promise<void> {
+    this.closing = true;
     const running = [...this.running];
     for (const command of running) command.kill();
     const ended = Promise.all(running.map((command) => command.exited));
