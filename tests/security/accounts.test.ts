@@ -83,6 +83,8 @@ test('the health API shows no host names or process ids', async () => {
   const health = await fetch(`${app()}/api/v1/health`).then((response) => response.json() as Promise<{ ok: boolean; processes: Record<string, unknown>[] }>);
   expect(health.ok).toBe(true);
   for (const process of health.processes) {
-    expect(Object.keys(process).sort()).toEqual(['alive', 'kind', 'lastSeenAt', 'serves', 'startedAt']);
+    expect(Object.keys(process).sort()).toEqual(['alive', 'kind', 'lastSeenAt', 'serves', 'startedAt', 'unavailable']);
+    // why a kind cannot run is generic: no host, path or address of this machine
+    expect(JSON.stringify(process.unavailable)).not.toMatch(/\/|\d+\.\d+\.\d+/);
   }
 });
