@@ -31,7 +31,7 @@ async function writeSuite(root: string): Promise<void> {
     '/tests/ticker': { test: `for i in $(seq 1 ${ticks}); do echo "tick $i $(date +%s%3N)"; sleep 0.1; done`, duration: '10m' },
     // 5 MB of text every 100 ms at most: ~50 MB/s when the machine keeps up
     '/tests/flood': {
-      test: `blob=$(mktemp); yes 'flood line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c 5M > "$blob"; end=$((SECONDS + ${seconds})); while [ $SECONDS -lt $end ]; do cat "$blob"; sleep 0.1; done; rm -f "$blob"`,
+      test: `blob=$(mktemp); awk 'BEGIN { for (i = 0; i < 100000; i++) print "flood line 0123456789 abcdefghijklmnopqrstuvwxyz" }' > "$blob"; end=$((SECONDS + ${seconds})); while [ $SECONDS -lt $end ]; do cat "$blob"; sleep 0.1; done; rm -f "$blob"`,
       duration: '10m',
     },
   };
@@ -125,8 +125,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const elapsed = (Date.now() - startedAt) / 1000;
-  const floodFile = await call<{ attempts: { files: { path: string; size: number }[] }[] }>('GET', `${runApi}/attempts?platform=here&test=/tests/flood`);
-  const floodBytes = floodFile.attempts.at(-1)?.files.find((file) => file.path === 'files/output.txt')?.size ?? 0;
+  const flood = (await call<{ attempts: { exception: string | null; exitCode: number | null; files: { path: string; size: number }[] }[] }>('GET', `${runApi}/attempts?platform=here&test=/tests/flood`)).attempts.at(-1)!;
+  const floodBytes = flood.files.find((file) => file.path === 'files/output.txt')?.size ?? 0;
+  if (!floodBytes) console.log(`the flood test wrote no output: exit code ${flood.exitCode}, ${flood.exception ?? 'no exception'}; files ${JSON.stringify(flood.files)}`);
   const attachments = Number((await listener.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${attachmentsTable}`)).rows[0].id) - attachmentsBefore;
 
   console.log(`${joined.filter(Boolean).length}/${viewers} viewers subscribed; flood wrote ${(floodBytes / 2 ** 20).toFixed(0)} MiB in ~${seconds} s = ${(floodBytes / 2 ** 20 / seconds).toFixed(1)} MiB/s`);

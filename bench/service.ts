@@ -8,6 +8,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { io } from 'socket.io-client';
+import { createDb } from '../lib/db/client';
+import { liveEventNames, type SequencedRunEvent } from '../lib/events/catalogue';
 import { signUpAndConfirm } from '../tests/support/accounts';
 import { startApp } from '../tests/support/app-server';
 import { startSshdPool } from '../tests/support/sshd-pool';
@@ -28,6 +31,7 @@ await writeFile(path.join(suite, 'main.fmf'), JSON.stringify({ '/plans/bench': {
 
 const pool = await startSshdPool(hosts);
 const database = await createTestDatabase();
+const db = createDb(database.url);
 let app: Awaited<ReturnType<typeof startApp>> | undefined;
 try {
   const keyFile = path.join(work, 'key');
@@ -58,29 +62,53 @@ try {
     name: 'pool',
     config: { kind: 'ssh', hosts: pool.servers.map((server) => ({ host: server.host, port: server.port, user: server.username })), hostKeyFingerprints: Object.fromEntries(pool.servers.map((server) => [`${server.host}:${server.port}`, server.hostKeyFingerprint])) },
     secretId: secret.id,
+    // as testyard run: every host of the pool in use
+    maxRemotes: hosts,
   });
   const repo = await call<{ id: string }>('POST', `${teamApi}/repos`, { name: 'bench', path: suite });
   const serviceTimes: number[] = [];
   for (let round = 0; round < rounds; round++) {
+    // As a client waiting for a run does (testyard api run --wait): told of its end live, not polling the server.
+    const socket = io(base, { transports: ['websocket'], extraHeaders: { cookie, origin: base } });
+    const events: SequencedRunEvent[] = [];
+    socket.on(liveEventNames.runEvent, (event: SequencedRunEvent) => events.push(event));
+    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
     const started = performance.now();
-    const run = await call<{ number: number }>('POST', `${teamApi}/runs`, { repoId: repo.id, plan: '/plans/bench', platforms: [platform.id], reruns: 0 });
-    for (;;) {
-      const details = await call<{ status: string }>('GET', `${teamApi}/runs/${run.number}`);
-      if (!['queued', 'running'].includes(details.status)) {
-        if (details.status !== 'passed') throw new Error(`run ${run.number} ended ${details.status}`);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, { repoId: repo.id, plan: '/plans/bench', platforms: [platform.id], reruns: 0 });
+    if (!(await socket.emitWithAck('subscribe', `run:${run.id}`))) throw new Error('the run room was refused');
+    const ended = () => events.some(({ event }) => event.type === 'run.finished') || undefined;
+    while (!ended()) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // whatever happened before the room was joined is in the timeline
+      if (events.length === 0 && performance.now() - started > 1000) events.push(...(await call<SequencedRunEvent[]>('GET', `${teamApi}/runs/${run.number}/events?after=0`)));
     }
     serviceTimes.push((performance.now() - started) / 1000);
+    socket.close();
+    const finished = events.find(({ event }) => event.type === 'run.finished')!.event;
+    if (finished.type === 'run.finished' && finished.status !== 'passed') throw new Error(`run ${run.number} ended ${finished.status}`);
+    console.log(`  round ${round + 1}: ${serviceTimes.at(-1)!.toFixed(2)} s; ${await whereTheTimeWent(run.number)}`);
   }
   const ratio = median(serviceTimes) / median(cliTimes);
+
+  /** From the stored attempts: when the first test started, how long tests took, and the gaps between tests on one system. */
+  async function whereTheTimeWent(runNumber: number): Promise<string> {
+    const run = await db.run.findFirstOrThrow({ where: { number: runNumber, team: { slug: team.slug } }, select: { id: true, createdAt: true, finishedAt: true } });
+    const attempts = await db.attempt.findMany({ where: { runId: run.id }, select: { remote: true, startedAt: true, finishedAt: true }, orderBy: { startedAt: 'asc' } });
+    const byRemote = new Map<string | null, typeof attempts>();
+    for (const attempt of attempts) byRemote.set(attempt.remote, [...(byRemote.get(attempt.remote) ?? []), attempt]);
+    const gaps = [...byRemote.values()].flatMap((list) => list.slice(1).map((attempt, index) => attempt.startedAt.getTime() - list[index]!.finishedAt!.getTime()));
+    const durations = attempts.map((attempt) => attempt.finishedAt!.getTime() - attempt.startedAt.getTime());
+    const first = attempts[0]!.startedAt.getTime() - run.createdAt.getTime();
+    const last = run.finishedAt!.getTime() - Math.max(...attempts.map((attempt) => attempt.finishedAt!.getTime()));
+    return `created → first test ${first} ms, test p50 ${median(durations)} ms, gap between tests on a system p50 ${median(gaps)} ms (${byRemote.size} systems), last test → run finished ${last} ms`;
+  }
   console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
   console.log(`  testyard run (process start → exit):      median ${median(cliTimes).toFixed(2)} s  [${cliTimes.map((time) => time.toFixed(2)).join(', ')}]`);
   console.log(`  REST API (create → final status):         median ${median(serviceTimes).toFixed(2)} s  [${serviceTimes.map((time) => time.toFixed(2)).join(', ')}]`);
   console.log(`  service ÷ CLI: ${ratio.toFixed(2)}×   target ≤ ${target}×: ${ratio <= target ? 'met' : 'MISSED'}`);
 } finally {
   await app?.stop();
+  await db.$disconnect();
   await database.drop();
   await pool.stop();
   await rm(work, { recursive: true, force: true });

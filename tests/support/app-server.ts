@@ -73,7 +73,9 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // e.g. TESTYARD_TEST_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/profiles' to profile the app under a benchmark
+  const nodeFlags = process.env.TESTYARD_TEST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(repoRoot, script)], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${path.basename(script, '.ts')}] `;
   const relay = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, prefix));
   child.stdout!.on('data', process.env.TESTYARD_TEST_LOGS ? relay : () => {});
