@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
 import { dockerOptions } from '../lib/connection/container';
 import type { Db } from '../lib/db/client';
 import type { ProvisionerKind } from '../lib/platforms/spec';
 import { removeContainersOwnedBy } from '../lib/provision/container';
+import { workerHostRefusal } from '../lib/platforms/worker-host';
 import { createProvisioner } from '../lib/provision/from-config';
+import { platformDomains, releaseDomainsOwnedBy, type VmState } from '../lib/provision/libvirt';
 import { PostgresHostLeases } from '../lib/provision/ssh-pool';
 import type { Provisioner } from '../lib/provision/types';
 import type { PlatformSnapshot } from '../lib/runs/settings';
@@ -44,14 +47,21 @@ export async function untilContainerEngineAnswers(signal: AbortSignal): Promise<
   return new Promise(() => {});
 }
 
+/** libvirt platforms are driven through virsh (Debian: libvirt-clients). */
+export function virshInstalled(): Promise<boolean> {
+  return new Promise((resolve) => execFile('virsh', ['--version'], (error) => resolve(!error)));
+}
+
 /**
  * The provisioner kinds this worker can serve now: SSH pools and Testing Farm
  * need only the network; containers need a container engine that answers;
- * local platforms need the administrator's consent (TESTYARD_ENABLE_LOCAL=1).
+ * libvirt needs virsh; local platforms need the administrator's consent
+ * (TESTYARD_ENABLE_LOCAL=1).
  */
 export async function servedKinds(): Promise<ProvisionerKind[]> {
   const kinds: ProvisionerKind[] = ['ssh', 'testing-farm'];
   if (await containerEngineAnswers()) kinds.push('container');
+  if (await virshInstalled()) kinds.push('libvirt');
   if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.push('local');
   return kinds;
 }
@@ -64,14 +74,15 @@ export interface ProvisionerContext {
   /** The team's platform (host leases are per platform); null when it was deleted since the run started. */
   platformId: string | null;
   workerId: string;
+  /** Progress of each libvirt VM on its way up. */
+  onVmState?(remote: string, state: VmState): void;
 }
 
 /** The platform's provisioner, built from the snapshot taken when the run started. */
 export async function provisionerFor(spec: PlatformSnapshot, context: ProvisionerContext): Promise<Provisioner> {
   const { config } = spec;
-  if (config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
-    throw new Error('local platforms are disabled on this worker (TESTYARD_ENABLE_LOCAL=1 enables them)');
-  }
+  const refusal = workerHostRefusal(config);
+  if (refusal) throw new Error(`refused on this worker: ${refusal}`);
   if (config.kind === 'ssh' && !context.platformId) throw new Error('the ssh platform was deleted; its host leases went with it');
   return createProvisioner(config, {
     // host leases are per team platform; a deleted platform only matters to ssh pools (refused above)
@@ -83,12 +94,20 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
     hostLeases: new PostgresHostLeases(context.db),
     dockerHost: workerDockerHost(),
     networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
+    onVmState: context.onVmState,
   });
 }
 
 /** Removes systems a dead worker held for this run platform before another takes it over. */
-export async function releaseAbandonedRemotes(spec: PlatformSnapshot, runPlatformId: string): Promise<string[]> {
-  // SSH leases expire on their own (their holder stops renewing them); containers need removing.
-  if (spec.config.kind !== 'container') return [];
-  return removeContainersOwnedBy(workerDocker(), runPlatformId);
+export async function releaseAbandonedRemotes(spec: PlatformSnapshot, runPlatformId: string, { db, teamId }: { db: Db; teamId: string }): Promise<string[]> {
+  const { config } = spec;
+  // SSH leases expire on their own (their holder stops renewing them); containers and VMs need giving back.
+  if (config.kind === 'container') return removeContainersOwnedBy(workerDocker(), runPlatformId);
+  if (config.kind !== 'libvirt' || workerHostRefusal(config)) return [];
+  const domains = platformDomains(config, spec.secretId ? await revealSecret(db, teamId, spec.secretId) : undefined);
+  try {
+    return await releaseDomainsOwnedBy(domains, runPlatformId);
+  } finally {
+    await domains.vmHost.close();
+  }
 }

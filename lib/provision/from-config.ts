@@ -1,5 +1,6 @@
 import type { ProvisionerConfig } from '../platforms/spec';
 import { ContainerProvisioner } from './container';
+import { LibvirtProvisioner, parseVmHostUri, type VmState } from './libvirt';
 import { LocalProvisioner } from './local';
 import { SshPoolProvisioner, type HostLeases, type PoolHost } from './ssh-pool';
 import { TestingFarmProvisioner } from './testing-farm';
@@ -11,7 +12,7 @@ export interface ProvisionerContext {
   runId: string;
   /** Who creates the systems, e.g. the run-platform id; containers are labelled with it. */
   owner: string;
-  /** The platform's decrypted secret: an SSH private key (ssh) or an API token (testing-farm). */
+  /** The platform's decrypted secret: an SSH private key (ssh, libvirt) or an API token (testing-farm). */
   secret?: string;
   /** Required for ssh pools: PostgresHostLeases in workers, MemoryHostLeases in the CLI. */
   hostLeases?: HostLeases;
@@ -21,7 +22,9 @@ export interface ProvisionerContext {
   networkMode?: string;
   /** For local platforms: how many systems at once. */
   maxLocalSystems?: number;
-  /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems). */
+  /** Progress of each libvirt VM on its way up, by the id its remote will have. */
+  onVmState?(remote: string, state: VmState): void;
+  /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems, libvirt VM hosts). */
   onNewHostKey?(host: string, port: number, fingerprint: string): void;
 }
 
@@ -60,6 +63,19 @@ export function createProvisioner(config: ProvisionerConfig, context: Provisione
         pool: config.pool,
         apiUrl: config.apiUrl,
         onNewHostKey: (guest, fingerprint) => context.onNewHostKey?.(guest.host, guest.port, fingerprint),
+      });
+    case 'libvirt':
+      return new LibvirtProvisioner({
+        host: parseVmHostUri(config.uri),
+        domains: config.domains,
+        pool: config.pool,
+        template: config.template,
+        user: config.user,
+        hostKeyFingerprint: config.hostKeyFingerprint,
+        privateKey: requireSecret(context, 'libvirt', 'an SSH private key'),
+        owner: context.owner,
+        onNewHostKey: context.onNewHostKey,
+        onVmState: context.onVmState,
       });
     case 'local':
       return new LocalProvisioner({ maxSystems: context.maxLocalSystems });

@@ -13,7 +13,7 @@ export interface PlatformProgress {
 export interface PoolSystem {
   remote: string;
   platform: string;
-  state: 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'released';
+  state: 'cloning' | 'booting' | 'waiting for SSH' | 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'released';
   test: string | null;
 }
 
@@ -102,6 +102,9 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
         state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
         if (event.type === 'remote.provisioned') placeSystem(state, event, 'provisioned');
         break;
+      case 'remote.progress':
+        placeSystem(state, event, vmStates[event.state]);
+        break;
       case 'remote.setup-started':
         placeSystem(state, event, 'setting up');
         break;
@@ -137,6 +140,8 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
   }
   return state;
 }
+
+const vmStates = { cloning: 'cloning', booting: 'booting', 'waiting-for-ssh': 'waiting for SSH', failed: 'released' } as const;
 
 function forgetPlatformActivity(state: LiveRunState, platform: string): void {
   delete state.provisioning[platform];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { Client, type ClientChannel } from 'ssh2';
 import { describeExit, extractTarWithCommand } from '../run';
 import { shellCommand } from '../shell-quote';
@@ -25,6 +25,8 @@ export interface SshConnectionOptions {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
   connectTimeoutMs?: number;
+  /** Opens the stream the SSH session runs over instead of a TCP connection, e.g. a tunnel through a jump host. */
+  via?: () => Promise<Duplex>;
 }
 
 /** OpenSSH's fingerprint format: `SHA256:` and the unpadded base64 digest of the key blob. */
@@ -60,9 +62,10 @@ export class SshConnection implements Connection {
     return this.connecting;
   }
 
-  private handshake(): Promise<Client> {
+  private async handshake(): Promise<Client> {
     const client = new Client();
     let hostKeyProblem: string | undefined;
+    const sock = this.options.via ? await this.options.via() : undefined;
     return new Promise<Client>((resolve, reject) => {
       client.once('ready', () => {
         // requests to a long-lived command are small writes: Nagle would hold
@@ -88,6 +91,7 @@ export class SshConnection implements Connection {
         keepaliveInterval: this.options.keepaliveIntervalMs ?? 5_000,
         keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
         readyTimeout: this.options.connectTimeoutMs ?? 20_000,
+        sock,
         hostVerifier: (key: Buffer) => {
           const fingerprint = sshFingerprint(key);
           if (this.pinnedFingerprint === undefined) {
@@ -145,6 +149,26 @@ export class SshConnection implements Connection {
         channel.signal('TERM');
       },
     };
+  }
+
+  /** A TCP connection from the server to `host:port` (the server as a jump host). */
+  async forwardTcp(host: string, port: number): Promise<Duplex> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.forwardOut('127.0.0.1', 0, host, port, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot reach ${host}:${port} from there: ${error.message}`)) : resolve(channel),
+      ),
+    );
+  }
+
+  /** A connection to a Unix socket on the server (OpenSSH's stream-local forwarding). */
+  async forwardUnixSocket(socketPath: string): Promise<Duplex> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.openssh_forwardOutStreamLocal(socketPath, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot open ${socketPath} there: ${error.message}`)) : resolve(channel),
+      ),
+    );
   }
 
   upload(tar: Readable, remoteDir: string): Promise<void> {
