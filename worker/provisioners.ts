@@ -63,7 +63,13 @@ export async function servedKinds(): Promise<ProvisionerKind[]> {
   if (await containerEngineAnswers()) kinds.push('container');
   if (await virshInstalled()) kinds.push('libvirt');
   if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.push('local');
-  return kinds;
+  return kinds.filter(kindAllowed);
+}
+
+/** TESTYARD_WORKER_KINDS (comma-separated) narrows a worker down to some kinds, e.g. a worker for the VM hosts only. */
+export function kindAllowed(kind: ProvisionerKind): boolean {
+  const allowed = process.env.TESTYARD_WORKER_KINDS;
+  return !allowed || allowed.split(',').map((name) => name.trim()).includes(kind);
 }
 
 export interface ProvisionerContext {

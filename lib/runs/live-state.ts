@@ -13,7 +13,7 @@ export interface PlatformProgress {
 export interface PoolSystem {
   remote: string;
   platform: string;
-  state: 'cloning' | 'booting' | 'waiting for SSH' | 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'released';
+  state: 'cloning' | 'booting' | 'waiting for SSH' | 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'releasing' | 'released';
   test: string | null;
 }
 
@@ -141,7 +141,7 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
   return state;
 }
 
-const vmStates = { cloning: 'cloning', booting: 'booting', 'waiting-for-ssh': 'waiting for SSH', failed: 'released' } as const;
+const vmStates = { cloning: 'cloning', booting: 'booting', 'waiting-for-ssh': 'waiting for SSH', failed: 'released', releasing: 'releasing' } as const;
 
 function forgetPlatformActivity(state: LiveRunState, platform: string): void {
   delete state.provisioning[platform];

@@ -22,6 +22,8 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     TESTYARD_URL: url,
     TESTYARD_DATA_DIR: dataDir,
     TESTYARD_SIGNIN_PER_MINUTE: '1000',
+    // libvirt tests start workers of their own (one is killed on purpose); this one must not take their jobs
+    TESTYARD_WORKER_KINDS: 'container,ssh,testing-farm,local',
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,

@@ -17,7 +17,7 @@ export { platformDomains, releaseDomainsOwnedBy, releaseLeftoverDomains } from '
 export { VmHostConnection } from './vm-host';
 
 /** What a VM is doing on its way to being a remote (then the orchestrator reports on it); the run page shows it. */
-export type VmState = 'cloning' | 'booting' | 'waiting-for-ssh' | 'failed';
+export type VmState = 'cloning' | 'booting' | 'waiting-for-ssh' | 'failed' | 'releasing';
 
 export interface LibvirtProvisionerOptions {
   host: VmHost;
@@ -137,6 +137,7 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
     }
     const ready = connection;
     return new ManagedRemote(remoteId, ready, async () => {
+      progress('releasing');
       await ready.close().catch(() => {});
       await giveBack();
     });
