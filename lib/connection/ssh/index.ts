@@ -151,6 +151,16 @@ export class SshConnection implements Connection {
     };
   }
 
+  /** An interactive login shell on a terminal of the given size (like `ssh` with no command). */
+  async shell(terminal: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.shell({ rows: terminal.rows, cols: terminal.cols, term: terminal.term }, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot open a shell: ${error.message}`)) : resolve(channel),
+      ),
+    );
+  }
+
   /** A TCP connection from the server to `host:port` (the server as a jump host). */
   async forwardTcp(host: string, port: number): Promise<Duplex> {
     const client = await this.openClient();
