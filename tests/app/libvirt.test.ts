@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/db/client';
 import type { RunEvent } from '../../lib/events/catalogue';
 import { api, teamWithAllRoles } from '../support/api';
@@ -17,7 +17,6 @@ import { defineTestDomains, runningDomains, startLibvirtTestBed, templateVolume,
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 let bed: LibvirtTestBed;
 let db: Db;
-let dataDir: string;
 const workers: ChildProcess[] = [];
 
 function startWorker(concurrency = 1): ChildProcess {
@@ -29,7 +28,8 @@ function startWorker(concurrency = 1): ChildProcess {
       DATABASE_URL: inject('databaseUrl'),
       TESTYARD_WORKER_KINDS: 'libvirt',
       TESTYARD_WORKER_CONCURRENCY: String(concurrency),
-      TESTYARD_DATA_DIR: dataDir,
+      // the app's own: its keys decrypt the platform's secret
+      TESTYARD_DATA_DIR: inject('appDataDir'),
     },
     stdio: ['ignore', logs, logs],
   });
@@ -60,11 +60,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 beforeAll(async () => {
   [bed] = await Promise.all([startLibvirtTestBed(), cancelLeftoverRuns(inject('databaseUrl'))]);
   db = createDb(inject('databaseUrl'));
-  dataDir = await mkdtemp(path.join(tmpdir(), 'testyard-libvirt-worker-'));
 }, 900_000);
 
+// a failed test must not leave its workers to take the next one's jobs
+afterEach(stopWorkers);
+
 afterAll(async () => {
-  await stopWorkers();
   await db?.$disconnect();
   await bed?.stop();
 });
@@ -99,10 +100,10 @@ async function libvirtPlatform(team: Awaited<ReturnType<typeof teamWithAllRoles>
   return platform.body.id as string;
 }
 
-async function startRun(team: Awaited<ReturnType<typeof teamWithAllRoles>>, tree: string, platformId: string, reruns: number) {
+async function startRun(team: Awaited<ReturnType<typeof teamWithAllRoles>>, tree: string, platformId: string, settings: { reruns: number; maxRemotes?: number }) {
   const owner = { token: team.members.owner.token };
   const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: `suite-${path.basename(tree)}`, path: tree });
-  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, { token: team.members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platformId], reruns });
+  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, { token: team.members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platformId], ...settings });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body.id as string;
 }
@@ -150,6 +151,8 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
       '/tests/reboot:\n  duration: 10m\n  test: |\n    . ./report.sh\n' +
         '    if [ "$TMT_REBOOT_COUNT" = 0 ]; then\n' +
         '      cat /proc/sys/kernel/random/boot_id > /root/boot-before\n' +
+        // as atex's own reboot helper: survive the stream's end (EPIPE) and the session's
+        "      trap '' PIPE HUP\n" +
         '      echo disconnect >&"$ATEX_TEST_CONTROL"\n' +
         '      while echo noop >&"$ATEX_TEST_CONTROL"; do sleep 0.1; done 2>/dev/null\n' +
         '      sync; reboot; sleep 600\n' +
@@ -160,12 +163,12 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
   const team = await teamWithAllRoles();
   const platformId = await libvirtPlatform(team, 'vms', 'ty-run-?', 2);
   startWorker();
-  const runId = await startRun(team, tree, platformId, 1);
+  const runId = await startRun(team, tree, platformId, { reruns: 1 });
   const run = await runEnded(runId, 480_000);
   const events = await timeline(runId);
   expect(run.status, `${run.error ?? ''} ${JSON.stringify(events.map((event) => event.event))}`).toBe('failed');
 
-  const attempts = await db.attempt.findMany({ where: { runId, superseded: false }, orderBy: [{ testName: 'asc' }, { number: 'asc' }] });
+  const attempts = await db.attempt.findMany({ where: { runId }, orderBy: [{ testName: 'asc' }, { number: 'asc' }] });
   expect(attempts.map((attempt) => [attempt.testName, attempt.number])).toEqual([
     ['/tests/always-fails', 1],
     ['/tests/always-fails', 2],
@@ -201,21 +204,22 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
   expect(states.filter((state) => state === 'cloning').length).toBeGreaterThanOrEqual(3);
 
   await expectAllGivenBack(domains);
-  await stopWorkers();
 }, 600_000);
 
 test('two workers competing for two domains never hold the same one; a worker SIGKILLed while holding a VM: it is reclaimed and the run finishes', async () => {
   const domains = await defineTestDomains('ty-race', 2, bed.accelerator);
-  const tests = Array.from({ length: 6 }, (_, index) => `/tests/t${index}:\n  test: sleep 2\n`).join('');
+  const tests = Array.from({ length: 6 }, (_, index) => `/tests/t${index}:\n  test: sleep 3\n`).join('');
   const team = await teamWithAllRoles();
   const platformId = await libvirtPlatform(team, 'race', 'ty-race-*', 2);
+  // A wants one VM, B two: with two domains, B keeps trying for the one A holds
   const first = startWorker();
-  const runA = await startRun(team, await suiteTree(tests), platformId, 0);
+  const runA = await startRun(team, await suiteTree(tests), platformId, { reruns: 0, maxRemotes: 1 });
   await until('the first worker to take run A', async () => (await db.runPlatform.findFirst({ where: { runId: runA, status: 'running' } })) !== null, 60_000);
   startWorker();
-  const runB = await startRun(team, await suiteTree(tests), platformId, 0);
-  // A holds a VM (a test runs on it): now its worker dies without giving anything back
-  await until('run A to hold a VM', async () => (await timeline(runA)).some(({ event }) => event.type === 'test.started'), 300_000);
+  const runB = await startRun(team, await suiteTree(tests), platformId, { reruns: 0 });
+  // both hold a VM (a test runs on each): now A's worker dies without giving anything back
+  const running = async (runId: string) => (await timeline(runId)).some(({ event }) => event.type === 'test.started');
+  await until('both runs to hold a VM', async () => (await running(runA)) && (await running(runB)), 300_000);
   first.kill('SIGKILL');
   await once(first, 'exit');
   const heldByA = (await timeline(runA)).flatMap(({ event }) => (event.type === 'test.started' ? [event.remote] : []));
@@ -251,5 +255,4 @@ test('two workers competing for two domains never hold the same one; a worker SI
   }
   expect(heldByA.length).toBeGreaterThan(0);
   await expectAllGivenBack(domains);
-  await stopWorkers();
 }, 900_000);

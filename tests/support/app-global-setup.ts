@@ -5,6 +5,7 @@ import { createTestDatabase } from './test-database';
 declare module 'vitest' {
   export interface ProvidedContext {
     appUrl: string;
+    appDataDir: string;
     databaseUrl: string;
   }
 }
@@ -17,6 +18,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   });
   project.provide('appUrl', app.url);
+  project.provide('appDataDir', app.dataDir);
   project.provide('databaseUrl', database.url);
   return async () => {
     await app.stop();

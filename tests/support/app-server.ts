@@ -6,6 +6,8 @@ import { repoRoot } from './test-database';
 
 export interface RunningApp {
   url: string;
+  /** Its data folder: workers started beside it need its keys to read the secrets it stored. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, dataDir, stop };
 }
 
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {

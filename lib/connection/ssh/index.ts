@@ -77,7 +77,8 @@ export class SshConnection implements Connection {
         });
         resolve(client);
       });
-      client.once('error', (error) => {
+      // `on`, not `once`: a tunnelled session (`via`) can report its end twice, and a second error unheard would crash the process
+      client.on('error', (error) => {
         client.destroy();
         reject(new ConnectionError(`${this.label}: ${hostKeyProblem ?? error.message}`));
       });
