@@ -93,6 +93,8 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
       }
       case 'platform.finished':
         state.platforms[event.platform] = { ...progressOf(state, event.platform), status: event.status, running: 0 };
+        // attempts still under way when it ended were stopped, not failed: no event tells of them
+        delete state.provisioning[event.platform];
         break;
       case 'remote.requested':
         state.provisioning[event.platform] = (state.provisioning[event.platform] ?? 0) + event.count;

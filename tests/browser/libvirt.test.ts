@@ -57,11 +57,15 @@ test('a libvirt platform from the form; the run page shows each VM on its way up
   await api('POST', `/api/v1/teams/${team.slug}/secrets`, admin, { name: 'vm-key', kind: 'ssh-private-key', value: bed.privateKey });
 
   const page = await signedIn(members.admin.cookie);
-  await page.goto(`${teamUrl}/platforms`);
+  // the kind picker works once React has taken the page over
+  await page.goto(`${teamUrl}/platforms`, { waitUntil: 'networkidle' });
   await page.getByLabel('Name').fill('vms');
-  await page.getByLabel('Provisioner').selectOption('libvirt');
+  await expect.poll(async () => {
+    await page.getByLabel('Provisioner').selectOption('libvirt');
+    return page.getByLabel(/^VM host \(/).isVisible();
+  }).toBe(true);
   // a URI that would make virsh read the worker's files: refused, the field named
-  await page.getByLabel(/VM host/).fill(`${bed.uri}?keyfile=/etc/shadow`);
+  await page.getByLabel(/^VM host \(/).fill(`${bed.uri}?keyfile=/etc/shadow`);
   await page.getByLabel(/Domains/).fill('ty-web-*');
   await page.getByLabel('Storage pool').fill(testPool);
   await page.getByLabel('Template volume').fill(templateVolume);
@@ -69,7 +73,7 @@ test('a libvirt platform from the form; the run page shows each VM on its way up
   await page.getByRole('button', { name: 'Create platform' }).click();
   await expect.poll(() => page.locator('body').textContent()).toMatch(/config\.uri: must be qemu:\/\/\/system or qemu\+ssh/);
   await shot(page, 'libvirt-platform-refused');
-  await page.getByLabel(/VM host/).fill(bed.uri);
+  await page.getByLabel(/^VM host \(/).fill(bed.uri);
   await page.getByRole('button', { name: 'Create platform' }).click();
   await page.getByRole('link', { name: 'vms' }).click();
   await page.waitForURL(/\/platforms\/\w+$/);
