@@ -155,7 +155,8 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
         "      trap '' PIPE HUP\n" +
         '      echo disconnect >&"$ATEX_TEST_CONTROL"\n' +
         '      while echo noop >&"$ATEX_TEST_CONTROL"; do sleep 0.1; done 2>/dev/null\n' +
-        '      sync; reboot; sleep 600\n' +
+        // a real system takes a while to go down (services stopping): the runner must not restart the test meanwhile
+        '      sync; sleep 5; reboot; sleep 600\n' +
         '    fi\n' +
         '    report reboot pass "$TMT_REBOOT_COUNT $(cat /root/boot-before) $(cat /proc/sys/kernel/random/boot_id)"\n',
     ].join(''),
