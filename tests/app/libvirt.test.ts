@@ -1,7 +1,8 @@
 // libvirt platforms end to end, on real VMs of the test VM host (KVM when it
 // works here, emulation otherwise): a run on two VMs with a destructive test,
-// a rerun on a fresh system and a real reboot; then two workers competing for
-// two domains, one SIGKILLed while it holds a VM, which is reclaimed.
+// a rerun on a fresh system and a real reboot; two workers competing for two
+// domains, one SIGKILLed while it holds a VM, which is reclaimed; and the
+// sweep at worker start giving back what a killed worker left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { createDb, type Db } from '../../lib/db/client';
 import type { RunEvent } from '../../lib/events/catalogue';
 import { api, teamWithAllRoles } from '../support/api';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
+import { DomainReservations } from '../../lib/provision/libvirt/reservations';
+import { Virsh } from '../../lib/provision/libvirt/virsh';
 import { defineTestDomains, runningDomains, startLibvirtTestBed, templateVolume, testPool, virsh, type LibvirtTestBed } from '../support/libvirt';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -257,3 +260,26 @@ test('two workers competing for two domains never hold the same one; a worker SI
   expect(heldByA.length).toBeGreaterThan(0);
   await expectAllGivenBack(domains);
 }, 900_000);
+
+test('at start, a worker gives back the VMs of runs that ended without releasing them (their worker was killed)', async () => {
+  const [leftover, foreign] = await defineTestDomains('ty-sweep', 2, bed.accelerator);
+  const team = await teamWithAllRoles();
+  const platformId = await libvirtPlatform(team, 'sweep', 'ty-sweep-*', 1);
+  const runId = await startRun(team, await suiteTree('/tests/t:\n  test: "true"\n'), platformId, { reruns: 0 });
+  // the run ended (cancelled) while a killed worker held a VM for it: reserved, cloned, running
+  await db.run.update({ where: { id: runId }, data: { status: 'cancelled' } });
+  await db.runPlatform.updateMany({ where: { runId }, data: { status: 'cancelled' } });
+  const runPlatform = await db.runPlatform.findFirstOrThrow({ where: { runId } });
+  const local = new DomainReservations(new Virsh({ uri: 'qemu:///system' }));
+  expect(await local.tryReserve(leftover!, 'killed-worker.1', runPlatform.id, 600_000)).toBe(true);
+  await virsh('vol-clone', '--pool', testPool, templateVolume, `${leftover}.qcow2`);
+  await virsh('start', leftover!);
+  // a live reservation of an owner this server does not know (another tool's) is theirs
+  expect(await local.tryReserve(foreign!, 'other-tool.1', 'not-a-run-platform', 600_000)).toBe(true);
+
+  startWorker();
+  await until('the leftover VM to be given back', async () => (await runningDomains([leftover!])).length === 0 && !(await virsh('dumpxml', '--inactive', leftover!)).includes('urn:testyard:reservation'), 120_000);
+  await expectAllGivenBack([leftover!]);
+  expect((await local.describe(foreign!)).reservations.map((reservation) => reservation.owner)).toEqual(['not-a-run-platform']);
+  await local.clear(foreign!, 'other-tool.1');
+}, 300_000);

@@ -11,10 +11,8 @@ import type { VmHost } from './host-uri';
 import { globMatcher, libvirtName } from './names';
 import { VmHostConnection } from './vm-host';
 
-export { describeVmHost, parseVmHostUri, type VmHost } from './host-uri';
-export { domainGlob, libvirtName } from './names';
+export { parseVmHostUri, type VmHost } from './host-uri';
 export { platformDomains, releaseDomainsOwnedBy, releaseLeftoverDomains } from './leftovers';
-export { VmHostConnection } from './vm-host';
 
 /** What a VM is doing on its way to being a remote (then the orchestrator reports on it); the run page shows it. */
 export type VmState = 'cloning' | 'booting' | 'waiting-for-ssh' | 'failed' | 'releasing';
