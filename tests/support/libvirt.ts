@@ -28,9 +28,10 @@ const poolDir = `/var/lib/libvirt/images/${testPool}`;
 const bootDir = `/var/lib/libvirt/images/${testPool}-boot`;
 const lockFile = '/var/lock/testyard-libvirt.lock';
 
+/** Runs a script under the test bed's lock; the daemons it starts must not inherit (and so keep) the lock. */
 async function locked(script: string, args: string[] = []): Promise<string> {
   try {
-    const { stdout } = await run('flock', [lockFile, 'bash', '-euo', 'pipefail', '-c', script, 'libvirt-test-bed', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('flock', ['--close', lockFile, 'bash', '-euo', 'pipefail', '-c', script, 'libvirt-test-bed', ...args], { maxBuffer: 64 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const { stderr } = error as { stderr?: string };
@@ -127,7 +128,9 @@ const startHost = `
   ns=$1 host=$2 worker=$3 image=$4 pool=$5 pooldir=$6 network=$7 template=$8 bootdir=$9
   ip netns list | grep -qw "$ns" || ip netns add "$ns"
   ip -n "$ns" link set lo up
-  if ! ip link show tyvirt0 >/dev/null 2>&1; then
+  if ! ip -n "$ns" link show tyvirt1 >/dev/null 2>&1; then
+    # a pair left from an earlier namespace of the same name goes first
+    ip link del tyvirt0 2>/dev/null || true
     ip link add tyvirt0 type veth peer name tyvirt1 netns "$ns"
     ip addr add "$worker/30" dev tyvirt0
     ip -n "$ns" addr add "$host/30" dev tyvirt1
