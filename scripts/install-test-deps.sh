@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the test suite drives for real
-# (containers, sshd, a browser, git) when any is missing.
+# (containers, sshd, a browser, git, libvirt with QEMU) when any is missing.
 set -euo pipefail
 
 declare -A needed=(
@@ -11,6 +11,12 @@ declare -A needed=(
   [git]=git
   [debootstrap]=debootstrap
   [ip]=iproute2
+  [virsh]=libvirt-clients
+  [libvirtd]=libvirt-daemon-system
+  [qemu-system-x86_64]=qemu-system-x86
+  [qemu-img]=qemu-utils
+  [dnsmasq]=dnsmasq-base
+  [iptables]=iptables
 )
 
 missing=()

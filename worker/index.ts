@@ -12,7 +12,7 @@ import { createJobQueue, ensureRunPlatformQueues, runPlatformQueue, type RunPlat
 import { removeLeftovers } from './leftovers';
 import { WorkerNotifications } from './notifications';
 import { requeueOrphanedPlatforms } from './orphans';
-import { servedKinds, untilContainerEngineAnswers, workerDockerHost } from './provisioners';
+import { kindAllowed, servedKinds, untilContainerEngineAnswers, workerDockerHost } from './provisioners';
 import { runPlatformJob } from './run-platform-job';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -62,7 +62,7 @@ async function serve(kind: ProvisionerKind): Promise<void> {
 }
 for (const kind of kinds.serves) await serve(kind);
 await heartbeat.describe({ concurrency, ...kinds });
-if (!kinds.serves.includes('container') && workerDockerHost()) {
+if (!kinds.serves.includes('container') && workerDockerHost() && kindAllowed('container')) {
   console.log(`worker: the container engine at ${workerDockerHost()} does not answer yet; container platforms wait until it does`);
   void untilContainerEngineAnswers(stopping.signal).then(async () => {
     await serve('container');

@@ -1,22 +1,62 @@
 import type { Db } from '../lib/db/client';
+import { provisionerConfig } from '../lib/platforms/spec';
+import { workerHostRefusal } from '../lib/platforms/worker-host';
 import { removeLeftoverContainers } from '../lib/provision/container';
-import { containerEngineAnswers, workerDocker, workerDockerHost } from './provisioners';
+import { platformDomains, releaseLeftoverDomains } from '../lib/provision/libvirt';
+import { revealSecret } from '../lib/secrets/secrets';
+import { containerEngineAnswers, virshInstalled, workerDocker, workerDockerHost } from './provisioners';
+
+/** At start: what killed workers left behind on container engines and VM hosts. */
+export async function removeLeftovers(db: Db): Promise<void> {
+  await Promise.all([removeLeftoverContainersOfFinishedRuns(db), releaseLeftoverVms(db)]);
+}
+
+/** Runs this database does not know (e.g. of `testyard run` on the command line) are not ours to clean. */
+async function runIsLive(db: Db, runId: string): Promise<boolean> {
+  const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+  return !run || run.status === 'queued' || run.status === 'running';
+}
 
 /**
- * At start: containers labelled with a run that is no longer queued or
- * running are what a killed worker left behind; remove them. Without a
- * reachable container engine there is nothing to clean.
+ * Containers labelled with a run that is no longer queued or running are
+ * what a killed worker left behind; remove them. Without a reachable
+ * container engine there is nothing to clean.
  */
-export async function removeLeftovers(db: Db): Promise<void> {
+async function removeLeftoverContainersOfFinishedRuns(db: Db): Promise<void> {
   if (!(await containerEngineAnswers())) return;
   try {
-    const removed = await removeLeftoverContainers(workerDocker(), async (runId) => {
-      const run = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
-      // Runs this database does not know (e.g. of `testyard run` on the command line) are not ours to clean.
-      return !run || run.status === 'queued' || run.status === 'running';
-    });
+    const removed = await removeLeftoverContainers(workerDocker(), (runId) => runIsLive(db, runId));
     if (removed.length > 0) console.log(`worker: removed ${removed.length} leftover containers of finished runs`);
   } catch (error) {
     console.error(`worker: removing leftover containers at ${workerDockerHost() ?? 'the default socket'} failed: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Domains of every libvirt platform reserved for a run platform whose run has
+ * ended (its worker was killed before releasing them), or whose reservation
+ * expired: powered off, clone dropped, reservation cleared.
+ */
+async function releaseLeftoverVms(db: Db): Promise<void> {
+  if (!(await virshInstalled())) return;
+  const platforms = await db.platform.findMany({ where: { kind: 'libvirt' }, select: { id: true, name: true, teamId: true, config: true, secretId: true } });
+  const ownerIsLive = async (owner: string) => {
+    const runPlatform = await db.runPlatform.findUnique({ where: { id: owner }, select: { runId: true } });
+    // reservations of other tools and other Testyard servers are theirs to end (or to let expire)
+    return !runPlatform || (await runIsLive(db, runPlatform.runId));
+  };
+  for (const platform of platforms) {
+    const parsed = provisionerConfig.safeParse(platform.config);
+    if (!parsed.success || parsed.data.kind !== 'libvirt' || workerHostRefusal(parsed.data)) continue;
+    const config = parsed.data;
+    const domains = platformDomains(config, platform.secretId ? await revealSecret(db, platform.teamId, platform.secretId).catch(() => undefined) : undefined);
+    try {
+      const released = await releaseLeftoverDomains(domains, ownerIsLive);
+      if (released.length > 0) console.log(`worker: released ${released.length} leftover VMs of platform ${platform.name}: ${released.join(', ')}`);
+    } catch (error) {
+      console.error(`worker: releasing leftover VMs of platform ${platform.name} on ${domains.vmHost.label} failed: ${(error as Error).message}`);
+    } finally {
+      await domains.vmHost.close();
+    }
   }
 }

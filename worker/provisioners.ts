@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
 import { dockerOptions } from '../lib/connection/container';
 import type { Db } from '../lib/db/client';
 import type { ProvisionerKind } from '../lib/platforms/spec';
 import { removeContainersOwnedBy } from '../lib/provision/container';
+import { workerHostRefusal } from '../lib/platforms/worker-host';
 import { createProvisioner } from '../lib/provision/from-config';
+import { platformDomains, releaseDomainsOwnedBy, type VmState } from '../lib/provision/libvirt';
 import { PostgresHostLeases } from '../lib/provision/ssh-pool';
 import type { Provisioner } from '../lib/provision/types';
 import type { PlatformSnapshot } from '../lib/runs/settings';
@@ -50,6 +53,8 @@ export const unavailableReasons = {
   noEngine: 'no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST)',
   engineSilent: 'the container engine does not answer (yet)',
   localDisabled: 'disabled (TESTYARD_ENABLE_LOCAL=1 enables it)',
+  noVirsh: 'virsh is not installed (Debian: libvirt-clients)',
+  notThisWorker: 'this worker is limited to other kinds (TESTYARD_WORKER_KINDS)',
 };
 
 export interface KindsServed {
@@ -58,18 +63,34 @@ export interface KindsServed {
   unavailable: Partial<Record<ProvisionerKind, string>>;
 }
 
+/** libvirt platforms are driven through virsh (Debian: libvirt-clients). */
+export function virshInstalled(): Promise<boolean> {
+  return new Promise((resolve) => execFile('virsh', ['--version'], (error) => resolve(!error)));
+}
+
 /**
  * The provisioner kinds this worker can serve now: SSH pools and Testing Farm
  * need only the network; containers need a container engine that answers;
- * local platforms need the administrator's consent (TESTYARD_ENABLE_LOCAL=1).
+ * libvirt needs virsh; local platforms need the administrator's consent
+ * (TESTYARD_ENABLE_LOCAL=1).
  */
 export async function servedKinds(): Promise<KindsServed> {
   const kinds: KindsServed = { serves: ['ssh', 'testing-farm'], unavailable: {} };
   if (await containerEngineAnswers()) kinds.serves.push('container');
   else kinds.unavailable.container = workerDockerHost() ? unavailableReasons.engineSilent : unavailableReasons.noEngine;
+  if (await virshInstalled()) kinds.serves.push('libvirt');
+  else kinds.unavailable.libvirt = unavailableReasons.noVirsh;
   if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.serves.push('local');
   else kinds.unavailable.local = unavailableReasons.localDisabled;
+  for (const kind of kinds.serves.filter((kind) => !kindAllowed(kind))) kinds.unavailable[kind] = unavailableReasons.notThisWorker;
+  kinds.serves = kinds.serves.filter(kindAllowed);
   return kinds;
+}
+
+/** TESTYARD_WORKER_KINDS (comma-separated) narrows a worker down to some kinds, e.g. a worker for the VM hosts only. */
+export function kindAllowed(kind: ProvisionerKind): boolean {
+  const allowed = process.env.TESTYARD_WORKER_KINDS;
+  return !allowed || allowed.split(',').map((name) => name.trim()).includes(kind);
 }
 
 export interface ProvisionerContext {
@@ -80,14 +101,15 @@ export interface ProvisionerContext {
   /** The team's platform (host leases are per platform); null when it was deleted since the run started. */
   platformId: string | null;
   workerId: string;
+  /** Progress of each libvirt VM on its way up. */
+  onVmState?(remote: string, state: VmState): void;
 }
 
 /** The platform's provisioner, built from the snapshot taken when the run started. */
 export async function provisionerFor(spec: PlatformSnapshot, context: ProvisionerContext): Promise<Provisioner> {
   const { config } = spec;
-  if (config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
-    throw new Error('local platforms are disabled on this worker (TESTYARD_ENABLE_LOCAL=1 enables them)');
-  }
+  const refusal = workerHostRefusal(config);
+  if (refusal) throw new Error(`refused on this worker: ${refusal}`);
   if (config.kind === 'ssh' && !context.platformId) throw new Error('the ssh platform was deleted; its host leases went with it');
   return await createProvisioner(config, {
     // host leases are per team platform; a deleted platform only matters to ssh pools (refused above)
@@ -100,12 +122,20 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
     dockerHost: workerDockerHost(),
     networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
     ...provisionerLimits(),
+    onVmState: context.onVmState,
   });
 }
 
 /** Removes systems a dead worker held for this run platform before another takes it over. */
-export async function releaseAbandonedRemotes(spec: PlatformSnapshot, runPlatformId: string): Promise<string[]> {
-  // SSH leases expire on their own (their holder stops renewing them); containers need removing.
-  if (spec.config.kind !== 'container') return [];
-  return removeContainersOwnedBy(workerDocker(), runPlatformId);
+export async function releaseAbandonedRemotes(spec: PlatformSnapshot, runPlatformId: string, { db, teamId }: { db: Db; teamId: string }): Promise<string[]> {
+  const { config } = spec;
+  // SSH leases expire on their own (their holder stops renewing them); containers and VMs need giving back.
+  if (config.kind === 'container') return removeContainersOwnedBy(workerDocker(), runPlatformId);
+  if (config.kind !== 'libvirt' || workerHostRefusal(config)) return [];
+  const domains = platformDomains(config, spec.secretId ? await revealSecret(db, teamId, spec.secretId) : undefined);
+  try {
+    return await releaseDomainsOwnedBy(domains, runPlatformId);
+  } finally {
+    await domains.vmHost.close();
+  }
 }

@@ -66,7 +66,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   try {
     const spec = platformSnapshot.parse(claimed.spec);
     const settings = runSettings.parse(run.settings);
-    const abandoned = await releaseAbandonedRemotes(spec, claimed.id);
+    const abandoned = await releaseAbandonedRemotes(spec, claimed.id, { db, teamId: run.teamId });
     if (abandoned.length > 0) console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
     await removeLiveAttempts(services.store, run.id, claimed.id);
     const resume = await prepareResume(db, claimed.id);
@@ -85,7 +85,17 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     const orchestrator = new AdHocOrchestrator({
       platform: claimed.name,
       tests: planned.tests,
-      provisioners: [await provisionerFor(spec, { db, teamId: run.teamId, runId: run.id, runPlatformId: claimed.id, platformId: runPlatform.platformId, workerId })],
+      provisioners: [
+        await provisionerFor(spec, {
+          db,
+          teamId: run.teamId,
+          runId: run.id,
+          runPlatformId: claimed.id,
+          platformId: runPlatform.platformId,
+          workerId,
+          onVmState: (remote, state) => recorder.record({ type: 'remote.progress', platform: claimed.name, remote, state }),
+        }),
+      ],
       createExecutor: (remote) => new FmfExecutor(remote.connection, planned.suite, { environment: settings.environment }),
       aggregator,
       onEvent,

@@ -59,7 +59,7 @@ const platformBody = (required: string[]) =>
       context: schemaOf(fmfContext),
       maxRemotes: { ...integer, minimum: 1, maximum: 1000 },
       maxSpares: { ...integer, minimum: 0, maximum: 1000 },
-      secretId: { type: ['string', 'null'], description: 'SSH private key (ssh) or API token (testing-farm)' },
+      secretId: { type: ['string', 'null'], description: 'SSH private key (ssh, libvirt) or API token (testing-farm)' },
     },
     required,
   );

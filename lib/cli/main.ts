@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   control: () => import('./commands/control'),
   run: () => import('./commands/run'),
   api: () => import('./commands/api'),
+  tf: () => import('./commands/tf'),
 };
 
 const usage = `usage: testyard <command> [args]

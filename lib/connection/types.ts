@@ -48,6 +48,12 @@ export interface Connection {
   download(remotePath: string): Promise<Readable>;
   /** Drops the transport at once (a reboot is coming); `connect()` opens a new one. */
   disconnect(): void;
+  /**
+   * True when `disconnect()` leaves the commands it ran attached to nothing
+   * but still running with their output open (container execs): their writes
+   * never fail, so a test waiting for its control stream to break waits in vain.
+   */
+  readonly disconnectKeepsCommands?: boolean;
   /** Closes the transport for good. */
   close(): Promise<void>;
 }

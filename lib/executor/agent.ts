@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { describeExit, runCommand } from '../connection/run';
 import type { Connection, ExitStatus, RemoteProcess } from '../connection/types';
 import { MarkerScanner } from './marker';
 
@@ -51,7 +52,11 @@ export class RemoteAgent {
   /** Settles when the agent's command has ended. */
   readonly ended: Promise<ExitStatus>;
 
-  private constructor(private readonly process: RemoteProcess) {
+  private constructor(
+    private readonly process: RemoteProcess,
+    /** Only in this agent's command line (and its forks'): tells whether any of it still runs. */
+    private readonly instance: string,
+  ) {
     process.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     process.stderr.on('data', (chunk: Buffer) => this.onStderr(chunk));
     process.stdout.on('error', () => {});
@@ -66,7 +71,29 @@ export class RemoteAgent {
   }
 
   static async start(connection: Connection, agentPath: string): Promise<RemoteAgent> {
-    return new RemoteAgent(await connection.run(['bash', agentPath], { bulkStdout: true }));
+    const instance = randomBytes(12).toString('hex');
+    return new RemoteAgent(await connection.run(['bash', agentPath, instance], { bulkStdout: true }), instance);
+  }
+
+  /**
+   * Whether nothing of this agent (nor the test it ran) is left on the
+   * system: after `disconnect`, the old boot is over once this is true, by a
+   * real reboot or by the test killing itself. `stop` also asks what is left
+   * to end (the agent takes its test down with it). Rejects when the check
+   * cannot run (the connection is down).
+   */
+  async goneFrom(connection: Connection, { stop = false }: { stop?: boolean } = {}): Promise<boolean> {
+    // the instance arrives in two halves and the pattern through stdin, so the check never matches itself
+    const half = this.instance.length / 2;
+    const check = [
+      'pids=$(printf %s "$1$2" | grep -lsF -f - /proc/[0-9]*/cmdline | cut -d/ -f3)',
+      '[[ -z $pids ]] && exit 0',
+      '[[ $3 == stop ]] && kill -TERM $pids 2>/dev/null',
+      'exit 1',
+    ].join('\n');
+    const result = await runCommand(connection, ['bash', '-c', check, 'agent-check', this.instance.slice(0, half), this.instance.slice(half), stop ? 'stop' : 'look']);
+    if (result.status.kind === 'exited' && (result.status.code === 0 || result.status.code === 1)) return result.status.code === 0;
+    throw new Error(`checking for the previous test agent failed: ${describeExit(result.status)}`);
   }
 
   /** False once the agent ended or was abandoned: a new one is needed. */

@@ -202,7 +202,7 @@ export class FmfExecutor {
           await startTimer(outputSettleMs).elapsed;
           this.connection.disconnect();
           await agent.abandon({ kill: false });
-          await this.reconnect(stopped);
+          await this.reconnectAfterReboot(agent, stopped);
           break;
         case 'eof': {
           const status = await this.stop(agent, running);
@@ -297,8 +297,13 @@ export class FmfExecutor {
     return running.done;
   }
 
-  /** Reconnects after an announced reboot, until it works or the attempt is stopped. */
-  private async reconnect(stopped: Promise<string>): Promise<void> {
+  /**
+   * Reconnects after an announced reboot, until it works or the attempt is
+   * stopped. A real system takes a while to go down after the test asked for
+   * the reboot, and answers meanwhile: the old boot is over only once nothing
+   * of the previous agent runs there any more.
+   */
+  private async reconnectAfterReboot(previous: RemoteAgent, stopped: Promise<string>): Promise<void> {
     let stopReason: string | undefined;
     void stopped.then((reason) => {
       stopReason = reason;
@@ -306,7 +311,11 @@ export class FmfExecutor {
     for (;;) {
       const attempt = await Promise.race([
         this.connection.connect().then(
-          () => 'connected' as const,
+          // a container cannot reboot, and its test never sees the stream break: end what is left of it
+          () => previous.goneFrom(this.connection, { stop: this.connection.disconnectKeepsCommands === true }).then(
+            (gone) => (gone ? ('connected' as const) : ('old boot' as const)),
+            () => 'failed' as const,
+          ),
           () => 'failed' as const,
         ),
         stopped.then(() => 'stopped' as const),

@@ -8,6 +8,7 @@ import { normaliseApiUrl } from '../security/endpoints';
 import { operatorPolicy } from '../security/operator-policy';
 import { parseInput } from '../validation';
 import { fmfContext, kindsNeedingSecret, provisionerConfig, type ProvisionerConfig } from './spec';
+import { workerHostRefusal } from './worker-host';
 
 const platformName = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
 
@@ -91,9 +92,8 @@ export async function deletePlatform(db: Db, actor: Actor, teamSlug: string, id:
 
 /** Refuses what this server will not run; returns the config as it is stored (a Testing Farm endpoint in one spelling). */
 async function checkPlatform(db: Db, teamId: string, platform: { config: ProvisionerConfig; secretId: string | null }): Promise<ProvisionerConfig> {
-  if (platform.config.kind === 'local' && process.env.TESTYARD_ENABLE_LOCAL !== '1') {
-    throw forbidden('local platforms run tests on the worker host itself; the server administrator must enable them (TESTYARD_ENABLE_LOCAL=1)');
-  }
+  const refusal = workerHostRefusal(platform.config);
+  if (refusal) throw forbidden(refusal);
   if (kindsNeedingSecret.has(platform.config.kind) && !platform.secretId) {
     throw invalid(`a ${platform.config.kind} platform needs a secret`, [{ path: 'secretId', message: 'required for this kind' }]);
   }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { inputLimits } from '../validation';
+import { domainGlob, libvirtName } from '../provision/libvirt/names';
+import { parseVmHostUri } from '../provision/libvirt/host-uri';
 
 const hostName = z.string().trim().min(1).max(253).regex(/^[\w.:-]+$/, 'not a host name or address');
 const envVarName = z.string().max(256).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name');
@@ -52,6 +54,31 @@ export const provisionerConfig = z.discriminatedUnion('kind', [
     apiUrl: z.url().max(2000).optional(),
     pool: z.string().max(200).optional(),
   }),
+  z.object({
+    kind: z.literal('libvirt'),
+    /** qemu:///system (the worker's own libvirt) or qemu+ssh://USER@HOST[:PORT]/system. */
+    uri: z
+      .string()
+      .trim()
+      .max(300)
+      .superRefine((uri, context) => {
+        try {
+          parseVmHostUri(uri);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+    /** Glob over the names of the pre-created domains, e.g. "testyard-*". */
+    domains: z.string().trim().regex(domainGlob, 'letters, digits, _ . + - and the wildcards * ? only, starting with a letter, digit or wildcard'),
+    /** Storage pool with the template and the domains' own volumes. */
+    pool: z.string().trim().regex(libvirtName, 'not a libvirt pool name (letters, digits, _ . + -)'),
+    /** The volume each domain's disk is cloned from. */
+    template: z.string().trim().regex(libvirtName, 'not a libvirt volume name (letters, digits, _ . + -)'),
+    /** Guest login. */
+    user: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'not a user name').default('root'),
+    /** The VM host's SSH host key, `SHA256:...`; accepted on first sight when unset. */
+    hostKeyFingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'not an SSH fingerprint (SHA256:...)').optional(),
+  }),
   z.object({ kind: z.literal('local') }),
 ]);
 
@@ -59,7 +86,7 @@ export type ProvisionerConfig = z.infer<typeof provisionerConfig>;
 export type ProvisionerKind = ProvisionerConfig['kind'];
 
 /** Kinds that cannot work without a stored secret (an SSH key, a service token). */
-export const kindsNeedingSecret: ReadonlySet<ProvisionerKind> = new Set(['ssh', 'testing-farm']);
+export const kindsNeedingSecret: ReadonlySet<ProvisionerKind> = new Set(['ssh', 'testing-farm', 'libvirt']);
 
 /** fmf context dimensions, e.g. {"distro": "fedora-41", "arch": "x86_64"}. */
 export const fmfContext = z

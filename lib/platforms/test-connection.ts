@@ -12,13 +12,14 @@ import { revealSecret } from '../secrets/secrets';
 import { provisionerLimits } from '../security/operator-policy';
 import type { ProvisionerKind } from './spec';
 import { provisionerConfig } from './spec';
+import { workerHostRefusal } from './worker-host';
 
 export type ConnectionCheck =
   | { ok: true; remote: string; output: string; durationMs: number }
   | { ok: false; stage: 'configure' | 'provision' | 'command' | 'timeout'; error: string; durationMs: number };
 
-/** How long one system may take to come up and answer; Testing Farm reservations are slow. */
-const timeoutMs: Record<ProvisionerKind, number> = { container: 120_000, ssh: 60_000, local: 30_000, 'testing-farm': 600_000 };
+/** How long one system may take to come up and answer; Testing Farm reservations and VM boots are slow. */
+const timeoutMs: Record<ProvisionerKind, number> = { container: 120_000, ssh: 60_000, local: 30_000, 'testing-farm': 600_000, libvirt: 600_000 };
 
 /**
  * Provisions one system of a platform (admin), runs `uname -a` on it and
@@ -38,6 +39,8 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
   const owner = `connection-test-${randomUUID().slice(0, 8)}`;
   let provisioner: Provisioner;
   try {
+    const refusal = workerHostRefusal(config);
+    if (refusal) throw new Error(refusal);
     provisioner = await createProvisioner(config, {
       platformId: platform.id,
       runId: owner,

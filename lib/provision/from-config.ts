@@ -1,6 +1,7 @@
 import type { ProvisionerConfig } from '../platforms/spec';
 import { normaliseApiUrl } from '../security/endpoints';
 import type { OutboundPolicy } from '../security/outbound';
+import type { VmState } from './libvirt';
 import type { HostLeases, PoolHost } from './ssh-pool';
 import type { Provisioner } from './types';
 
@@ -10,7 +11,7 @@ export interface ProvisionerContext {
   runId: string;
   /** Who creates the systems, e.g. the run-platform id; containers are labelled with it. */
   owner: string;
-  /** The platform's decrypted secret: an SSH private key (ssh) or an API token (testing-farm). */
+  /** The platform's decrypted secret: an SSH private key (ssh, libvirt) or an API token (testing-farm). */
   secret?: string;
   /** Required for ssh pools: PostgresHostLeases in workers, MemoryHostLeases in the CLI. */
   hostLeases?: HostLeases;
@@ -24,7 +25,9 @@ export interface ProvisionerContext {
   outbound?: OutboundPolicy;
   /** Testing Farm endpoints the operator allows; the platform's apiUrl must be one of them (the first when it names none). */
   testingFarmUrls?: readonly string[];
-  /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems). */
+  /** Progress of each libvirt VM on its way up, by the id its remote will have. */
+  onVmState?(remote: string, state: VmState): void;
+  /** Host keys seen for the first time (ssh pool hosts, Testing Farm systems, libvirt VM hosts). */
   onNewHostKey?(host: string, port: number, fingerprint: string): void;
 }
 
@@ -79,6 +82,22 @@ export async function createProvisioner(config: ProvisionerConfig, context: Prov
         fetch,
         destinations: context.outbound,
         onNewHostKey: (guest, fingerprint) => context.onNewHostKey?.(guest.host, guest.port, fingerprint),
+      });
+    }
+    case 'libvirt': {
+      const { LibvirtProvisioner, parseVmHostUri } = await import('./libvirt');
+      return new LibvirtProvisioner({
+        host: parseVmHostUri(config.uri),
+        domains: config.domains,
+        pool: config.pool,
+        template: config.template,
+        user: config.user,
+        hostKeyFingerprint: config.hostKeyFingerprint,
+        privateKey: requireSecret(context, 'libvirt', 'an SSH private key'),
+        owner: context.owner,
+        onNewHostKey: context.onNewHostKey,
+        onVmState: context.onVmState,
+        destinations: context.outbound,
       });
     }
     case 'local': {

@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Db } from '../db/client';
 import type { ProvisionerKind } from '../platforms/spec';
 
-export const provisionerKinds: readonly ProvisionerKind[] = ['container', 'ssh', 'testing-farm', 'local'];
+export const provisionerKinds: readonly ProvisionerKind[] = ['container', 'ssh', 'testing-farm', 'libvirt', 'local'];
 
 /**
  * One job per (run, platform), on a queue per provisioner kind: a worker

@@ -14,7 +14,7 @@ export interface PlatformProgress {
 export interface PoolSystem {
   remote: string;
   platform: string;
-  state: 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'released';
+  state: 'cloning' | 'booting' | 'waiting for SSH' | 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'releasing' | 'released';
   test: string | null;
 }
 
@@ -91,6 +91,8 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
       }
       case 'platform.finished':
         state.platforms[event.platform] = { ...progressOf(state, event.platform), status: event.status, running: 0 };
+        // attempts still under way when it ended were stopped, not failed: no event tells of them
+        delete state.provisioning[event.platform];
         break;
       case 'remote.requested':
         state.provisioning[event.platform] = (state.provisioning[event.platform] ?? 0) + event.count;
@@ -99,6 +101,9 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
       case 'remote.provisioned':
         state.provisioning[event.platform] = Math.max(0, (state.provisioning[event.platform] ?? 0) - 1);
         if (event.type === 'remote.provisioned') placeSystem(state, event, 'provisioned');
+        break;
+      case 'remote.progress':
+        placeSystem(state, event, vmStates[event.state]);
         break;
       case 'remote.setup-started':
         placeSystem(state, event, 'setting up');
@@ -144,6 +149,8 @@ export function applyOutputTail(previous: LiveRunState, chunk: TestOutputChunk):
   const output = appendToTail(test.output, chunk);
   return output === test.output ? previous : { ...previous, running: { ...previous.running, [key]: { ...test, output } } };
 }
+
+const vmStates = { cloning: 'cloning', booting: 'booting', 'waiting-for-ssh': 'waiting for SSH', failed: 'released', releasing: 'releasing' } as const;
 
 function forgetPlatformActivity(state: LiveRunState, platform: string): void {
   delete state.provisioning[platform];

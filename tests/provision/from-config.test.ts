@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { provisionerConfig } from '../../lib/platforms/spec';
 import { ContainerProvisioner } from '../../lib/provision/container';
 import { createProvisioner, type ProvisionerContext } from '../../lib/provision/from-config';
+import { LibvirtProvisioner } from '../../lib/provision/libvirt';
 import { LocalProvisioner } from '../../lib/provision/local';
 import { MemoryHostLeases, SshPoolProvisioner } from '../../lib/provision/ssh-pool';
 import { TestingFarmProvisioner } from '../../lib/provision/testing-farm';
 import { startFakeTestingFarm } from '../support/fake-testing-farm';
 
 const context: ProvisionerContext = { platformId: 'p1', runId: 'r1', owner: 'rp1' };
+const libvirt = provisionerConfig.parse({ kind: 'libvirt', uri: 'qemu+ssh://virt@vmhost.example.com:2222/system', domains: 'lab-*', pool: 'default', template: 'fedora-41.qcow2' });
 
 describe('createProvisioner', () => {
   it('builds each kind from a stored platform config', async () => {
@@ -26,6 +28,10 @@ describe('createProvisioner', () => {
     const tf = await createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), { ...context, secret: 'token' });
     expect(tf).toBeInstanceOf(TestingFarmProvisioner);
     expect(await createProvisioner({ kind: 'local' }, context)).toBeInstanceOf(LocalProvisioner);
+
+    const vms = await createProvisioner(libvirt, { ...context, secret: 'a private key' });
+    expect(vms).toBeInstanceOf(LibvirtProvisioner);
+    expect(vms.label).toBe('libvirt lab-* on qemu+ssh://virt@vmhost.example.com:2222/system');
   });
 
   it('names what is missing', async () => {
@@ -34,6 +40,7 @@ describe('createProvisioner', () => {
     await expect(createProvisioner(ssh, { ...context, secret: 'key' })).rejects.toThrow(/hostLeases/);
     const tf = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' });
     await expect(createProvisioner(tf, context)).rejects.toThrow(/testing-farm platform: secret is missing .*API token/);
+    await expect(createProvisioner(libvirt, context)).rejects.toThrow(/libvirt platform: secret is missing .*SSH private key/);
   });
 
   it('passes apiUrl and the secret token through to Testing Farm', async () => {

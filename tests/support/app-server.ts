@@ -54,6 +54,8 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     TESTYARD_ARTIFACTS_DIR: process.env[sharedArtifactsVariable] ?? path.join(dataDir, 'artifacts'),
     ...testOperatorPolicy,
     TESTYARD_TESTING_FARM_URLS: `https://api.testing-farm.io,http://127.0.0.1:${testingFarmPort}`,
+    // libvirt tests start workers of their own (one is killed on purpose); this one must not take their jobs
+    TESTYARD_WORKER_KINDS: 'container,ssh,testing-farm,local',
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,

@@ -9,7 +9,9 @@ import { startSshd, type SshServer } from './sshd';
 /**
  * A stand-in for Testing Farm's v0.1 HTTP API, on 127.0.0.1, for the
  * reservation flow: POST /requests, GET /requests/{id}, DELETE
- * /requests/{id}, GET /whoami and the request's pipeline.log artifact.
+ * /requests/{id}, GET /whoami and the request's pipeline.log artifact; and
+ * for `testyard tf`: GET /about, GET /requests (search), GET
+ * /v0.2/composes/{ranch}. Times are UTC without a zone, as the API gives them.
  * Each request that gets to run is a fresh local sshd that authorises the
  * key sent in TF_RESERVATION_AUTHORIZED_KEYS_BASE64, announced in
  * pipeline.log the way the real pipeline announces its guest (with a port,
@@ -32,12 +34,19 @@ export interface FakeTestingFarm {
   setKeyInstallDelay(ms: number): void;
   /** sshd processes still running (systems not cancelled). */
   runningSystems(): number;
+  /** Adds a request of someone else (or of this token), for searches. */
+  seedRequest(request: { state: FakeRequest['state']; created: string; tokenId?: string; userId?: string; ranch?: string; testUrl?: string; compose?: string }): FakeRequest;
+  /** Ends a running request the way the pipeline does: a last log line, then `complete` with this overall result. */
+  finishRequest(id: string, overall: 'passed' | 'failed' | 'error'): void;
   stop(): Promise<void>;
 }
 
 export interface FakeRequest {
   id: string;
   state: 'new' | 'queued' | 'running' | 'complete' | 'error' | 'canceled';
+  tokenId: string;
+  userId: string;
+  ranch: string;
   body: RequestBody;
   created: string;
   updated: string;
@@ -84,7 +93,7 @@ export async function startFakeTestingFarm(
 
   const setState = (request: FakeRequest, state: FakeRequest['state']) => {
     request.state = state;
-    request.updated = new Date().toISOString();
+    request.updated = apiTime();
   };
 
   const log = (request: FakeRequest, line: string) => {
@@ -154,6 +163,30 @@ export async function startFakeTestingFarm(
     };
     const unauthorized = () => respond(401, { code: 401, message: 'Not authorized to perform this action' });
 
+    if (url.pathname === '/v0.1/about' && method === 'GET') {
+      return respond(200, { version: '0.1-fake', release_notes: 'https://docs.testing-farm.io/Testing%20Farm/0.1/releases.html' });
+    }
+    const composesOf = /^\/v0\.2\/composes\/([^/]+)$/.exec(url.pathname);
+    if (composesOf && method === 'GET') {
+      if (composesOf[1] !== 'public') return respond(404, { code: 404, message: `Ranch '${composesOf[1]}' not found` });
+      return respond(200, { composes: [...composes].map((name) => ({ name, type: 'compose' })) });
+    }
+    if (url.pathname === '/v0.1/requests' && method === 'GET') {
+      const state = url.searchParams.get('state');
+      if (!state) return respond(422, { detail: [{ loc: ['query', 'state'], msg: 'field required', type: 'value_error.missing' }] });
+      const filters = { token_id: 'tokenId', user_id: 'userId', ranch: 'ranch' } as const;
+      const after = url.searchParams.get('created_after');
+      const before = url.searchParams.get('created_before');
+      const matching = [...requests.values()].filter(
+        (request) =>
+          request.state === state &&
+          Object.entries(filters).every(([parameter, field]) => !url.searchParams.has(parameter) || url.searchParams.get(parameter) === request[field]) &&
+          (!after || request.created >= after) &&
+          (!before || request.created < before),
+      );
+      // the real API answers null rather than an empty list
+      return respond(200, matching.length ? matching.map(details) : null);
+    }
     if (url.pathname === '/v0.1/whoami' && method === 'GET') {
       if (!authorized(incoming)) return unauthorized();
       return respond(200, { token: { id: 'fake-token', name: 'fake', ranch: 'public' }, user: { id: 'fake-user', name: 'fake' } });
@@ -164,8 +197,8 @@ export async function startFakeTestingFarm(
       const compose = body.environments?.[0]?.os?.compose;
       if (!body.test || !compose) return respond(400, { code: 400, message: 'test and environments[].os.compose are required' });
       if (!composes.has(compose)) return respond(400, { code: 400, message: `Compose '${compose}' is not supported` });
-      const now = new Date().toISOString();
-      const request: FakeRequest = { id: randomUUID(), state: 'new', body, created: now, updated: now, pipelineLog: '', result: null };
+      const now = apiTime();
+      const request: FakeRequest = { id: randomUUID(), state: 'new', tokenId: 'fake-token', userId: 'fake-user', ranch: 'public', body, created: now, updated: now, pipelineLog: '', result: null };
       requests.set(request.id, request);
       const failure = nextRequestFailure;
       nextRequestFailure = undefined;
@@ -188,7 +221,8 @@ export async function startFakeTestingFarm(
 
   const details = (request: FakeRequest) => ({
     id: request.id,
-    user_id: 'fake-user',
+    user_id: request.userId,
+    token_id: request.tokenId,
     test: request.body.test,
     state: request.state,
     environments_requested: request.body.environments,
@@ -221,6 +255,29 @@ export async function startFakeTestingFarm(
       keyInstallDelayMs = ms;
     },
     runningSystems: () => [...requests.values()].filter((request) => request.system).length,
+    seedRequest: (seed) => {
+      const request: FakeRequest = {
+        id: randomUUID(),
+        state: seed.state,
+        tokenId: seed.tokenId ?? 'fake-token',
+        userId: seed.userId ?? 'fake-user',
+        ranch: seed.ranch ?? 'public',
+        body: { test: { fmf: { url: seed.testUrl ?? 'https://example.com/tests.git' } }, environments: [{ arch: 'x86_64', os: { compose: seed.compose ?? 'Fedora-41' } }] },
+        created: seed.created,
+        updated: seed.created,
+        pipelineLog: '',
+        result: null,
+      };
+      requests.set(request.id, request);
+      return request;
+    },
+    finishRequest: (id, overall) => {
+      const request = requests.get(id);
+      if (!request) throw new Error(`no request ${id}`);
+      log(request, `pipeline finished: ${overall}`);
+      request.result = { overall, summary: null };
+      setState(request, 'complete');
+    },
     stop: async () => {
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
@@ -238,6 +295,11 @@ async function authorize(system: SshServer, keys: Buffer): Promise<void> {
   const authorizedKeys = path.join(path.dirname(system.privateKeyPath), 'authorized_keys');
   await access(authorizedKeys);
   await appendFile(authorizedKeys, keys);
+}
+
+/** The API's time format: UTC, microseconds, no zone. */
+function apiTime(): string {
+  return new Date().toISOString().replace(/Z$/, '000');
 }
 
 function isRunning(request: FakeRequest): boolean {

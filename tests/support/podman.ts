@@ -47,7 +47,7 @@ export async function ensureTestImage(): Promise<string> {
 }
 
 /** The Debian archive this machine's apt uses (deb822 `.sources` files or the classic sources.list). */
-async function aptMirror(): Promise<string> {
+export async function aptMirror(): Promise<string> {
   const dir = '/etc/apt/sources.list.d';
   const files = [...(existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.sources')).map((f) => path.join(dir, f)) : []), '/etc/apt/sources.list'];
   for (const file of files) {

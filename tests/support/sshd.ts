@@ -25,18 +25,28 @@ export interface SshServer {
   stop(): Promise<void>;
 }
 
+export interface SshdOptions {
+  /** Run inside this network namespace (`ip netns exec`), listening on `listenAddress`. */
+  netns?: string;
+  /** Default 127.0.0.1. */
+  listenAddress?: string;
+  /** An existing client key (its `.pub` beside it) to authorise instead of a fresh one. */
+  clientKeyPath?: string;
+}
+
 /**
  * Starts a throwaway OpenSSH server on a free loopback port, logging in as
  * the current user (root) with a freshly generated key. Needs openssh-server
  * (`/usr/sbin/sshd`) and ssh-keygen.
  */
-export async function startSshd(): Promise<SshServer> {
+export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'testyard-sshd-'));
   const hostKeyPath = path.join(dir, 'host_ed25519');
-  const clientKeyPath = path.join(dir, 'client_ed25519');
+  const clientKeyPath = options.clientKeyPath ?? path.join(dir, 'client_ed25519');
+  const listenAddress = options.listenAddress ?? '127.0.0.1';
   await Promise.all([
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyPath]),
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKeyPath]),
+    options.clientKeyPath ? Promise.resolve() : run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKeyPath]),
     // privilege separation needs this directory to exist
     mkdir('/run/sshd', { recursive: true, mode: 0o755 }),
   ]);
@@ -46,7 +56,7 @@ export async function startSshd(): Promise<SshServer> {
   await writeFile(
     configPath,
     [
-      `ListenAddress 127.0.0.1`,
+      `ListenAddress ${listenAddress}`,
       `HostKey ${hostKeyPath}`,
       `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
       'PermitRootLogin yes',
@@ -64,18 +74,18 @@ export async function startSshd(): Promise<SshServer> {
   const fingerprintLine = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyPath}.pub`])).stdout;
   const hostKeyFingerprint = fingerprintLine.split(' ')[1] ?? '';
 
-  const server = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath, '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', configPath, '-p', String(port)];
+  const [command = '', ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...sshd] : sshd;
+  const server = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await waitForListening(server);
   return {
-    host: '127.0.0.1',
+    host: listenAddress,
     port,
     username: 'root',
     privateKey: await readFile(clientKeyPath, 'utf8'),
     privateKeyPath: clientKeyPath,
     hostKeyFingerprint,
-    url: `ssh://root@127.0.0.1:${port}`,
+    url: `ssh://root@${listenAddress}:${port}`,
     pid: server.pid!,
     stop: async () => {
       if (server.exitCode === null && server.signalCode === null) {

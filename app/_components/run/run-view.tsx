@@ -109,7 +109,9 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
           <ul className="space-y-1 text-sm">
             {pool.map((system) => (
               <li key={system.remote} className="flex gap-2" data-testid="pool-system">
-                <span className="font-mono text-xs text-slate-500">{system.remote.slice(0, 12)}</span>
+                <span className="max-w-[14rem] truncate font-mono text-xs text-slate-500" title={system.remote}>
+                  {system.remote}
+                </span>
                 <span>{system.platform}</span>
                 <span className="text-slate-600">{system.state === 'running' ? `running ${system.test}` : system.state}</span>
               </li>

@@ -25,6 +25,7 @@ export function dockerOptions(dockerHost: string | undefined): Docker.DockerOpti
 /** Runs commands in a running container through the Docker-compatible API (Docker or Podman). */
 export class ContainerConnection implements Connection {
   readonly label: string;
+  readonly disconnectKeepsCommands = true;
   private readonly docker: Docker;
   private readonly container: Docker.Container;
   private readonly attachedStreams = new Set<Duplex>();

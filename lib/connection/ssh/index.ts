@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { Client, type ClientChannel } from 'ssh2';
 import { describeExit, extractTarWithCommand } from '../run';
 import { shellCommand } from '../shell-quote';
@@ -31,6 +31,8 @@ export interface SshConnectionOptions {
    * workers; absent on the command line.
    */
   destinations?: DestinationCheck;
+  /** Opens the stream the SSH session runs over instead of a TCP connection, e.g. a tunnel through a jump host. */
+  via?: () => Promise<Duplex>;
 }
 
 export interface DestinationCheck {
@@ -73,7 +75,8 @@ export class SshConnection implements Connection {
 
   private async handshake(): Promise<Client> {
     let address = this.options.host;
-    if (this.options.destinations) {
+    // a tunnel reaches what the jump host reaches: its own connection was checked
+    if (this.options.destinations && !this.options.via) {
       try {
         address = await this.options.destinations.resolveOne(this.options.host);
       } catch (error) {
@@ -82,6 +85,7 @@ export class SshConnection implements Connection {
     }
     const client = new Client();
     let hostKeyProblem: string | undefined;
+    const sock = this.options.via ? await this.options.via() : undefined;
     return new Promise<Client>((resolve, reject) => {
       client.once('ready', () => {
         // requests to a long-lived command are small writes: Nagle would hold
@@ -93,7 +97,8 @@ export class SshConnection implements Connection {
         });
         resolve(client);
       });
-      client.once('error', (error) => {
+      // `on`, not `once`: a tunnelled session (`via`) can report its end twice, and a second error unheard would crash the process
+      client.on('error', (error) => {
         client.destroy();
         reject(new ConnectionError(`${this.label}: ${hostKeyProblem ?? error.message}`));
       });
@@ -107,6 +112,7 @@ export class SshConnection implements Connection {
         keepaliveInterval: this.options.keepaliveIntervalMs ?? 5_000,
         keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
         readyTimeout: this.options.connectTimeoutMs ?? 20_000,
+        sock,
         hostVerifier: (key: Buffer) => {
           const fingerprint = sshFingerprint(key);
           if (this.pinnedFingerprint === undefined) {
@@ -164,6 +170,36 @@ export class SshConnection implements Connection {
         channel.signal('TERM');
       },
     };
+  }
+
+  /** An interactive login shell on a terminal of the given size (like `ssh` with no command). */
+  async shell(terminal: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.shell({ rows: terminal.rows, cols: terminal.cols, term: terminal.term }, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot open a shell: ${error.message}`)) : resolve(channel),
+      ),
+    );
+  }
+
+  /** A TCP connection from the server to `host:port` (the server as a jump host). */
+  async forwardTcp(host: string, port: number): Promise<Duplex> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.forwardOut('127.0.0.1', 0, host, port, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot reach ${host}:${port} from there: ${error.message}`)) : resolve(channel),
+      ),
+    );
+  }
+
+  /** A connection to a Unix socket on the server (OpenSSH's stream-local forwarding). */
+  async forwardUnixSocket(socketPath: string): Promise<Duplex> {
+    const client = await this.openClient();
+    return new Promise((resolve, reject) =>
+      client.openssh_forwardOutStreamLocal(socketPath, (error, channel) =>
+        error ? reject(new ConnectionError(`${this.label}: cannot open ${socketPath} there: ${error.message}`)) : resolve(channel),
+      ),
+    );
   }
 
   upload(tar: Readable, remoteDir: string): Promise<void> {

@@ -9,7 +9,7 @@ import { ManagedRemote } from '../shared/managed-remote';
 import { ProvisionError } from '../types';
 import { hostKey, type HostLeases } from './host-leases';
 import { wakeOnReleaseOrTimeout } from './release-or-timeout';
-import { RevocableConnection } from './revocable-connection';
+import { RevocableConnection } from '../shared/revocable-connection';
 
 export { hostKey, type HostLeases } from './host-leases';
 export { MemoryHostLeases } from './memory-host-leases';

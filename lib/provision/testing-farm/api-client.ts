@@ -9,13 +9,39 @@ export const defaultApiUrl = 'https://api.testing-farm.io';
 /** Request states; new, queued and running are alive, the others final. */
 export const aliveStates: ReadonlySet<string> = new Set(['new', 'queued', 'running']);
 
-const requestSchema = z.object({
+/** A request as the API describes it; fields this client does not use are kept as they came. */
+const requestSchema = z.looseObject({
   id: z.string().min(1),
   state: z.string(),
-  result: z.object({ overall: z.string().nullish(), summary: z.string().nullish() }).nullish(),
-  run: z.object({ artifacts: z.string().nullish() }).nullish(),
+  created: z.string().nullish(),
+  token_id: z.string().nullish(),
+  test: z.looseObject({ fmf: z.looseObject({ url: z.string().nullish() }).nullish(), tmt: z.looseObject({ url: z.string().nullish() }).nullish() }).nullish(),
+  environments_requested: z.array(z.looseObject({ arch: z.string().nullish(), os: z.looseObject({ compose: z.string().nullish() }).nullish() })).nullish(),
+  result: z.looseObject({ overall: z.string().nullish(), summary: z.string().nullish() }).nullish(),
+  run: z.looseObject({ artifacts: z.string().nullish() }).nullish(),
 });
 export type TestingFarmRequest = z.infer<typeof requestSchema>;
+
+const whoamiSchema = z.looseObject({
+  token: z.looseObject({ id: z.string(), name: z.string().nullish(), ranch: z.string().nullish() }),
+  user: z.looseObject({ id: z.string(), name: z.string().nullish() }),
+});
+export type TestingFarmIdentity = z.infer<typeof whoamiSchema>;
+
+const composesSchema = z.looseObject({ composes: z.array(z.looseObject({ name: z.string(), type: z.string().nullish() })) });
+
+/** Filters of GET /requests; `state` is required by the API. Times are ISO 8601, UTC. */
+export interface RequestSearch {
+  state: string;
+  ranch?: string;
+  tokenId?: string;
+  userId?: string;
+  createdBefore?: string;
+  createdAfter?: string;
+}
+
+/** What DELETE /requests/{id} did: cancelled it, found it already finished, or found no such request. */
+export type CancelOutcome = 'cancelled' | 'finished' | 'not-found';
 
 /** An HTTP error from the API that retrying will not fix, with the API's own message. */
 export class TestingFarmApiError extends ProvisionError {
@@ -29,6 +55,7 @@ export class TestingFarmApiError extends ProvisionError {
 
 export interface TestingFarmApiOptions {
   apiUrl?: string;
+  /** Empty: only what needs no token (about, searching everyone's requests, reading one). */
   token: string;
   /** Retries of one call on network errors, 408, 429 and 5xx. Default 8 retries, 1 s growing to 60 s. */
   retries?: number;
@@ -39,7 +66,7 @@ export interface TestingFarmApiOptions {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
-/** The parts of Testing Farm's v0.1 HTTP API that reservations need. */
+/** Testing Farm's HTTP API: what reservations need, and what `testyard tf` shows. */
 export class TestingFarmApi {
   readonly apiUrl: string;
   private readonly retries: number;
@@ -53,9 +80,31 @@ export class TestingFarmApi {
     this.retryBackoff = options.retryBackoff ?? { initialMs: 1_000, maxMs: 60_000 };
   }
 
-  /** Checks the token: the API answers 401 for one it does not know. */
-  async whoami(signal?: AbortSignal): Promise<void> {
-    await this.call('GET', '/whoami', signal);
+  /** Who the token belongs to; the API answers 401 for a token it does not know. */
+  async whoami(signal?: AbortSignal): Promise<TestingFarmIdentity> {
+    return whoamiSchema.parse(await this.call('GET', '/whoami', signal));
+  }
+
+  /** The service's own description (version, release notes); needs no token. */
+  async about(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return z.record(z.string(), z.unknown()).parse(await this.call('GET', '/about', signal, undefined, { auth: false }));
+  }
+
+  /** Composes a ranch (public, redhat) offers. */
+  async composes(ranch: string, signal?: AbortSignal): Promise<Array<{ name: string; type?: string | null }>> {
+    const reply = await this.call('GET', `/composes/${encodeURIComponent(ranch)}`, signal, undefined, { version: 'v0.2' });
+    return composesSchema.parse(reply).composes;
+  }
+
+  /** Requests matching the filters; without a token or user filter the API searches everyone's. */
+  async searchRequests(search: RequestSearch, signal?: AbortSignal): Promise<TestingFarmRequest[]> {
+    const query = new URLSearchParams({ state: search.state });
+    for (const [name, value] of [['ranch', search.ranch], ['token_id', search.tokenId], ['user_id', search.userId], ['created_before', search.createdBefore], ['created_after', search.createdAfter]] as const) {
+      if (value) query.set(name, value);
+    }
+    const reply = await this.call('GET', `/requests?${query}`, signal, undefined, { auth: Boolean(search.tokenId || search.userId) });
+    // the API answers null rather than [] when nothing matches
+    return z.array(requestSchema).nullable().parse(reply) ?? [];
   }
 
   /**
@@ -71,12 +120,14 @@ export class TestingFarmApi {
     return requestSchema.parse(await this.call('GET', `/requests/${encodeURIComponent(id)}`, signal));
   }
 
-  /** Cancels a request; one that is already gone or finished counts as cancelled. */
-  async cancelRequest(id: string, signal?: AbortSignal): Promise<void> {
+  /** Cancels a request; for a provisioner, one that is already gone or finished is as good as cancelled. */
+  async cancelRequest(id: string, signal?: AbortSignal): Promise<CancelOutcome> {
     try {
       await this.call('DELETE', `/requests/${encodeURIComponent(id)}`, signal);
+      return 'cancelled';
     } catch (error) {
-      if (error instanceof TestingFarmApiError && (error.status === 404 || error.status === 409)) return;
+      if (error instanceof TestingFarmApiError && error.status === 404) return 'not-found';
+      if (error instanceof TestingFarmApiError && error.status === 409) return 'finished';
       throw error;
     }
   }
@@ -92,14 +143,20 @@ export class TestingFarmApi {
     return response.text();
   }
 
-  private async call(method: Method, path: string, signal?: AbortSignal, body?: object): Promise<unknown> {
+  private async call(
+    method: Method,
+    path: string,
+    signal?: AbortSignal,
+    body?: object,
+    { version = 'v0.1', auth = true }: { version?: string; auth?: boolean } = {},
+  ): Promise<unknown> {
     const what = `${method} ${path}`;
     const response = await this.withRetries(what, signal, () =>
-      this.fetch(`${this.apiUrl}/v0.1${path}`, {
+      this.fetch(`${this.apiUrl}/${version}${path}`, {
         method,
         signal: method === 'POST' ? undefined : signal,
         headers: {
-          Authorization: `Bearer ${this.options.token}`,
+          ...(auth && this.options.token && { Authorization: `Bearer ${this.options.token}` }),
           ...(body && { 'Content-Type': 'application/json' }),
         },
         body: body && JSON.stringify(body),

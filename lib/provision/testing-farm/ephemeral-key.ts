@@ -15,3 +15,12 @@ export function generateEphemeralKey(comment: string): SshKeyPair {
   const pair = utils.generateKeyPairSync('ed25519', { comment });
   return { privateKey: pair.private, publicKey: pair.public };
 }
+
+/** A key pair from an existing private key (e.g. `--ssh-key ~/.ssh/id_ed25519`); throws on an unreadable or encrypted key. */
+export function keyPairFromPrivateKey(privateKey: string, passphrase?: string): SshKeyPair {
+  const parsed = utils.parseKey(privateKey, passphrase);
+  if (parsed instanceof Error) throw new Error(`not a usable SSH private key: ${parsed.message}`);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new Error('not a usable SSH private key: the file holds no key');
+  return { privateKey, publicKey: `${key.type} ${key.getPublicSSH().toString('base64')}` };
+}

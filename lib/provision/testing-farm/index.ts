@@ -9,7 +9,8 @@ import { aliveStates, TestingFarmApi, type TestingFarmRequest } from './api-clie
 import { generateEphemeralKey, type SshKeyPair } from './ephemeral-key';
 import { findGuestAddress, reservationRequest, type GuestAddress } from './reservation';
 
-export { defaultApiUrl, TestingFarmApi, TestingFarmApiError } from './api-client';
+export { aliveStates, defaultApiUrl, TestingFarmApi, TestingFarmApiError, type TestingFarmRequest } from './api-client';
+export { keyPairFromPrivateKey, type SshKeyPair } from './ephemeral-key';
 export type { GuestAddress } from './reservation';
 
 export interface TestingFarmProvisionerOptions {
@@ -24,6 +25,8 @@ export interface TestingFarmProvisionerOptions {
   durationMinutes?: number;
   /** Source network allowed to reach the systems, e.g. "203.0.113.7/32", where the ranch firewalls them. */
   sshSourceCidr?: string;
+  /** The key pair the systems are reserved for; default a fresh ephemeral one. */
+  sshKey?: SshKeyPair;
   /** Reports the host key of each reserved system (accepted on first sight). */
   onNewHostKey?(guest: GuestAddress, fingerprint: string): void;
   /** Reports each submitted request, e.g. for logs and events. */
@@ -67,7 +70,7 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
       retryBackoff: options.apiRetryBackoff,
       fetch: options.fetch,
     });
-    this.key = generateEphemeralKey('testyard');
+    this.key = options.sshKey ?? generateEphemeralKey('testyard');
     this.poll = options.poll ?? { initialMs: 5_000, maxMs: 30_000 };
     this.sshRetry = options.sshRetry ?? { initialMs: 2_000, maxMs: 15_000 };
   }

@@ -7,7 +7,7 @@ import type { PlatformInfo } from '@/lib/platforms/platforms';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';
 
-const kinds = ['container', 'ssh', 'testing-farm'] as const;
+const kinds = ['container', 'ssh', 'testing-farm', 'libvirt'] as const;
 type Kind = (typeof kinds)[number];
 
 /** What the form edits: a stored platform, or nothing for a new one. */
@@ -31,6 +31,16 @@ function configOf(kind: Kind, form: FormData) {
       return { kind, hosts: parseHosts(String(form.get('hosts') ?? '')), resetCommand: form.get('resetCommand') || undefined };
     case 'testing-farm':
       return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64', apiUrl: form.get('apiUrl') || undefined };
+    case 'libvirt':
+      return {
+        kind,
+        uri: form.get('uri'),
+        domains: form.get('domains'),
+        pool: form.get('pool'),
+        template: form.get('template'),
+        user: form.get('user') || 'root',
+        hostKeyFingerprint: form.get('hostKeyFingerprint') || undefined,
+      };
   }
 }
 
@@ -136,8 +146,34 @@ export function PlatformForm({
           )}
         </>
       )}
+      {kind === 'libvirt' && (
+        <>
+          <Field label="VM host (qemu:///system or qemu+ssh://user@host/system)">
+            <input name="uri" required placeholder="qemu+ssh://virt@vmhost.example.com/system" defaultValue={config?.kind === 'libvirt' ? config.uri : undefined} className="input font-mono text-xs" />
+          </Field>
+          <Field label="Domains (name pattern, * and ? as wildcards)">
+            <input name="domains" required placeholder="testyard-*" defaultValue={config?.kind === 'libvirt' ? config.domains : undefined} className="input font-mono text-xs" />
+          </Field>
+          <div className="grid grid-cols-2 gap-3">
+            <Field label="Storage pool">
+              <input name="pool" required placeholder="default" defaultValue={config?.kind === 'libvirt' ? config.pool : undefined} className="input" />
+            </Field>
+            <Field label="Template volume">
+              <input name="template" required placeholder="fedora-41.qcow2" defaultValue={config?.kind === 'libvirt' ? config.template : undefined} className="input" />
+            </Field>
+          </div>
+          <div className="grid grid-cols-2 gap-3">
+            <Field label="Guest user">
+              <input name="user" defaultValue={config?.kind === 'libvirt' ? config.user : 'root'} className="input" />
+            </Field>
+            <Field label="VM host key (optional, SHA256:…)">
+              <input name="hostKeyFingerprint" defaultValue={config?.kind === 'libvirt' ? config.hostKeyFingerprint : undefined} className="input font-mono text-xs" />
+            </Field>
+          </div>
+        </>
+      )}
       {kind !== 'container' && (
-        <Field label={kind === 'ssh' ? 'SSH private key secret' : 'API token secret'}>
+        <Field label={kind === 'testing-farm' ? 'API token secret' : 'SSH private key secret'}>
           <select name="secretId" defaultValue={platform?.secretId ?? ''} className="input">
             <option value="">(choose a secret)</option>
             {secrets.map((secret) => (
