@@ -13,7 +13,8 @@ import { db } from './lib/db/client';
 import { startHeartbeat } from './lib/health/heartbeat';
 import { crossSiteRefusal, guardRequest } from './lib/http/request-guard';
 import { membershipChangedEvent, recheckSockets, type MembershipEvents, type SocketIdentity } from './lib/live/membership';
-import { attachmentsTable, rooms } from './lib/live/rooms';
+import { attachmentsTable } from './lib/live/emitter';
+import { rooms } from './lib/live/rooms';
 import { onShutdown } from './lib/process/shutdown';
 
 const dev = process.argv.includes('--dev');

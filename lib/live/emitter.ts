@@ -1,6 +1,5 @@
 import { BroadcastOperator, Emitter } from '@socket.io/postgres-emitter';
 import pg from 'pg';
-import { attachmentsTable } from './rooms';
 
 interface Publisher {
   emitter: { nsp: string };
@@ -15,6 +14,9 @@ const publishWithoutNamespace = publisher.publish;
 publisher.publish = function (this: Publisher, document) {
   return publishWithoutNamespace.call(this, { ...document, nsp: this.emitter.nsp });
 };
+
+/** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */
+export const attachmentsTable = 'socket_io_attachments';
 
 /** Emits to browsers from a process without a Socket.IO server (the worker), through PostgreSQL NOTIFY. */
 export function createLiveEmitter(databaseUrl: string): { emitter: Emitter; close: () => Promise<void> } {

@@ -10,9 +10,6 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
 };
 
-/** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */
-export const attachmentsTable = 'socket_io_attachments';
-
 /** Rooms whose events belong to one team (every room but `health` and a user's own): who may be in them depends on membership. */
 export function isTeamRoom(room: string): boolean {
   return /^(team|run|output):/.test(room);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/store';
 import type { Db, Transaction } from '../db/client';
 import type { AttemptOutcome, Aggregator } from '../orchestrator/types';
 import { redactSecrets } from '../secrets/redaction';
 import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
+import { attemptKeyPrefix } from './attempt-keys';
 
 /** Which run platform an aggregator writes into. */
 export interface RunPlatformRef {
@@ -144,11 +144,6 @@ export class PostgresAggregator implements Aggregator {
   }
 }
 
-/** Store keys of one attempt: readable enough to find by hand, fixed for a given attempt. */
-export function attemptKeyPrefix(runId: string, runPlatformId: string, testName: string, number: number): string {
-  const testKey = createHash('sha256').update(testName).digest('hex').slice(0, 16);
-  return `${runId}/${runPlatformId}/${testKey}-${number}`;
-}
 
 function overallStatus(lines: readonly ResultLine[], outcome: AttemptOutcome): string {
   const own = lines.findLast((line) => line.name === null);

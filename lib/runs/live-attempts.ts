@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ArtifactStore } from '../artifacts/store';
 import { testOutputFileName } from '../control/artifacts';
 import { temporaryAttemptDirectories, type AttemptDirectories } from '../orchestrator';
-import { attemptKeyPrefix } from './aggregator';
+import { attemptKeyPrefix } from './attempt-keys';
 
 /** An attempt of a test on a run platform, as stored. */
 export interface AttemptIdentity {
