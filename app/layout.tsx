@@ -1,7 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { db } from '@/lib/db/client';
+import { db } from '@/lib/server/db/client';
 import { currentActor } from './_lib/session';
 import { SignOutButton } from './_components/sign-out-button';
 import './globals.css';

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTransport, type Transport, type TransportName } from '../tests/exec/harness';
-import { FmfExecutor } from '../lib/executor/fmf-executor';
-import { loadTestSuite } from '../lib/executor/suite';
+import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
+import { loadTestSuite } from '../lib/engine/executor/suite';
 
 const atex = { perTestMs: 36, throughputMiBs: 950 };
 const targets = { local: 12, ssh: 40, container: 40 } satisfies Record<TransportName, number>;

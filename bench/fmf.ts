@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { adjustTree, Context, discoverTests, loadTree, prune } from '../lib/fmf';
+import { adjustTree, Context, discoverTests, loadTree, prune } from '../lib/engine/fmf';
 
 const directories = 100;
 const filesPerDirectory = 10;

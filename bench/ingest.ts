@@ -5,9 +5,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FolderArtifactStore } from '../lib/artifacts/store';
-import { createDb } from '../lib/db/client';
-import { PostgresAggregator } from '../lib/runs/aggregator';
+import { FolderArtifactStore } from '../lib/server/artifacts/store';
+import { createDb } from '../lib/server/db/client';
+import { PostgresAggregator } from '../worker/aggregator';
 import { createTestDatabase } from '../tests/support/test-database';
 
 const tests = Number(process.env.BENCH_TESTS ?? 400);

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FmfExecutor } from '../lib/executor/fmf-executor';
-import { AdHocOrchestrator, firstBy, inQueueOrder, longestFirst, type AttemptDirectories, type NextTestPolicy, type SchedulableTest, type TestExecutor } from '../lib/orchestrator';
-import { ContainerProvisioner } from '../lib/provision/container';
-import { LocalProvisioner } from '../lib/provision/local';
-import type { Provisioner, Remote } from '../lib/provision/types';
+import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
+import { AdHocOrchestrator, firstBy, inQueueOrder, longestFirst, type AttemptDirectories, type NextTestPolicy, type SchedulableTest, type TestExecutor } from '../lib/engine/orchestrator';
+import { ContainerProvisioner } from '../lib/engine/provision/container';
+import { LocalProvisioner } from '../lib/engine/provision/local';
+import type { Provisioner, Remote } from '../lib/engine/provision/types';
 import { loadRun, writeTree } from '../tests/orchestrator/support';
 import { ensureTestImage, startPodmanService } from '../tests/support/podman';
 

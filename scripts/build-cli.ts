@@ -1,4 +1,4 @@
-// Compiles the testyard CLI (lib/cli/main.ts and what it imports) into
+// Compiles the testyard CLI (cli/main.ts and what it imports) into
 // dist/cli/ with esbuild, so bin/testyard starts plain JavaScript instead of
 // compiling TypeScript through tsx on every run. `npm ci` runs it (prepare),
 // and so does `npm test`; run it by hand (`npm run build:cli`) after editing
@@ -7,7 +7,7 @@
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { projectRoot } from '../lib/config';
+import { projectRoot } from '../lib/server/config';
 
 const root = projectRoot();
 // Another folder may be given (the tests build one of their own); dependencies are found from there.
@@ -39,7 +39,7 @@ const started = performance.now();
 await rm(buildDir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'lib/cli/main.ts' },
+  entryPoints: { main: 'cli/main.ts' },
   bundle: true,
   // One chunk per command: `testyard fmf` never loads ssh2, dockerode or socket.io-client.
   splitting: true,

@@ -1,4 +1,4 @@
-import { projectRoot } from '../lib/config';
+import { projectRoot } from '../lib/server/config';
 import { buildIfNeeded } from './next-build';
 
 await buildIfNeeded(projectRoot(), (line) => console.log(line));

@@ -3,7 +3,7 @@
 //   node --import tsx scripts/render-icons.ts
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { projectRoot } from '../lib/config';
+import { projectRoot } from '../lib/server/config';
 import { launchChromium } from '../tests/support/browser';
 
 const publicDir = path.join(projectRoot(), 'public');

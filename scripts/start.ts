@@ -4,13 +4,13 @@
 // starting either again when it dies, until Ctrl-C stops everything cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { dataDir, projectRoot } from '../lib/config';
-import { prepareDatabase } from '../lib/db/bootstrap';
-import { createDb } from '../lib/db/client';
-import { recordProcessExit, recordRestart } from '../lib/health/process-exits';
-import { chooseContainerEngine, untilEngineAnswers } from '../lib/process/container-engine';
-import { Supervisor, type UnexpectedExit } from '../lib/process/supervisor';
-import { loadServerKeys } from '../lib/secrets/keys';
+import { dataDir, projectRoot } from '../lib/server/config';
+import { prepareDatabase } from '../lib/server/db/bootstrap';
+import { createDb } from '../lib/server/db/client';
+import { recordProcessExit, recordRestart } from '../lib/server/health/process-exits';
+import { chooseContainerEngine, untilEngineAnswers } from '../lib/server/process/container-engine';
+import { Supervisor, type UnexpectedExit } from '../lib/server/process/supervisor';
+import { loadServerKeys } from '../lib/server/secrets/keys';
 import { buildIfNeeded } from './next-build';
 
 const dev = process.argv.includes('--dev');

@@ -1,14 +1,14 @@
 // The worker process: runs (run, platform) jobs from the Postgres-backed job
 // queue, reports its liveness, resumes platforms of dead workers, and pushes
 // live events to browsers through the Postgres emitter.
-import { defaultArtifactStore } from '../lib/artifacts/store';
-import { db } from '../lib/db/client';
-import type { ProvisionerKind } from '../lib/platforms/spec';
-import { heartbeatIntervalMs, startHeartbeat } from '../lib/health/heartbeat';
-import { createLiveEmitter } from '../lib/live/emitter';
-import { rooms } from '../lib/live/rooms';
-import { onShutdown } from '../lib/process/shutdown';
-import { createJobQueue, ensureRunPlatformQueues, runPlatformQueue, type RunPlatformJobData } from '../lib/runs/job-queue';
+import { defaultArtifactStore } from '../lib/server/artifacts/store';
+import { db } from '../lib/server/db/client';
+import type { ProvisionerKind } from '../lib/server/platforms/spec';
+import { heartbeatIntervalMs, startHeartbeat } from '../lib/server/health/heartbeat';
+import { createLiveEmitter } from '../lib/server/live/emitter';
+import { rooms } from '../lib/shared/rooms';
+import { onShutdown } from '../lib/server/process/shutdown';
+import { createJobQueue, ensureRunPlatformQueues, runPlatformQueue, type RunPlatformJobData } from '../lib/server/runs/job-queue';
 import { removeLeftovers } from './leftovers';
 import { WorkerNotifications } from './notifications';
 import { requeueOrphanedPlatforms } from './orphans';

@@ -1,9 +1,9 @@
-import type { Db } from '../lib/db/client';
-import { provisionerConfig } from '../lib/platforms/spec';
-import { workerHostRefusal } from '../lib/platforms/worker-host';
-import { removeLeftoverContainers } from '../lib/provision/container';
-import { platformDomains, releaseLeftoverDomains } from '../lib/provision/libvirt';
-import { revealSecret } from '../lib/secrets/secrets';
+import type { Db } from '../lib/server/db/client';
+import { provisionerConfig } from '../lib/server/platforms/spec';
+import { workerHostRefusal } from '../lib/server/platforms/worker-host';
+import { removeLeftoverContainers } from '../lib/engine/provision/container';
+import { platformDomains, releaseLeftoverDomains } from '../lib/engine/provision/libvirt';
+import { revealSecret } from '../lib/server/secrets/secrets';
 import { containerEngineAnswers, virshInstalled, workerDocker, workerDockerHost } from './provisioners';
 
 /** At start: what killed workers left behind on container engines and VM hosts. */

@@ -1,7 +1,7 @@
-import { outputEventNames, type TestOutputChunk } from '../lib/events/output';
-import { rooms } from '../lib/live/rooms';
-import type { RunningAttempt } from '../lib/orchestrator';
-import type { LiveBroadcaster } from '../lib/runs/events';
+import { outputEventNames, type TestOutputChunk } from '../lib/shared/events/output';
+import { rooms } from '../lib/shared/rooms';
+import type { RunningAttempt } from '../lib/engine/orchestrator';
+import type { LiveBroadcaster } from '../lib/server/runs/events';
 
 /**
  * How running tests' output reaches viewers (DESIGN.md, "Live output and

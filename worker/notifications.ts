@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { runCancelledChannel } from '../lib/runs/cancel';
-import { newJobsChannel } from '../lib/runs/job-queue';
+import { runCancelledChannel } from '../lib/server/runs/cancel';
+import { newJobsChannel } from '../lib/server/runs/job-queue';
 
 /**
  * One LISTEN connection for what workers must react to at once: a run being

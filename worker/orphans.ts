@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
-import type { Db } from '../lib/db/client';
-import { heartbeatIntervalMs } from '../lib/health/heartbeat';
-import { queueRunPlatform, runPlatformQueue } from '../lib/runs/job-queue';
-import { platformSnapshot } from '../lib/runs/settings';
+import type { Db } from '../lib/server/db/client';
+import { heartbeatIntervalMs } from '../lib/server/health/heartbeat';
+import { queueRunPlatform, runPlatformQueue } from '../lib/server/runs/job-queue';
+import { platformSnapshot } from '../lib/server/runs/settings';
 
 /** A worker not seen for this long is dead: three missed heartbeats. */
 export const deadWorkerAfterMs = 3 * heartbeatIntervalMs;

@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
-import { dockerOptions } from '../lib/connection/container';
-import type { Db } from '../lib/db/client';
-import type { ProvisionerKind } from '../lib/platforms/spec';
-import { removeContainersOwnedBy } from '../lib/provision/container';
-import { workerHostRefusal } from '../lib/platforms/worker-host';
-import { createProvisioner } from '../lib/provision/from-config';
-import { platformDomains, releaseDomainsOwnedBy, type VmState } from '../lib/provision/libvirt';
-import { PostgresHostLeases } from '../lib/provision/ssh-pool';
-import type { Provisioner } from '../lib/provision/types';
-import type { PlatformSnapshot } from '../lib/runs/settings';
-import { revealSecret } from '../lib/secrets/secrets';
-import { provisionerLimits } from '../lib/security/operator-policy';
+import { dockerOptions } from '../lib/engine/connection/container';
+import type { Db } from '../lib/server/db/client';
+import type { ProvisionerKind } from '../lib/server/platforms/spec';
+import { removeContainersOwnedBy } from '../lib/engine/provision/container';
+import { workerHostRefusal } from '../lib/server/platforms/worker-host';
+import { createProvisioner } from '../lib/engine/provision/from-config';
+import { platformDomains, releaseDomainsOwnedBy, type VmState } from '../lib/engine/provision/libvirt';
+import { PostgresHostLeases } from '../lib/server/platforms/postgres-host-leases';
+import type { Provisioner } from '../lib/engine/provision/types';
+import type { PlatformSnapshot } from '../lib/server/runs/settings';
+import { revealSecret } from '../lib/server/secrets/secrets';
+import { provisionerLimits } from '../lib/server/security/operator-policy';
 
 /**
  * The container engine workers use: TESTYARD_DOCKER_HOST (unix:///… or

@@ -1,10 +1,10 @@
 import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
-import type { Actor } from '@/lib/access/actor';
-import { requireTeamRole, type TeamAccess } from '@/lib/access/team-access';
-import { actorFromHeaders } from '@/lib/auth/actor';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
+import type { Actor } from '@/lib/server/access/actor';
+import { requireTeamRole, type TeamAccess } from '@/lib/server/access/team-access';
+import { actorFromHeaders } from '@/lib/server/auth/actor';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
 
 export async function currentActor(): Promise<Actor | null> {
   return actorFromHeaders(await headers());

@@ -1,7 +1,7 @@
-import { db } from '@/lib/db/client';
-import { listHeartbeats, platformKindAvailability } from '@/lib/health/heartbeat';
-import { listRecentProcessExits } from '@/lib/health/process-exits';
-import { defaultRestartPolicy } from '@/lib/process/supervisor';
+import { db } from '@/lib/server/db/client';
+import { listHeartbeats, platformKindAvailability } from '@/lib/server/health/heartbeat';
+import { listRecentProcessExits } from '@/lib/server/health/process-exits';
+import { defaultRestartPolicy } from '@/lib/server/process/supervisor';
 import { currentActor } from '../_lib/session';
 import { LiveProcesses } from './live-processes';
 import { PlatformKinds } from './platform-kinds';

@@ -1,4 +1,4 @@
-import type { ProcessExitInfo } from '@/lib/health/process-exits';
+import type { ProcessExitInfo } from '@/lib/server/health/process-exits';
 
 const time = (date: Date) => date.toISOString().replace('T', ' ').slice(0, 19);
 

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { Suspense } from 'react';
-import { undeliveredMailNote } from '@/lib/mail/mailer';
+import { undeliveredMailNote } from '@/lib/server/mail/mailer';
 import { AuthForm } from '../_components/auth-form';
 
 export default function SignInPage() {

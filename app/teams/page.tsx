@@ -1,6 +1,6 @@
 import Link from 'next/link';
-import { db } from '@/lib/db/client';
-import { listMyTeams } from '@/lib/teams/teams';
+import { db } from '@/lib/server/db/client';
+import { listMyTeams } from '@/lib/server/teams/teams';
 import { requireActor } from '../_lib/session';
 import { CreateTeamForm } from './create-team-form';
 

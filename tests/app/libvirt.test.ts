@@ -9,12 +9,12 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
-import { createDb, type Db } from '../../lib/db/client';
-import type { RunEvent } from '../../lib/events/catalogue';
+import { createDb, type Db } from '../../lib/server/db/client';
+import type { RunEvent } from '../../lib/shared/events/catalogue';
 import { api, teamWithAllRoles } from '../support/api';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
-import { DomainReservations } from '../../lib/provision/libvirt/reservations';
-import { Virsh } from '../../lib/provision/libvirt/virsh';
+import { DomainReservations } from '../../lib/engine/provision/libvirt/reservations';
+import { Virsh } from '../../lib/engine/provision/libvirt/virsh';
 import { defineTestDomains, runningDomains, startLibvirtTestBed, templateVolume, testPool, virsh, type LibvirtTestBed } from '../support/libvirt';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');

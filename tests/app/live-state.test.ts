@@ -4,14 +4,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { FolderArtifactStore } from '../../lib/artifacts/store';
-import { createDb, type Db } from '../../lib/db/client';
-import type { RunEvent, SequencedRunEvent } from '../../lib/events/catalogue';
-import { tailCharacters } from '../../lib/events/output';
-import { readRunEvents, recordRunEvents } from '../../lib/runs/events';
-import { liveOutputPath } from '../../lib/runs/live-attempts';
-import { applyOutputTail, applyRunEvents, type LiveRunState } from '../../lib/runs/live-state';
-import { liveStateSnapshot } from '../../lib/runs/live-state-snapshot';
+import { FolderArtifactStore } from '../../lib/server/artifacts/store';
+import { createDb, type Db } from '../../lib/server/db/client';
+import type { RunEvent, SequencedRunEvent } from '../../lib/shared/events/catalogue';
+import { tailCharacters } from '../../lib/shared/events/output';
+import { readRunEvents, recordRunEvents } from '../../lib/server/runs/events';
+import { liveOutputPath } from '../../lib/server/runs/live-attempts';
+import { applyOutputTail, applyRunEvents, type LiveRunState } from '../../lib/shared/live-state';
+import { liveStateSnapshot } from '../../lib/server/runs/live-state-snapshot';
 
 const empty: LiveRunState = { status: 'queued', platforms: {}, provisioning: {}, pool: {}, running: {} };
 

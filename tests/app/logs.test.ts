@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createDb, type Db } from '../../lib/db/client';
-import { ansiToSpans } from '../../lib/logs/ansi';
-import { LineIndex } from '../../lib/logs/line-index';
-import { searchLog } from '../../lib/logs/log-file';
+import { createDb, type Db } from '../../lib/server/db/client';
+import { ansiToSpans } from '../../lib/shared/ansi';
+import { LineIndex } from '../../lib/server/logs/line-index';
+import { searchLog } from '../../lib/server/logs/log-file';
 import { startApp, type RunningApp } from '../support/app-server';
 import { api, teamWithAllRoles } from '../support/api';
 import { fixtureTreeCopy } from '../support/fixture-trees';

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { openApiDocument } from '../../lib/api-spec/openapi';
+import { openApiDocument } from '../../lib/server/api-spec/openapi';
 import { api } from '../support/api';
 
 const apiRoot = path.resolve(import.meta.dirname, '../../app/api/v1');

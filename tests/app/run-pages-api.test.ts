@@ -1,7 +1,7 @@
 // The run pages' API: filtered, keyset-paged results; a test's attempts;
 // re-running failed tests as a new run.
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createDb, type Db } from '../../lib/db/client';
+import { createDb, type Db } from '../../lib/server/db/client';
 import { api, teamWithAllRoles, type ApiResponse } from '../support/api';
 import { fixtureTreeCopy } from '../support/fixture-trees';
 import { seedResults } from './run-pages-seed';

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { FolderArtifactStore } from '../../lib/artifacts/store';
-import { createDb } from '../../lib/db/client';
-import { liveOutputPath } from '../../lib/runs/live-attempts';
+import { FolderArtifactStore } from '../../lib/server/artifacts/store';
+import { createDb } from '../../lib/server/db/client';
+import { liveOutputPath } from '../../lib/server/runs/live-attempts';
 import { api } from '../support/api';
 import { fixtureTreeCopy } from '../support/fixture-trees';
 import { seedResults } from './run-pages-seed';

@@ -1,6 +1,6 @@
 // Results written straight into the database, as the worker's aggregator
 // would store them, for tests and the web benchmark that need many.
-import type { Db } from '../../lib/db/client';
+import type { Db } from '../../lib/server/db/client';
 
 export interface SeedTarget {
   runId: string;

@@ -2,8 +2,8 @@
 // arrive in, each event is applied once, in sequence order.
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { EventSequencer } from '../../lib/events/sequencer';
-import type { SequencedRunEvent } from '../../lib/events/catalogue';
+import { EventSequencer } from '../../lib/shared/events/sequencer';
+import type { SequencedRunEvent } from '../../lib/shared/events/catalogue';
 
 const event = (seq: number): SequencedRunEvent => ({ runId: 'r', seq, at: '', event: { type: 'run.started' } });
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { applyMigrations } from '../../lib/db/migrate';
+import { applyMigrations } from '../../lib/server/db/migrate';
 import { repoRoot } from '../support/test-database';
 
 interface ModelShape {

@@ -18,13 +18,13 @@ function checkout(): { root: string; run: () => string; recordBuild: () => void 
   copyFileSync(path.join(repoRoot, 'bin/testyard'), path.join(root, 'bin/testyard'));
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
   writeFileSync(path.join(root, 'package.json'), '{"type": "module"}\n');
-  mkdirSync(path.join(root, 'lib/cli'), { recursive: true });
-  writeFileSync(path.join(root, 'lib/cli/main.ts'), "export async function main(argv: string[]): Promise<number> { console.log('source', ...argv); return 3; }\n");
+  mkdirSync(path.join(root, 'cli'), { recursive: true });
+  writeFileSync(path.join(root, 'cli/main.ts'), "export async function main(argv: string[]): Promise<number> { console.log('source', ...argv); return 3; }\n");
   mkdirSync(path.join(root, 'dist/cli'), { recursive: true });
   writeFileSync(path.join(root, 'dist/cli/main.js'), "export async function main(argv) { console.log('compiled', ...argv); return 3; }\n");
   const recordBuild = () => {
-    const { size, mtimeMs } = statSync(path.join(root, 'lib/cli/main.ts'));
-    writeFileSync(path.join(root, 'dist/cli/inputs.json'), JSON.stringify({ inputs: { 'lib/cli/main.ts': { size, mtimeMs } } }));
+    const { size, mtimeMs } = statSync(path.join(root, 'cli/main.ts'));
+    writeFileSync(path.join(root, 'dist/cli/inputs.json'), JSON.stringify({ inputs: { 'cli/main.ts': { size, mtimeMs } } }));
   };
   const run = () => {
     const result = spawnSync(process.execPath, [path.join(root, 'bin/testyard'), 'x'], { encoding: 'utf8' });
@@ -45,7 +45,7 @@ describe('bin/testyard', () => {
     const { root, run, recordBuild } = checkout();
     recordBuild();
     const later = new Date(Date.now() + 60_000);
-    utimesSync(path.join(root, 'lib/cli/main.ts'), later, later);
+    utimesSync(path.join(root, 'cli/main.ts'), later, later);
     expect(run()).toBe('source x');
     recordBuild();
     expect(run()).toBe('compiled x');
@@ -61,7 +61,7 @@ describe('the compiled CLI', () => {
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
     execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/build-cli.ts'), path.join(root, 'cli')], { cwd: repoRoot });
     const { inputs } = JSON.parse(readFileSync(path.join(root, 'cli/inputs.json'), 'utf8')) as { inputs: Record<string, unknown> };
-    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['lib/cli/main.ts', 'lib/executor/fmf-executor.ts']));
+    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['cli/main.ts', 'lib/engine/executor/fmf-executor.ts']));
 
     const tree = await writeTree({ hello: { test: 'echo hello from the compiled CLI' } });
     const artifacts = path.join(root, 'artifacts');

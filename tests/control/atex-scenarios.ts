@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AttemptEnd, StreamEnd } from '../../lib/control/index';
+import type { AttemptEnd, StreamEnd } from '../../lib/engine/control/index';
 import { bytes, report, stream } from './support';
 
 /**

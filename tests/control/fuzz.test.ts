@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttemptRecorder, type AttemptEnd, type ControlLimits, type StreamEnd } from '../../lib/control/index';
+import { AttemptRecorder, type AttemptEnd, type ControlLimits, type StreamEnd } from '../../lib/engine/control/index';
 import { report, splitInto, stream } from './support';
 
 const runs = 10_000;

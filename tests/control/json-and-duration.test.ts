@@ -4,8 +4,8 @@
  * Python 3's `json.dumps(json.loads(input))`.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFmfDuration } from '../../lib/control/index';
-import { compareCodePoints, parseJson, pythonFloatRepr, serializeJson } from '../../lib/control/json';
+import { parseFmfDuration } from '../../lib/engine/control/index';
+import { compareCodePoints, parseJson, pythonFloatRepr, serializeJson } from '../../lib/engine/control/json';
 
 const roundTrip = (text: string) => serializeJson(parseJson(Buffer.from(text)));
 

@@ -8,7 +8,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AttemptRecorder, defaultControlLimits, resolveControlLimits, type DurationChange } from '../../lib/control/index';
+import { AttemptRecorder, defaultControlLimits, resolveControlLimits, type DurationChange } from '../../lib/engine/control/index';
 import { asStrings, report, runAttempt, stream, withTempDir } from './support';
 
 describe('worked examples', () => {

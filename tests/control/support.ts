@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AttemptRecorder, type AttemptEnd, type ControlHandlers, type ControlLimits, type StreamEnd } from '../../lib/control/index';
+import { AttemptRecorder, type AttemptEnd, type ControlHandlers, type ControlLimits, type StreamEnd } from '../../lib/engine/control/index';
 
 /** What atex's test helper `report` writes: `result LEN\n` and the JSON, LEN in bytes. */
 export function report(json: string): Buffer {

@@ -1,11 +1,11 @@
-// The per-remote test agent (lib/executor/test-agent.sh): every attempt is one
+// The per-remote test agent (lib/engine/executor/test-agent.sh): every attempt is one
 // request to one long-lived command, its streams are split by a fresh marker,
 // and the executor recovers when the agent goes away.
 import { randomBytes, randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bashQuote } from '../../lib/executor/agent';
-import { MarkerScanner } from '../../lib/executor/marker';
+import { bashQuote } from '../../lib/engine/executor/agent';
+import { MarkerScanner } from '../../lib/engine/executor/marker';
 import { attempt, newArtifactsDir, openExecutor, readAttempt, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
 
 describe('MarkerScanner', () => {

@@ -6,7 +6,7 @@
 // a real sshd and a Podman container.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../lib/connection/run';
+import { runCommand } from '../../lib/engine/connection/run';
 import { attempt, directoryWith, openExecutor, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
 
 describe.each<TransportName>(['local', 'ssh', 'container'])('test environment over %s', (transportName) => {

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ContainerConnection } from '../../lib/connection/container';
-import { LocalConnection } from '../../lib/connection/local';
-import { SshConnection } from '../../lib/connection/ssh';
-import type { Connection } from '../../lib/connection/types';
-import { FmfExecutor, type FmfExecutorOptions } from '../../lib/executor/fmf-executor';
-import { loadTestSuite } from '../../lib/executor/suite';
+import { ContainerConnection } from '../../lib/engine/connection/container';
+import { LocalConnection } from '../../lib/engine/connection/local';
+import { SshConnection } from '../../lib/engine/connection/ssh';
+import type { Connection } from '../../lib/engine/connection/types';
+import { FmfExecutor, type FmfExecutorOptions } from '../../lib/engine/executor/fmf-executor';
+import { loadTestSuite } from '../../lib/engine/executor/suite';
 import { ensureTestImage, startPodmanService, startTestContainer } from '../support/podman';
 import { startSshd } from '../support/sshd';
 

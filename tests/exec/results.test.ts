@@ -246,7 +246,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('results over %s', (
   });
   /** The sleeper's pid as the test recorded it, checked where the test ran. */
   async function sleeperAlive(runId: string): Promise<boolean> {
-    const { runCommand } = await import('../../lib/connection/run');
+    const { runCommand } = await import('../../lib/engine/connection/run');
     const probe = await runCommand(remote.connection, [
       'bash',
       '-c',

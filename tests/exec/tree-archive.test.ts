@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { archiveTree } from '../../lib/executor/tree-archive';
+import { archiveTree } from '../../lib/engine/executor/tree-archive';
 import { directoryWith } from './harness';
 
 const run = promisify(execFile);

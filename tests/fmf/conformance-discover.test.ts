@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toAtexResult } from '../../lib/fmf/atex-result';
-import { discoverTests } from '../../lib/fmf/discover';
-import { parseJson, toJson } from '../../lib/fmf/json';
-import { isMapping, type FmfMapping } from '../../lib/fmf/values';
+import { toAtexResult } from '../../lib/engine/fmf/atex-result';
+import { discoverTests } from '../../lib/engine/fmf/discover';
+import { parseJson, toJson } from '../../lib/engine/fmf/json';
+import { isMapping, type FmfMapping } from '../../lib/engine/fmf/values';
 import { conformanceDir, conformanceTreePath, readGolden, referenceClass } from './support/conformance';
 import { strictEqual } from './support/strict-equal';
 

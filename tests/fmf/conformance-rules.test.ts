@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Context, parseRule, type ParsedRule } from '../../lib/fmf/context';
-import { matchesFilter } from '../../lib/fmf/filter';
-import type { FmfMapping, FmfValue } from '../../lib/fmf/values';
+import { Context, parseRule, type ParsedRule } from '../../lib/engine/fmf/context';
+import { matchesFilter } from '../../lib/engine/fmf/filter';
+import type { FmfMapping, FmfValue } from '../../lib/engine/fmf/values';
 import { conformanceDir, readGolden, referenceClass } from './support/conformance';
 
 function goldenList(name: string): FmfMapping[] {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adjustTree } from '../../lib/fmf/adjust';
-import { Context } from '../../lib/fmf/context';
-import { prune } from '../../lib/fmf/select';
-import { loadTree, type FmfTree } from '../../lib/fmf/tree';
-import { deepCopy, isMapping, newMapping, type FmfMapping, type FmfValue } from '../../lib/fmf/values';
+import { adjustTree } from '../../lib/engine/fmf/adjust';
+import { Context } from '../../lib/engine/fmf/context';
+import { prune } from '../../lib/engine/fmf/select';
+import { loadTree, type FmfTree } from '../../lib/engine/fmf/tree';
+import { deepCopy, isMapping, newMapping, type FmfMapping, type FmfValue } from '../../lib/engine/fmf/values';
 import { conformanceTreePath, goldenTreeCases, readGolden, referenceClass } from './support/conformance';
 import { strictEqual } from './support/strict-equal';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverTests, fetchRepository, fetchTestRepository, FmfError } from '../../lib/fmf';
+import { discoverTests, fetchRepository, fetchTestRepository, FmfError } from '../../lib/engine/fmf';
 
 let workspace: string;
 let origin: string;

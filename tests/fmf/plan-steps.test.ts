@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { discoverTests, FmfError } from '../../lib/fmf';
+import { discoverTests, FmfError } from '../../lib/engine/fmf';
 
 const root = mkdtempSync(path.join(tmpdir(), 'fmf-plan-steps-'));
 mkdirSync(path.join(root, '.fmf'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adjustTree, Context, discoverTests, evaluateCondition, FmfError, loadTree, matchesFilter, newMapping } from '../../lib/fmf';
+import { adjustTree, Context, discoverTests, evaluateCondition, FmfError, loadTree, matchesFilter, newMapping } from '../../lib/engine/fmf';
 
 const root = mkdtempSync(path.join(tmpdir(), 'fmf-robust-'));
 mkdirSync(path.join(root, '.fmf'));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition } from '../../lib/fmf/condition';
-import { Context } from '../../lib/fmf/context';
-import { durationToSeconds } from '../../lib/fmf/duration';
-import { FmfError } from '../../lib/fmf/errors';
-import { matchesFilter } from '../../lib/fmf/filter';
-import { mergeSpecial, splitPatternReplacement } from '../../lib/fmf/merge';
-import { pySub } from '../../lib/fmf/pyregex';
-import { FmfFloat, newMapping, pyFloatRepr, pyStr, type FmfMapping, type FmfValue } from '../../lib/fmf/values';
+import { evaluateCondition } from '../../lib/engine/fmf/condition';
+import { Context } from '../../lib/engine/fmf/context';
+import { durationToSeconds } from '../../lib/engine/fmf/duration';
+import { FmfError } from '../../lib/engine/fmf/errors';
+import { matchesFilter } from '../../lib/engine/fmf/filter';
+import { mergeSpecial, splitPatternReplacement } from '../../lib/engine/fmf/merge';
+import { pySub } from '../../lib/engine/fmf/pyregex';
+import { FmfFloat, newMapping, pyFloatRepr, pyStr, type FmfMapping, type FmfValue } from '../../lib/engine/fmf/values';
 
 function mapping(entries: Record<string, FmfValue>): FmfMapping {
   return Object.assign(newMapping(), entries);

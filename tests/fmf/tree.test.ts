@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adjustTree } from '../../lib/fmf/adjust';
-import { Context } from '../../lib/fmf/context';
-import { loadAdjustedTree } from '../../lib/fmf';
-import { loadTree } from '../../lib/fmf/tree';
+import { adjustTree } from '../../lib/engine/fmf/adjust';
+import { Context } from '../../lib/engine/fmf/context';
+import { loadAdjustedTree } from '../../lib/engine/fmf';
+import { loadTree } from '../../lib/engine/fmf/tree';
 
 const roots: string[] = [];
 

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FmfError } from '../../lib/fmf/errors';
-import { parseYaml, parseYamlWithLibrary, resolvePlainScalar, type YamlDocument } from '../../lib/fmf/yaml';
-import { parseFastYaml } from '../../lib/fmf/yaml-fast';
-import { FmfDate, FmfFloat, FmfTimestamp, newMapping, type FmfValue } from '../../lib/fmf/values';
+import { FmfError } from '../../lib/engine/fmf/errors';
+import { parseYaml, parseYamlWithLibrary, resolvePlainScalar, type YamlDocument } from '../../lib/engine/fmf/yaml';
+import { parseFastYaml } from '../../lib/engine/fmf/yaml-fast';
+import { FmfDate, FmfFloat, FmfTimestamp, newMapping, type FmfValue } from '../../lib/engine/fmf/values';
 import { conformanceDir } from './support/conformance';
 import { strictEqual } from './support/strict-equal';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FmfExecutor } from '../../lib/executor/fmf-executor';
-import { FileRunAggregator } from '../../lib/export';
-import { AdHocOrchestrator } from '../../lib/orchestrator';
-import { ContainerProvisioner, runLabel } from '../../lib/provision/container';
+import { FmfExecutor } from '../../lib/engine/executor/fmf-executor';
+import { FileRunAggregator } from '../../lib/engine/export';
+import { AdHocOrchestrator } from '../../lib/engine/orchestrator';
+import { ContainerProvisioner, runLabel } from '../../lib/engine/provision/container';
 import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
 import { eventsOf, loadRun, writeTree, type RecordedEvent } from './support';
 import { mkdtemp } from 'node:fs/promises';

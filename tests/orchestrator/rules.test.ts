@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { inQueueOrder } from '../../lib/orchestrator';
+import { inQueueOrder } from '../../lib/engine/orchestrator';
 import { LocalRemotes, eventsOf, runPlatform, writeTree } from './support';
 
 describe('ad-hoc orchestrator on real local systems', () => {

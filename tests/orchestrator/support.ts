@@ -1,14 +1,14 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LocalConnection } from '../../lib/connection/local';
-import type { RunEvent } from '../../lib/events/catalogue';
-import { FmfExecutor } from '../../lib/executor/fmf-executor';
-import type { TestSuite } from '../../lib/executor/types';
-import { discoverTests } from '../../lib/fmf';
-import { AdHocOrchestrator, plannedRun, type OrchestratorOptions, type SchedulableTest } from '../../lib/orchestrator';
-import { FileRunAggregator } from '../../lib/export';
-import type { Provisioner, Remote } from '../../lib/provision/types';
+import { LocalConnection } from '../../lib/engine/connection/local';
+import type { RunEvent } from '../../lib/shared/events/catalogue';
+import { FmfExecutor } from '../../lib/engine/executor/fmf-executor';
+import type { TestSuite } from '../../lib/engine/executor/types';
+import { discoverTests } from '../../lib/engine/fmf';
+import { AdHocOrchestrator, plannedRun, type OrchestratorOptions, type SchedulableTest } from '../../lib/engine/orchestrator';
+import { FileRunAggregator } from '../../lib/engine/export';
+import type { Provisioner, Remote } from '../../lib/engine/provision/types';
 
 export interface TestDefinition {
   test: string;

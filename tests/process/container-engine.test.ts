@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { chooseContainerEngine, engineAnswers, untilEngineAnswers, wellKnownSockets } from '../../lib/process/container-engine';
+import { chooseContainerEngine, engineAnswers, untilEngineAnswers, wellKnownSockets } from '../../lib/server/process/container-engine';
 import { ensurePodmanConfig, startPodmanService, type PodmanService } from '../support/podman';
 
 let dir: string;

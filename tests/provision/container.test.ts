@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContainerProvisioner, removeContainersOwnedBy, removeLeftoverContainers } from '../../lib/provision/container';
-import { ProvisionError } from '../../lib/provision/types';
+import { ContainerProvisioner, removeContainersOwnedBy, removeLeftoverContainers } from '../../lib/engine/provision/container';
+import { ProvisionError } from '../../lib/engine/provision/types';
 import { ensureTestImage, startPodmanService, type PodmanService } from '../support/podman';
 import { shell } from './support';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { provisionerConfig } from '../../lib/platforms/spec';
-import { ContainerProvisioner } from '../../lib/provision/container';
-import { createProvisioner, type ProvisionerContext } from '../../lib/provision/from-config';
-import { LibvirtProvisioner } from '../../lib/provision/libvirt';
-import { LocalProvisioner } from '../../lib/provision/local';
-import { MemoryHostLeases, SshPoolProvisioner } from '../../lib/provision/ssh-pool';
-import { TestingFarmProvisioner } from '../../lib/provision/testing-farm';
+import { provisionerConfig } from '../../lib/server/platforms/spec';
+import { ContainerProvisioner } from '../../lib/engine/provision/container';
+import { createProvisioner, type ProvisionerContext } from '../../lib/engine/provision/from-config';
+import { LibvirtProvisioner } from '../../lib/engine/provision/libvirt';
+import { LocalProvisioner } from '../../lib/engine/provision/local';
+import { MemoryHostLeases, SshPoolProvisioner } from '../../lib/engine/provision/ssh-pool';
+import { TestingFarmProvisioner } from '../../lib/engine/provision/testing-farm';
 import { startFakeTestingFarm } from '../support/fake-testing-farm';
 
 const context: ProvisionerContext = { platformId: 'p1', runId: 'r1', owner: 'rp1' };

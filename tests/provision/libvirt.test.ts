@@ -2,14 +2,14 @@
 // may configure (hostile input), and the reservation mutex on real domains of
 // the test VM host, raced by many holders over virsh.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionerConfig } from '../../lib/platforms/spec';
-import { DomainPool } from '../../lib/provision/libvirt/domain-pool';
-import { parseDomainXml } from '../../lib/provision/libvirt/domain-xml';
-import { parseVmHostUri } from '../../lib/provision/libvirt/host-uri';
-import { globMatcher } from '../../lib/provision/libvirt/names';
-import { DomainReservations } from '../../lib/provision/libvirt/reservations';
-import { Virsh } from '../../lib/provision/libvirt/virsh';
-import { VmHostConnection } from '../../lib/provision/libvirt/vm-host';
+import { provisionerConfig } from '../../lib/server/platforms/spec';
+import { DomainPool } from '../../lib/engine/provision/libvirt/domain-pool';
+import { parseDomainXml } from '../../lib/engine/provision/libvirt/domain-xml';
+import { parseVmHostUri } from '../../lib/engine/provision/libvirt/host-uri';
+import { globMatcher } from '../../lib/engine/provision/libvirt/names';
+import { DomainReservations } from '../../lib/engine/provision/libvirt/reservations';
+import { Virsh } from '../../lib/engine/provision/libvirt/virsh';
+import { VmHostConnection } from '../../lib/engine/provision/libvirt/vm-host';
 import { defineTestDomains, startLibvirtTestBed, templateVolume, testPool, virsh, type LibvirtTestBed } from '../support/libvirt';
 
 describe('libvirt platform config', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LocalProvisioner } from '../../lib/provision/local';
-import { ProvisionError } from '../../lib/provision/types';
+import { LocalProvisioner } from '../../lib/engine/provision/local';
+import { ProvisionError } from '../../lib/engine/provision/types';
 import { settledWithin, shell } from './support';
 
 describe('local provisioner', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '../../lib/db/client';
-import { hostKey, PostgresHostLeases, SshPoolProvisioner } from '../../lib/provision/ssh-pool';
+import { createDb, type Db } from '../../lib/server/db/client';
+import { hostKey, SshPoolProvisioner } from '../../lib/engine/provision/ssh-pool';
+import { PostgresHostLeases } from '../../lib/server/platforms/postgres-host-leases';
 import { startSshdPool, type SshdPool } from '../support/sshd-pool';
 import { createTestDatabase } from '../support/test-database';
 import { settledWithin, shell } from './support';

@@ -1,5 +1,5 @@
-import { runCommand } from '../../lib/connection/run';
-import type { Remote } from '../../lib/provision/types';
+import { runCommand } from '../../lib/engine/connection/run';
+import type { Remote } from '../../lib/engine/provision/types';
 
 /** Runs a shell snippet on a remote and returns its trimmed stdout; fails the test on a non-zero exit. */
 export async function shell(remote: Remote, script: string): Promise<string> {

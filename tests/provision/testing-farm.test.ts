@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestingFarmProvisioner, type TestingFarmProvisionerOptions } from '../../lib/provision/testing-farm';
-import { findGuestAddress, reservationRequest } from '../../lib/provision/testing-farm/reservation';
-import { ProvisionError } from '../../lib/provision/types';
+import { TestingFarmProvisioner, type TestingFarmProvisionerOptions } from '../../lib/engine/provision/testing-farm';
+import { findGuestAddress, reservationRequest } from '../../lib/engine/provision/testing-farm/reservation';
+import { ProvisionError } from '../../lib/engine/provision/types';
 import { startFakeTestingFarm, type FakeTestingFarm } from '../support/fake-testing-farm';
 import { shell } from './support';
 

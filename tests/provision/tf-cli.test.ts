@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateEphemeralKey } from '../../lib/provision/testing-farm/ephemeral-key';
+import { generateEphemeralKey } from '../../lib/engine/provision/testing-farm/ephemeral-key';
 import { startFakeTestingFarm, type FakeTestingFarm } from '../support/fake-testing-farm';
 
 const testyard = path.resolve(import.meta.dirname, '../../bin/testyard');

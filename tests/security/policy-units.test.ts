@@ -2,11 +2,11 @@
 // policy refuses, how repository URLs are read, what the redactor blanks,
 // which passwords, URLs and cross-site requests are refused.
 import { expect, test } from 'vitest';
-import { passwordProblem } from '../../lib/auth/password-policy';
-import { crossSiteRefusal, urlProblem } from '../../lib/http/request-guard';
-import { SecretRedactor } from '../../lib/secrets/redaction';
-import { OutboundPolicy } from '../../lib/security/outbound';
-import { parseRepositoryUrl } from '../../lib/security/repository-sources';
+import { passwordProblem } from '../../lib/server/auth/password-policy';
+import { crossSiteRefusal, urlProblem } from '../../lib/server/http/request-guard';
+import { SecretRedactor } from '../../lib/server/secrets/redaction';
+import { OutboundPolicy } from '../../lib/engine/network/outbound';
+import { parseRepositoryUrl } from '../../lib/engine/network/repository-sources';
 
 const defaults = OutboundPolicy.fromLists([], [], ['10.9.8.7']);
 

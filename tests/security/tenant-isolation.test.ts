@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { defaultCacheDir } from '../../lib/fmf/git';
+import { defaultCacheDir } from '../../lib/engine/fmf/git';
 import { api } from '../support/api';
 import { startSshd } from '../support/sshd';
 import { repoRoot } from '../support/test-database';

@@ -1,4 +1,4 @@
-import { createDb } from '../../lib/db/client';
+import { createDb } from '../../lib/server/db/client';
 
 /**
  * App test files share one database and run one at a time. Runs an earlier

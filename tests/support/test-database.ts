@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureDatabase } from '../../lib/db/bootstrap';
-import { startEmbeddedPostgres } from '../../lib/db/embedded';
-import { applyMigrations } from '../../lib/db/migrate';
+import { ensureDatabase } from '../../lib/server/db/bootstrap';
+import { startEmbeddedPostgres } from '../../lib/server/db/embedded';
+import { applyMigrations } from '../../lib/server/db/migrate';
 import { freePort } from './free-port';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

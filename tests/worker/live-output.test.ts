@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outputEventNames, type TestOutputChunk } from '../../lib/events/output';
-import { rooms } from '../../lib/live/rooms';
+import { outputEventNames, type TestOutputChunk } from '../../lib/shared/events/output';
+import { rooms } from '../../lib/shared/rooms';
 import { LiveOutputPublisher, liveOutputPolicy, type Scheduler } from '../../worker/live-output';
 
 /** Time that moves only when told to. */

@@ -1,4 +1,4 @@
-import { skipBytes, type TestOutputChunk } from '@/lib/events/output';
+import { skipBytes, type TestOutputChunk } from '@/lib/shared/events/output';
 
 export const pageLines = 500;
 /** Pages of a file kept in memory: the ones read longest ago are dropped, however far one scrolls. */

@@ -1,4 +1,4 @@
-import { ansiToSpans } from '@/lib/logs/ansi';
+import { ansiToSpans } from '@/lib/shared/ansi';
 
 /** One log line with its ANSI colours as styled spans. */
 export function LogLine({ text }: { text: string }) {

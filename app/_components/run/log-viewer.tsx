@@ -2,10 +2,10 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
-import { liveEventNames, type SequencedRunEvent } from '@/lib/events/catalogue';
-import { outputEventNames, type TestOutputChunk } from '@/lib/events/output';
-import { rooms } from '@/lib/live/rooms';
-import type { LogLines as LinesPage, SearchResult } from '@/lib/logs/log-file';
+import { liveEventNames, type SequencedRunEvent } from '@/lib/shared/events/catalogue';
+import { outputEventNames, type TestOutputChunk } from '@/lib/shared/events/output';
+import { rooms } from '@/lib/shared/rooms';
+import type { LogLines as LinesPage, SearchResult } from '@/lib/server/logs/log-file';
 import { copyText } from './copy-text';
 import { formatBytes } from './format-bytes';
 import { LineCache, pageLines } from './line-cache';

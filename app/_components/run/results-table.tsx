@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ResultPage, ResultRow } from '@/lib/results/list';
+import type { ResultPage, ResultRow } from '@/lib/server/results/list';
 import { resultPath } from './paths';
 import { StatusBadge } from './status-badge';
 import { WindowedList } from './windowed-list';

@@ -2,14 +2,14 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SequencedRunEvent } from '@/lib/events/catalogue';
-import type { RunDetails } from '@/lib/runs/details';
+import type { SequencedRunEvent } from '@/lib/shared/events/catalogue';
+import type { RunDetails } from '@/lib/server/runs/details';
 import { useApi } from '../../_lib/api-client';
 import { resultPath, runApiPath } from './paths';
 import type { LiveResult } from './results-table';
 import { ResultsTable } from './results-table';
-import type { TestOutputChunk } from '@/lib/events/output';
-import { applyOutputTail, applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/runs/live-state';
+import type { TestOutputChunk } from '@/lib/shared/events/output';
+import { applyOutputTail, applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/shared/live-state';
 import { StatusBadge } from './status-badge';
 import { useRunEvents } from './use-run-events';
 

@@ -1,10 +1,10 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { liveEventNames, type SequencedRunEvent } from '@/lib/events/catalogue';
-import { EventSequencer } from '@/lib/events/sequencer';
-import { outputEventNames, type TestOutputChunk } from '@/lib/events/output';
-import { rooms } from '@/lib/live/rooms';
+import { liveEventNames, type SequencedRunEvent } from '@/lib/shared/events/catalogue';
+import { EventSequencer } from '@/lib/shared/events/sequencer';
+import { outputEventNames, type TestOutputChunk } from '@/lib/shared/events/output';
+import { rooms } from '@/lib/shared/rooms';
 import { openLiveSocket } from './live-socket';
 
 const pageSize = 5000;
@@ -13,7 +13,7 @@ const pageSize = 5000;
  * A run's events after `startAfter`, each once and in order: the timeline so
  * far, then live ones. `onEvents` gets batches; after a reconnect it gets what
  * was missed. `onOutputTail` gets the running tests' newest output (not part of
- * the timeline, see lib/events/output.ts). Nothing is loaded or followed
+ * the timeline, see lib/shared/events/output.ts). Nothing is loaded or followed
  * unless `follow` is set.
  */
 export function useRunEvents(

@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server';
-import type { Actor } from '@/lib/access/actor';
-import { actorFromHeaders } from '@/lib/auth/actor';
-import { db, type Db } from '@/lib/db/client';
+import type { Actor } from '@/lib/server/access/actor';
+import { actorFromHeaders } from '@/lib/server/auth/actor';
+import { db, type Db } from '@/lib/server/db/client';
 import { Prisma } from '@/lib/generated/prisma/client';
-import { AppError, invalid, tooLarge, unauthenticated } from '@/lib/errors';
-import { inputLimits } from '@/lib/validation';
+import { AppError, invalid, tooLarge, unauthenticated } from '@/lib/server/errors';
+import { inputLimits } from '@/lib/server/validation';
 
 const statusOf: Record<AppError['code'], number> = {
   invalid: 400,

@@ -1,7 +1,7 @@
 import Link from 'next/link';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { describeInvitation } from '@/lib/teams/invitations';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
+import { describeInvitation } from '@/lib/server/teams/invitations';
 import { currentActor } from '../../_lib/session';
 import { AcceptInvitation } from './accept-invitation';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import type { Example } from '@/lib/example/example';
+import type { Example } from '@/lib/server/example/example';
 import { useApi } from '../../_lib/api-client';
 import { ErrorNote } from '../../_components/error-note';
 

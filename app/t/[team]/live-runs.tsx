@@ -3,8 +3,8 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { io } from 'socket.io-client';
-import type { RunDetails } from '@/lib/runs/details';
-import type { RunStatusUpdate } from '@/lib/runs/events';
+import type { RunDetails } from '@/lib/server/runs/details';
+import type { RunStatusUpdate } from '@/lib/server/runs/events';
 
 /** A dashboard row; dates as ISO text, as they come from the API. */
 export interface RunRow {

@@ -1,9 +1,9 @@
 import Link from 'next/link';
-import { hasRole } from '@/lib/access/roles';
-import { listRunOverviews } from '@/lib/dashboard/run-summaries';
-import { db } from '@/lib/db/client';
-import { exampleImage } from '@/lib/example/example';
-import { platformKindAvailability } from '@/lib/health/heartbeat';
+import { hasRole } from '@/lib/shared/roles';
+import { listRunOverviews } from '@/lib/server/dashboard/run-summaries';
+import { db } from '@/lib/server/db/client';
+import { exampleImage } from '@/lib/server/example/example';
+import { platformKindAvailability } from '@/lib/server/health/heartbeat';
 import { requireTeamPage } from '../../_lib/session';
 import { ExampleOffer } from './example-offer';
 import { LiveRuns } from './live-runs';

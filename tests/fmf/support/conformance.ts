@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FmfError } from '../../../lib/fmf/errors';
+import { FmfError } from '../../../lib/engine/fmf/errors';
 import { sharedDir } from '../../support/shared';
-import { parseJson } from '../../../lib/fmf/json';
-import type { FmfMapping, FmfValue } from '../../../lib/fmf/values';
+import { parseJson } from '../../../lib/engine/fmf/json';
+import type { FmfMapping, FmfValue } from '../../../lib/engine/fmf/values';
 
 export const conformanceDir = () => path.join(sharedDir(), 'conformance', 'fmf');
 

@@ -1,4 +1,4 @@
-import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, isMapping, pyFloatRepr, type FmfValue } from '../../../lib/fmf/values';
+import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, isMapping, pyFloatRepr, type FmfValue } from '../../../lib/engine/fmf/values';
 
 /** Type-strict structural equality (an int is not a float, a bool is not an int); mapping key order ignored. */
 export function strictEqual(left: FmfValue | undefined, right: FmfValue | undefined): boolean {

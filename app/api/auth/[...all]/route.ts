@@ -1,5 +1,5 @@
 import { toNextJsHandler } from 'better-auth/next-js';
-import { auth } from '@/lib/auth/auth';
+import { auth } from '@/lib/server/auth/auth';
 
 export const dynamic = 'force-dynamic';
 

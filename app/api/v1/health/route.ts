@@ -1,4 +1,4 @@
-import { listHeartbeats } from '@/lib/health/heartbeat';
+import { listHeartbeats } from '@/lib/server/health/heartbeat';
 import { route } from '../../_lib/handler';
 
 export const GET = route(async ({ db }) => {

@@ -1,4 +1,4 @@
-import { createTeam, listMyTeams } from '@/lib/teams/teams';
+import { createTeam, listMyTeams } from '@/lib/server/teams/teams';
 import { authed } from '../../_lib/handler';
 
 export const GET = authed(async ({ db, actor }) => listMyTeams(db, actor));

@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { roles } from '@/lib/access/roles';
+import { roles } from '@/lib/shared/roles';
 import { ErrorNote } from '../../../_components/error-note';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';

@@ -1,7 +1,7 @@
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { listInvitations } from '@/lib/teams/invitations';
-import { listMembers } from '@/lib/teams/members';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { listInvitations } from '@/lib/server/teams/invitations';
+import { listMembers } from '@/lib/server/teams/members';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';
 import { InviteForm, MemberActions } from './member-forms';

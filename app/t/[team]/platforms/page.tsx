@@ -1,10 +1,10 @@
 import Link from 'next/link';
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { platformKindAvailability } from '@/lib/health/heartbeat';
-import { listPlatforms } from '@/lib/platforms/platforms';
-import { listSecrets } from '@/lib/secrets/secrets';
-import { operatorPolicy } from '@/lib/security/operator-policy';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { platformKindAvailability } from '@/lib/server/health/heartbeat';
+import { listPlatforms } from '@/lib/server/platforms/platforms';
+import { listSecrets } from '@/lib/server/secrets/secrets';
+import { operatorPolicy } from '@/lib/server/security/operator-policy';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';

@@ -2,8 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { pairItems, parsePairs } from '@/lib/repos/context-pairs';
-import type { PlatformInfo } from '@/lib/platforms/platforms';
+import { pairItems, parsePairs } from '@/lib/shared/context-pairs';
+import type { PlatformInfo } from '@/lib/server/platforms/platforms';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';
 

@@ -1,8 +1,8 @@
 import Link from 'next/link';
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { exampleRepoUrl } from '@/lib/example/example';
-import { listRepos } from '@/lib/repos/repos';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { exampleRepoUrl } from '@/lib/server/example/example';
+import { listRepos } from '@/lib/server/repos/repos';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';

@@ -1,6 +1,6 @@
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { listSecrets } from '@/lib/secrets/secrets';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { listSecrets } from '@/lib/server/secrets/secrets';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';

@@ -1,6 +1,6 @@
 'use client';
 
-import { secretKinds } from '@/lib/secrets/kinds';
+import { secretKinds } from '@/lib/shared/secret-kinds';
 import { Field } from '../../../_components/field';
 import { SimpleForm } from '../../../_components/simple-form';
 

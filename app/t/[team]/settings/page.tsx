@@ -1,4 +1,4 @@
-import { hasRole } from '@/lib/access/roles';
+import { hasRole } from '@/lib/shared/roles';
 import { requireTeamPage } from '../../../_lib/session';
 import { DeleteTeamForm, RenameTeamForm } from './team-settings-forms';
 

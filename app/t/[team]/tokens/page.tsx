@@ -1,5 +1,5 @@
-import { db } from '@/lib/db/client';
-import { listApiTokens } from '@/lib/tokens/api-tokens';
+import { db } from '@/lib/server/db/client';
+import { listApiTokens } from '@/lib/server/tokens/api-tokens';
 import { DeleteButton } from '../../../_components/delete-button';
 import { ResourceLayout } from '../../../_components/resource-layout';
 import { requireTeamPage } from '../../../_lib/session';

@@ -1,5 +1,5 @@
-import { requireTeamRole } from '@/lib/access/team-access';
-import { deleteTeam, renameTeam } from '@/lib/teams/teams';
+import { requireTeamRole } from '@/lib/server/access/team-access';
+import { deleteTeam, renameTeam } from '@/lib/server/teams/teams';
 import { authed } from '../../../_lib/handler';
 
 type Params = { team: string };

@@ -1,10 +1,10 @@
 import { notFound } from 'next/navigation';
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { getPlatform } from '@/lib/platforms/platforms';
-import { listSecrets } from '@/lib/secrets/secrets';
-import { operatorPolicy } from '@/lib/security/operator-policy';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
+import { getPlatform } from '@/lib/server/platforms/platforms';
+import { listSecrets } from '@/lib/server/secrets/secrets';
+import { operatorPolicy } from '@/lib/server/security/operator-policy';
 import { ResourceLayout } from '../../../../_components/resource-layout';
 import { requireTeamPage } from '../../../../_lib/session';
 import { PlatformForm } from '../platform-form';

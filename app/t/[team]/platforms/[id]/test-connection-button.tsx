@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import type { ConnectionCheck } from '@/lib/platforms/test-connection';
+import type { ConnectionCheck } from '@/lib/server/platforms/test-connection';
 import { ErrorNote } from '../../../../_components/error-note';
 
 /** Provisions one system through the API and shows what `uname -a` said, or where and why it failed. */

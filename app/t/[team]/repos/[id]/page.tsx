@@ -1,11 +1,11 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { pairItems } from '@/lib/repos/context-pairs';
-import { readRepoMetadata, type RepoMetadata } from '@/lib/repos/discovery';
-import { getRepo } from '@/lib/repos/repos';
-import { exampleRepoUrl } from '@/lib/example/example';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
+import { pairItems } from '@/lib/shared/context-pairs';
+import { readRepoMetadata, type RepoMetadata } from '@/lib/server/repos/discovery';
+import { getRepo } from '@/lib/server/repos/repos';
+import { exampleRepoUrl } from '@/lib/server/example/example';
 import { ErrorNote } from '../../../../_components/error-note';
 import { Field } from '../../../../_components/field';
 import { requireTeamPage } from '../../../../_lib/session';

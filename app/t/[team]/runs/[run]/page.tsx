@@ -1,11 +1,11 @@
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { getRun } from '@/lib/runs/details';
-import { stateFromDetails } from '@/lib/runs/live-state';
-import { liveStateSnapshot } from '@/lib/runs/live-state-snapshot';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
+import { getRun } from '@/lib/server/runs/details';
+import { stateFromDetails } from '@/lib/shared/live-state';
+import { liveStateSnapshot } from '@/lib/server/runs/live-state-snapshot';
 import { RunView } from '../../../../_components/run/run-view';
 import { requireTeamPage } from '../../../../_lib/session';
 

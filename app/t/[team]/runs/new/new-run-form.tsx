@@ -2,9 +2,9 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
-import type { FieldIssue } from '@/lib/errors';
-import { pairItems, parsePairs } from '@/lib/repos/context-pairs';
-import type { DiscoveryPreview } from '@/lib/repos/discovery';
+import type { FieldIssue } from '@/lib/shared/field-issue';
+import { pairItems, parsePairs } from '@/lib/shared/context-pairs';
+import type { DiscoveryPreview } from '@/lib/server/repos/discovery';
 import { useApi } from '../../../../_lib/api-client';
 import { ErrorNote } from '../../../../_components/error-note';
 import { Field } from '../../../../_components/field';

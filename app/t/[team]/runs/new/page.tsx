@@ -1,7 +1,7 @@
-import { hasRole } from '@/lib/access/roles';
-import { db } from '@/lib/db/client';
-import { listPlatforms } from '@/lib/platforms/platforms';
-import { listRepos } from '@/lib/repos/repos';
+import { hasRole } from '@/lib/shared/roles';
+import { db } from '@/lib/server/db/client';
+import { listPlatforms } from '@/lib/server/platforms/platforms';
+import { listRepos } from '@/lib/server/repos/repos';
 import { requireTeamPage } from '../../../../_lib/session';
 import { NewRunForm } from './new-run-form';
 

@@ -1,4 +1,4 @@
-import { previewDiscovery } from '@/lib/repos/discovery';
+import { previewDiscovery } from '@/lib/server/repos/discovery';
 import { authed } from '../../../../_lib/handler';
 
 /** A read (viewer), but with a structured body: the tests a run with these settings would execute. */

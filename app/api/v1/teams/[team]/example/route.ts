@@ -1,4 +1,4 @@
-import { createExample } from '@/lib/example/example';
+import { createExample } from '@/lib/server/example/example';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

@@ -1,5 +1,5 @@
-import { publicUrl } from '@/lib/auth/auth';
-import { inviteMember, listInvitations } from '@/lib/teams/invitations';
+import { publicUrl } from '@/lib/server/auth/auth';
+import { inviteMember, listInvitations } from '@/lib/server/teams/invitations';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

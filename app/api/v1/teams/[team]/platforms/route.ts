@@ -1,4 +1,4 @@
-import { createPlatform, listPlatforms } from '@/lib/platforms/platforms';
+import { createPlatform, listPlatforms } from '@/lib/server/platforms/platforms';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

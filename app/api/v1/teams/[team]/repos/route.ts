@@ -1,4 +1,4 @@
-import { createRepo, listRepos } from '@/lib/repos/repos';
+import { createRepo, listRepos } from '@/lib/server/repos/repos';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

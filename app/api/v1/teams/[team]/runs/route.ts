@@ -1,7 +1,7 @@
-import { createRun } from '@/lib/runs/create';
-import { sharedJobQueue } from '@/lib/runs/job-queue';
-import { listRecentRuns } from '@/lib/runs/recent';
-import { sharedLiveEmitter } from '@/lib/runs/shared-live';
+import { createRun } from '@/lib/server/runs/create';
+import { sharedJobQueue } from '@/lib/server/runs/job-queue';
+import { listRecentRuns } from '@/lib/server/runs/recent';
+import { sharedLiveEmitter } from '@/lib/server/runs/shared-live';
 import { authed } from '../../../../_lib/handler';
 
 export const GET = authed<{ team: string }>(async ({ db, actor, params }) => listRecentRuns(db, actor, params.team));

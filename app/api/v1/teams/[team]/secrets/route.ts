@@ -1,4 +1,4 @@
-import { createSecret, listSecrets } from '@/lib/secrets/secrets';
+import { createSecret, listSecrets } from '@/lib/server/secrets/secrets';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

@@ -1,4 +1,4 @@
-import { createApiToken, listApiTokens } from '@/lib/tokens/api-tokens';
+import { createApiToken, listApiTokens } from '@/lib/server/tokens/api-tokens';
 import { authed } from '../../../../_lib/handler';
 
 type Params = { team: string };

@@ -1,4 +1,4 @@
-import { changeMemberRole, removeMember } from '@/lib/teams/members';
+import { changeMemberRole, removeMember } from '@/lib/server/teams/members';
 import { authed } from '../../../../../_lib/handler';
 
 type Params = { team: string; userId: string };

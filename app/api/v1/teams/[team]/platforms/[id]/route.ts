@@ -1,4 +1,4 @@
-import { deletePlatform, getPlatform, updatePlatform } from '@/lib/platforms/platforms';
+import { deletePlatform, getPlatform, updatePlatform } from '@/lib/server/platforms/platforms';
 import { authed } from '../../../../../_lib/handler';
 
 type Params = { team: string; id: string };

@@ -1,4 +1,4 @@
-import { deleteRepo, getRepo, updateRepo } from '@/lib/repos/repos';
+import { deleteRepo, getRepo, updateRepo } from '@/lib/server/repos/repos';
 import { authed } from '../../../../../_lib/handler';
 
 type Params = { team: string; id: string };

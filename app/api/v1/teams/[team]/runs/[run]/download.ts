@@ -1,7 +1,7 @@
-import { actorFromHeaders } from '@/lib/auth/actor';
-import type { Actor } from '@/lib/access/actor';
-import { db, type Db } from '@/lib/db/client';
-import { unauthenticated } from '@/lib/errors';
+import { actorFromHeaders } from '@/lib/server/auth/actor';
+import type { Actor } from '@/lib/server/access/actor';
+import { db, type Db } from '@/lib/server/db/client';
+import { unauthenticated } from '@/lib/server/errors';
 import { errorResponse } from '../../../../../_lib/handler';
 
 type Params = { team: string; run: string };

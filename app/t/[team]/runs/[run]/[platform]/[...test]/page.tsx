@@ -1,11 +1,11 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Suspense } from 'react';
-import { db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { fileKind } from '@/lib/logs/file-kinds';
-import { getTestAttempts, type AttemptDetails } from '@/lib/results/test-attempts';
-import { getTestMetadata } from '@/lib/results/test-metadata';
+import { db } from '@/lib/server/db/client';
+import { AppError } from '@/lib/server/errors';
+import { fileKind } from '@/lib/server/logs/file-kinds';
+import { getTestAttempts, type AttemptDetails } from '@/lib/server/results/test-attempts';
+import { getTestMetadata } from '@/lib/server/results/test-metadata';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath } from '../../../../../../_components/run/paths';

@@ -1,4 +1,4 @@
-import { readRepoMetadata } from '@/lib/repos/discovery';
+import { readRepoMetadata } from '@/lib/server/repos/discovery';
 import { authed } from '../../../../../../_lib/handler';
 
 type Params = { team: string; id: string };

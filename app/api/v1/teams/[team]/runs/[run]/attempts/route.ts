@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { getTestAttempts } from '@/lib/results/test-attempts';
-import { parseInput } from '@/lib/validation';
+import { getTestAttempts } from '@/lib/server/results/test-attempts';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../_lib/handler';
 
 const query = z.object({ platform: z.string().min(1).max(500), test: z.string().min(1).max(5000) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { listRunEvents } from '@/lib/runs/details';
-import { parseInput } from '@/lib/validation';
+import { listRunEvents } from '@/lib/server/runs/details';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../_lib/handler';
 
 const query = z.object({

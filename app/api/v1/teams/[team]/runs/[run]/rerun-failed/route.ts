@@ -1,6 +1,6 @@
-import { rerunFailedTests } from '@/lib/results/rerun-failed';
-import { sharedJobQueue } from '@/lib/runs/job-queue';
-import { sharedLiveEmitter } from '@/lib/runs/shared-live';
+import { rerunFailedTests } from '@/lib/server/results/rerun-failed';
+import { sharedJobQueue } from '@/lib/server/runs/job-queue';
+import { sharedLiveEmitter } from '@/lib/server/runs/shared-live';
 import { authed } from '../../../../../../_lib/handler';
 
 export const POST = authed<{ team: string; run: string }>(

@@ -1,4 +1,4 @@
-import { listResults } from '@/lib/results/list';
+import { listResults } from '@/lib/server/results/list';
 import { authed } from '../../../../../../_lib/handler';
 
 export const GET = authed<{ team: string; run: string }>(async ({ db, actor, params, request }) =>

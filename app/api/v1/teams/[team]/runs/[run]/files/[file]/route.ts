@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { actorFromHeaders } from '@/lib/auth/actor';
-import { db } from '@/lib/db/client';
-import { unauthenticated } from '@/lib/errors';
-import { parseByteRange } from '@/lib/logs/byte-range';
-import { findRunArtifact } from '@/lib/logs/run-artifact';
+import { actorFromHeaders } from '@/lib/server/auth/actor';
+import { db } from '@/lib/server/db/client';
+import { unauthenticated } from '@/lib/server/errors';
+import { parseByteRange } from '@/lib/server/logs/byte-range';
+import { findRunArtifact } from '@/lib/server/logs/run-artifact';
 import { errorResponse } from '../../../../../../../_lib/handler';
 
 // Stored files come from tests: whatever they contain runs in no origin of ours.

@@ -1,7 +1,7 @@
-import { readLogLines } from '@/lib/logs/log-file';
-import { attemptQuery, linesQuery } from '@/lib/logs/log-queries';
-import { findLiveOutput } from '@/lib/logs/live-output';
-import { parseInput } from '@/lib/validation';
+import { readLogLines } from '@/lib/server/logs/log-file';
+import { attemptQuery, linesQuery } from '@/lib/server/logs/log-queries';
+import { findLiveOutput } from '@/lib/server/logs/live-output';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../../_lib/handler';
 
 const query = attemptQuery.extend(linesQuery.omit({ wait: true }).shape);

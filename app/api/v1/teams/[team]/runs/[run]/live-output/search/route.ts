@@ -1,7 +1,7 @@
-import { searchLog } from '@/lib/logs/log-file';
-import { attemptQuery, searchQuery } from '@/lib/logs/log-queries';
-import { findLiveOutput } from '@/lib/logs/live-output';
-import { parseInput } from '@/lib/validation';
+import { searchLog } from '@/lib/server/logs/log-file';
+import { attemptQuery, searchQuery } from '@/lib/server/logs/log-queries';
+import { findLiveOutput } from '@/lib/server/logs/live-output';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../../_lib/handler';
 
 const query = attemptQuery.extend(searchQuery.shape);

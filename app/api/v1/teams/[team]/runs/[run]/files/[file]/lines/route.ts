@@ -1,7 +1,7 @@
-import { countLogLines, readLogLines } from '@/lib/logs/log-file';
-import { linesQuery } from '@/lib/logs/log-queries';
-import { findRunArtifact } from '@/lib/logs/run-artifact';
-import { parseInput } from '@/lib/validation';
+import { countLogLines, readLogLines } from '@/lib/server/logs/log-file';
+import { linesQuery } from '@/lib/server/logs/log-queries';
+import { findRunArtifact } from '@/lib/server/logs/run-artifact';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../../../_lib/handler';
 
 /** Lines of a stored text file by number, without reading the file whole. */

@@ -1,7 +1,7 @@
-import { searchLog } from '@/lib/logs/log-file';
-import { searchQuery } from '@/lib/logs/log-queries';
-import { findRunArtifact } from '@/lib/logs/run-artifact';
-import { parseInput } from '@/lib/validation';
+import { searchLog } from '@/lib/server/logs/log-file';
+import { searchQuery } from '@/lib/server/logs/log-queries';
+import { findRunArtifact } from '@/lib/server/logs/run-artifact';
+import { parseInput } from '@/lib/server/validation';
 import { authed } from '../../../../../../../../_lib/handler';
 
 /** Line numbers (and text) of the lines of a stored file that contain `q`, from line `from` on; `case=insensitive` folds ASCII letters. */

@@ -1,0 +1,75 @@
+import type { Db } from '../db/client';
+import { notFound } from '../errors';
+import { liveEventNames, type RunEvent, type SequencedRunEvent } from '../../shared/events/catalogue';
+import { rooms } from '../../shared/rooms';
+import { processRedactor } from '../secrets/redaction';
+
+/** What events are broadcast through: the Socket.IO Postgres emitter in practice. */
+export interface LiveBroadcaster {
+  to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+}
+
+/** Sent to `team:<id>` so run lists update without joining every run's room. */
+export interface RunStatusUpdate {
+  runId: string;
+  number: number;
+  status: string;
+  seq: number;
+  type: RunEvent['type'];
+}
+
+
+const teamLevelTypes: ReadonlySet<RunEvent['type']> = new Set(['run.queued', 'run.started', 'run.finished', 'run.cancelled', 'platform.progress', 'platform.finished']);
+
+export function recordRunEvent(db: Db, runId: string, event: RunEvent, live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
+  return recordRunEvents(db, runId, [event], live);
+}
+
+/**
+ * Appends events to a run's timeline and then broadcasts them. Sequence
+ * numbers come from the run's own counter, bumped with UPDATE … RETURNING in
+ * the insert's transaction: the row lock orders concurrent writers (on any
+ * worker), and a rolled-back insert gives its numbers back, so they have no gaps.
+ */
+export async function recordRunEvents(db: Db, runId: string, recorded: readonly RunEvent[], live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
+  if (recorded.length === 0) return [];
+  // Whatever a provisioner or test said, no secret this process knows is stored or broadcast.
+  const redactor = processRedactor();
+  const events = recorded.map((event) => redactor.redactDeep(event));
+  const at = new Date();
+  const { run, sequenced } = await db.$transaction(async (tx) => {
+    const [run] = await tx.$queryRaw<{ eventSeq: number; teamId: string; number: number; status: string }[]>`
+      UPDATE "Run" SET "eventSeq" = "eventSeq" + ${events.length} WHERE "id" = ${runId}
+      RETURNING "eventSeq", "teamId", "number", "status"::text AS "status"`;
+    if (!run) throw notFound('run');
+    const first = run.eventSeq - events.length + 1;
+    const sequenced = events.map((event, index): SequencedRunEvent => ({ runId, seq: first + index, at: at.toISOString(), event }));
+    await tx.runEvent.createMany({
+      data: sequenced.map((item) => ({ runId, seq: item.seq, type: item.event.type, payload: item.event, createdAt: at })),
+    });
+    return { run, sequenced };
+  });
+  if (live) broadcast(live, run, sequenced);
+  return sequenced;
+}
+
+function broadcast(live: LiveBroadcaster, run: { teamId: string; number: number; status: string }, sequenced: SequencedRunEvent[]): void {
+  const runRoom = live.to(rooms.run(sequenced[0]!.runId));
+  for (const item of sequenced) runRoom.emit(liveEventNames.runEvent, item);
+  const last = sequenced.findLast((item) => teamLevelTypes.has(item.event.type));
+  if (last) {
+    const update: RunStatusUpdate = { runId: last.runId, number: run.number, status: run.status, seq: last.seq, type: last.event.type };
+    live.to(rooms.team(run.teamId)).emit(liveEventNames.runStatus, update);
+  }
+}
+
+/** A run's timeline after `afterSeq`, oldest first; a late joiner loads this, then applies live events with a higher seq. */
+export async function readRunEvents(db: Db, runId: string, afterSeq = 0, limit = 5000): Promise<SequencedRunEvent[]> {
+  const rows = await db.runEvent.findMany({
+    where: { runId, seq: { gt: afterSeq } },
+    orderBy: { seq: 'asc' },
+    take: limit,
+    select: { seq: true, payload: true, createdAt: true },
+  });
+  return rows.map((row) => ({ runId, seq: row.seq, at: row.createdAt.toISOString(), event: row.payload as unknown as RunEvent }));
+}

@@ -1,0 +1,16 @@
+/** Socket.IO rooms: browsers join them, workers and web nodes emit to them. */
+export const rooms = {
+  health: 'health',
+  team: (teamId: string) => `team:${teamId}`,
+  run: (runId: string) => `run:${runId}`,
+  /** One attempt's output, for its result page (see lib/shared/events/output.ts). */
+  attemptOutput: (runId: string, attempt: { platform: string; test: string; attempt: number }) =>
+    `output:${runId}:${JSON.stringify([attempt.platform, attempt.test, attempt.attempt])}`,
+  /** Every socket of a user, so a change of their access reaches all of them; never joined on request. */
+  user: (userId: string) => `user:${userId}`,
+};
+
+/** Rooms whose events belong to one team (every room but `health` and a user's own): who may be in them depends on membership. */
+export function isTeamRoom(room: string): boolean {
+  return /^(team|run|output):/.test(room);
+}
