@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { createDb, type Db } from '../../lib/server/db/client';
 import type { RunEvent } from '../../lib/shared/events/catalogue';
 import { api, teamWithAllRoles } from '../support/api';
+import { sharedAppWorkerEnv } from '../support/app-server';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { DomainReservations } from '../../lib/engine/provision/libvirt/reservations';
 import { Virsh } from '../../lib/engine/provision/libvirt/virsh';
@@ -26,14 +27,7 @@ function startWorker(concurrency = 1): ChildProcess {
   const logs = process.env.TESTYARD_TEST_LOGS ? 'inherit' : 'ignore';
   const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
-      TESTYARD_WORKER_KINDS: 'libvirt',
-      TESTYARD_WORKER_CONCURRENCY: String(concurrency),
-      // the app's own: its keys decrypt the platform's secret
-      TESTYARD_DATA_DIR: inject('appDataDir'),
-    },
+    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), { TESTYARD_WORKER_KINDS: 'libvirt', TESTYARD_WORKER_CONCURRENCY: String(concurrency) }),
     stdio: ['ignore', logs, logs],
   });
   workers.push(worker);

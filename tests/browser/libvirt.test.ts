@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
+import { sharedAppWorkerEnv } from '../support/app-server';
 import { launchChromium } from '../support/browser';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { defineTestDomains, startLibvirtTestBed, templateVolume, testPool, type LibvirtTestBed } from '../support/libvirt';
@@ -93,7 +94,7 @@ test('a libvirt platform from the form; the run page shows each VM on its way up
   // the worker starts once the page is open, so every step of the VM is seen live
   worker = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TESTYARD_WORKER_KINDS: 'libvirt', TESTYARD_WORKER_CONCURRENCY: '1', TESTYARD_DATA_DIR: inject('appDataDir') },
+    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), { TESTYARD_WORKER_KINDS: 'libvirt', TESTYARD_WORKER_CONCURRENCY: '1' }),
     stdio: 'ignore',
   });
   const system = page.getByTestId('pool-system').filter({ hasText: 'libvirt:ty-web-1' });

@@ -158,7 +158,8 @@ describe('testyard tf', () => {
 describe('testyard tf reserve', () => {
   /** The CLI on a pseudo-terminal, as a person runs it: `script` gives it one and relays our keys. */
   function reserveOnTerminal(args: string[]) {
-    const command = [testyard, 'tf', 'reserve', ...args].map((word) => `'${word}'`).join(' ');
+    // exec: no shell stays in the terminal's process group to die of the Ctrl-C the test types
+    const command = `exec ${[testyard, 'tf', 'reserve', ...args].map((word) => `'${word}'`).join(' ')}`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       env: { ...process.env, TESTING_FARM_API_URL: farm.apiUrl, TESTING_FARM_API_TOKEN: farm.token, TERM: 'dumb' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -32,6 +32,22 @@ export const testOperatorPolicy = {
 };
 
 /**
+ * The environment of a worker a test starts beside the shared app: the same
+ * database, secret key and artifact store, so it can run what the app queued.
+ */
+export function sharedAppWorkerEnv(databaseUrl: string, dataDir: string, extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TESTYARD_DATA_DIR: dataDir,
+    TESTYARD_SECRET_KEY: sharedSecretKey,
+    TESTYARD_ARTIFACTS_DIR: process.env[sharedArtifactsVariable] ?? path.join(dataDir, 'artifacts'),
+    ...testOperatorPolicy,
+    ...extraEnv,
+  };
+}
+
+/**
  * Runs the real web server and one worker against the given database: as
  * two processes, or with `asNpmStart` exactly as `npm start` runs them
  * (scripts/start.ts, which migrates, builds when needed and starts both).
