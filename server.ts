@@ -41,7 +41,11 @@ const io = new Server<DefaultEventsMap, DefaultEventsMap, MembershipEvents, Sock
   allowRequest: (request, callback) => callback(null, crossSiteRefusal('GET', request.headers) === null),
 });
 io.adapter(createAdapter(pool, { tableName: attachmentsTable }));
-io.on(membershipChangedEvent, (change) => void recheckSockets(io, db(), change).catch((error: Error) => console.error(`web: re-checking sockets failed: ${error.message}`)));
+io.on(
+  membershipChangedEvent,
+  (change) =>
+    void recheckSockets(io, db(), change).catch((error: Error) => console.error(`web: re-checking sockets failed: ${error.message}`)),
+);
 
 io.on('connection', (socket) => {
   const headers = new Headers();
@@ -69,7 +73,9 @@ server.on('upgrade', (request, socket, head) => {
 
 const heartbeat = startHeartbeat(db(), 'web', { port }, (beat) => io.to(rooms.health).emit('heartbeat', beat));
 
-server.listen(port, host, () => console.log(`web: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}${dev ? ' (dev)' : ''}`));
+server.listen(port, host, () =>
+  console.log(`web: listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}${dev ? ' (dev)' : ''}`),
+);
 
 onShutdown('web', async () => {
   await heartbeat.stop();

@@ -14,7 +14,12 @@ export default defineConfig({
       {
         // The core library: no database, no web server.
         resolve: { alias },
-        test: { name: 'core', include: ['tests/{cli,fmf,control,exec,orchestrator,provision,process,worker}/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+        test: {
+          name: 'core',
+          include: ['tests/{cli,fmf,control,exec,orchestrator,provision,process,worker}/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         // The product: a fresh database plus a running web server and worker, shared by these files.

@@ -107,7 +107,10 @@ async function writeTree(count: number): Promise<string> {
   await mkdir(path.join(root, '.fmf'));
   await writeFile(path.join(root, '.fmf', 'version'), '1\n');
   const testNodes = Object.fromEntries(Array.from({ length: count }, (_, index) => [`/t${index}`, { test: 'true' }]));
-  await writeFile(path.join(root, 'main.fmf'), stringify({ '/plans': { '/main': { discover: { how: 'fmf' }, execute: { how: 'tmt' } } }, '/tests': testNodes }));
+  await writeFile(
+    path.join(root, 'main.fmf'),
+    stringify({ '/plans': { '/main': { discover: { how: 'fmf' }, execute: { how: 'tmt' } } }, '/tests': testNodes }),
+  );
   return root;
 }
 
@@ -168,7 +171,21 @@ async function testyardRun(): Promise<Timed> {
   const out = path.join(scratch, `testyard-${++counter}`);
   const result = await timed(
     testyard,
-    ['run', '--tree', big, '--plan', '/plans/main', '--platform', 'l=local', '--max-remotes', String(systems), '--jsonl', `${out}.jsonl`, '--artifacts', out],
+    [
+      'run',
+      '--tree',
+      big,
+      '--plan',
+      '/plans/main',
+      '--platform',
+      'l=local',
+      '--max-remotes',
+      String(systems),
+      '--jsonl',
+      `${out}.jsonl`,
+      '--artifacts',
+      out,
+    ],
     [/^run /, /ready$/, /: pass$/],
     { ...process.env, TESTYARD_ENABLE_LOCAL: '1' },
   );
@@ -178,7 +195,10 @@ async function testyardRun(): Promise<Timed> {
 }
 
 // What npm ci builds, fresh: bin/testyard runs it rather than the TypeScript sources.
-mustSucceed('npm run build:cli', await timed(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../scripts/build-cli.ts')]));
+mustSucceed(
+  'npm run build:cli',
+  await timed(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../scripts/build-cli.ts')]),
+);
 console.log(`testyard CLI (compiled), whole process: ${runs} runs each after a warm-up`);
 const help = await repeat(runs, async () => mustSucceed('testyard --help', await timed(testyard, ['--help'])));
 console.log(`  testyard --help                     ${spread(help.map((result) => result.wall))}`);
@@ -190,17 +210,26 @@ const atexDriver = atexCheckout ? path.join(scratch, 'atex_run.py') : undefined;
 if (atexDriver) await writeFile(atexDriver, atexDriverSource);
 const python = process.env.TESTYARD_BENCH_PYTHON ?? 'python3';
 // atex writes its test wrapper with the shebang of the python3 found on PATH, and runs it for every test.
-const wrapperPython = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'python3')).find((candidate) => existsSync(candidate));
+const wrapperPython = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .map((dir) => path.join(dir, 'python3'))
+  .find((candidate) => existsSync(candidate));
 if (atexDriver && wrapperPython?.includes(`${path.sep}shims${path.sep}`)) {
-  console.log(`  warning: python3 on PATH is ${wrapperPython}, a shim that costs atex a fraction of a second per test: put a real interpreter first on PATH`);
+  console.log(
+    `  warning: python3 on PATH is ${wrapperPython}, a shim that costs atex a fraction of a second per test: put a real interpreter first on PATH`,
+  );
 }
 
 async function atexRun(): Promise<Timed> {
   const out = path.join(scratch, `atex-${++counter}`);
   const pythonPath = [atexCheckout!, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
-  const result = await timed(python, [atexDriver!, big, '/plans/main', String(systems), out], [], { ...process.env, PYTHONPATH: pythonPath });
+  const result = await timed(python, [atexDriver!, big, '/plans/main', String(systems), out], [], {
+    ...process.env,
+    PYTHONPATH: pythonPath,
+  });
   await rm(out, { recursive: true, force: true });
-  if (!result.output.includes(`atex: ${tests} results, ${tests} passed`)) throw new Error(`the atex run did not pass every test:\n${result.output}`);
+  if (!result.output.includes(`atex: ${tests} results, ${tests} passed`))
+    throw new Error(`the atex run did not pass every test:\n${result.output}`);
   return result;
 }
 
@@ -225,7 +254,9 @@ console.log(`      start-up                      ${median(help.map((result) => r
 console.log(`      + plan discovery              ${firstLine.toFixed(3)} s  first line printed (tests discovered)`);
 console.log(`      + first system set up         ${firstReady.toFixed(3)} s  (tree and test agent uploaded, agent started)`);
 console.log(`      + first test passed           ${firstPass.toFixed(3)} s`);
-console.log(`      + last test passed            ${lastPass.toFixed(3)} s  (${(tests / (lastPass - firstPass)).toFixed(1)} tests/s in between)`);
+console.log(
+  `      + last test passed            ${lastPass.toFixed(3)} s  (${(tests / (lastPass - firstPass)).toFixed(1)} tests/s in between)`,
+);
 console.log(`      + systems released, exit      ${wall.toFixed(3)} s`);
 
 if (atexDriver) {
@@ -233,7 +264,9 @@ if (atexDriver) {
   const ratios = testyardRuns.map((result, index) => atexRuns[index]!.wall / result.wall);
   const ratio = median(ratios);
   console.log(`  atex AdHocOrchestrator, same tests and systems  ${spread(atexWalls)} = ${(tests / median(atexWalls)).toFixed(1)} tests/s`);
-  console.log(`  atex ÷ testyard, run by run: median ×${ratio.toFixed(1)} (${ratios.map((value) => value.toFixed(1)).join(', ')})  target ≥ ×${target}: ${ratio >= target ? 'met' : 'MISSED'}`);
+  console.log(
+    `  atex ÷ testyard, run by run: median ×${ratio.toFixed(1)} (${ratios.map((value) => value.toFixed(1)).join(', ')})  target ≥ ×${target}: ${ratio >= target ? 'met' : 'MISSED'}`,
+  );
 } else {
   console.log('  atex: not measured (set TESTYARD_BENCH_ATEX to an atex checkout; see bench/cli.ts)');
 }

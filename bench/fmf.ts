@@ -107,7 +107,8 @@ async function main(): Promise<void> {
     const discoverMs = milliseconds(start);
 
     const format = (value: number) => value.toFixed(1).padStart(8);
-    const row = (label: string, pick: (run: PhaseTimes) => number) => `  ${label.padEnd(14)} ${format(pick(runs[0]))} ms ${format(median(pick))} ms`;
+    const row = (label: string, pick: (run: PhaseTimes) => number) =>
+      `  ${label.padEnd(14)} ${format(pick(runs[0]))} ms ${format(median(pick))} ms`;
     const totalMs = median((run) => run.totalMs);
     process.stdout.write(
       [

@@ -18,7 +18,12 @@ const target = 5_000;
 async function writeAttempt(dir: string, index: number): Promise<void> {
   await mkdir(path.join(dir, 'files', 'sub0'), { recursive: true });
   const lines = Array.from({ length: subResults }, (_, sub) =>
-    JSON.stringify({ status: sub % 10 === 0 ? 'fail' : 'pass', name: `sub${sub}`, note: `check ${sub} of test ${index}`, ...(sub === 0 ? { files: ['log.txt'] } : {}) }),
+    JSON.stringify({
+      status: sub % 10 === 0 ? 'fail' : 'pass',
+      name: `sub${sub}`,
+      note: `check ${sub} of test ${index}`,
+      ...(sub === 0 ? { files: ['log.txt'] } : {}),
+    }),
   );
   lines.push(JSON.stringify({ status: 'fail', files: ['output.txt'] }));
   await writeFile(path.join(dir, 'results'), lines.join('\n') + '\n');
@@ -26,7 +31,9 @@ async function writeAttempt(dir: string, index: number): Promise<void> {
   await writeFile(path.join(dir, 'files', 'sub0', 'log.txt'), 'sub-result log\n');
 }
 
-const database = process.env.BENCH_DATABASE_URL ? { url: process.env.BENCH_DATABASE_URL, drop: async () => {} } : await createTestDatabase();
+const database = process.env.BENCH_DATABASE_URL
+  ? { url: process.env.BENCH_DATABASE_URL, drop: async () => {} }
+  : await createTestDatabase();
 const db = createDb(database.url);
 const work = await mkdtemp(path.join(tmpdir(), 'testyard-bench-ingest-'));
 try {
@@ -34,7 +41,9 @@ try {
   const team = await db.team.create({ data: { slug: `bench-${suffix}`, name: 'bench' } });
   const run = await db.run.create({ data: { teamId: team.id, number: 1, plan: '/plans/bench' } });
   // Held by a worker, as in a real run: each ingest checks that it still holds the platform.
-  const runPlatform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {}, status: 'running', workerId: 'bench-worker' } });
+  const runPlatform = await db.runPlatform.create({
+    data: { runId: run.id, name: 'bench', spec: {}, status: 'running', workerId: 'bench-worker' },
+  });
   const held = { runId: run.id, runPlatformId: runPlatform.id, teamId: team.id, workerId: 'bench-worker' };
   const aggregator = new PostgresAggregator(db, new FolderArtifactStore(path.join(work, 'store')), held);
 
@@ -70,7 +79,9 @@ try {
   if (stored !== expected) throw new Error(`stored ${stored} results, expected ${expected}`);
   const perSecond = stored / seconds;
   console.log(`ingest: ${tests} tests × ${subResults + 1} results, ${parallel} at once: ${stored} results in ${seconds.toFixed(2)} s`);
-  console.log(`ingest: ${Math.round(perSecond)} results/s (${Math.round(tests / seconds)} attempts/s); target ≥ ${target} results/s: ${perSecond >= target ? 'met' : 'NOT met'}`);
+  console.log(
+    `ingest: ${Math.round(perSecond)} results/s (${Math.round(tests / seconds)} attempts/s); target ≥ ${target} results/s: ${perSecond >= target ? 'met' : 'NOT met'}`,
+  );
 } finally {
   await db.$disconnect();
   await database.drop();

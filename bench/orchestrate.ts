@@ -15,7 +15,16 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
-import { AdHocOrchestrator, firstBy, inQueueOrder, longestFirst, type AttemptDirectories, type NextTestPolicy, type SchedulableTest, type TestExecutor } from '../lib/engine/orchestrator';
+import {
+  AdHocOrchestrator,
+  firstBy,
+  inQueueOrder,
+  longestFirst,
+  type AttemptDirectories,
+  type NextTestPolicy,
+  type SchedulableTest,
+  type TestExecutor,
+} from '../lib/engine/orchestrator';
 import { ContainerProvisioner } from '../lib/engine/provision/container';
 import { LocalProvisioner } from '../lib/engine/provision/local';
 import type { Provisioner, Remote } from '../lib/engine/provision/types';
@@ -51,7 +60,7 @@ class VirtualClock {
   private push(timer: { at: number; seq: number; fire: () => void }): void {
     const heap = this.timers;
     heap.push(timer);
-    for (let index = heap.length - 1; index > 0; ) {
+    for (let index = heap.length - 1; index > 0;) {
       const parent = (index - 1) >> 1;
       if (!earlier(heap[index]!, heap[parent]!)) break;
       [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
@@ -65,7 +74,7 @@ class VirtualClock {
     const last = heap.pop();
     if (heap.length > 0 && last) {
       heap[0] = last;
-      for (let index = 0; ; ) {
+      for (let index = 0; ;) {
         const left = 2 * index + 1;
         const right = left + 1;
         let smallest = index;
@@ -209,7 +218,9 @@ async function schedulingSimulation(): Promise<void> {
     const makespan = await run();
     const ratio = makespan / lowerBound;
     const target = name.startsWith('longest') ? `  (target ≤ 1.05: ${ratio <= 1.05 ? 'met' : 'MISSED'})` : '';
-    console.log(`    ${name.padEnd(24)} makespan ${makespan.toFixed(0).padStart(6)} s  ÷ bound = ${ratio.toFixed(3)}${target}  [${(performance.now() - started).toFixed(0)} ms real]`);
+    console.log(
+      `    ${name.padEnd(24)} makespan ${makespan.toFixed(0).padStart(6)} s  ÷ bound = ${ratio.toFixed(3)}${target}  [${(performance.now() - started).toFixed(0)} ms real]`,
+    );
   }
 }
 
@@ -279,8 +290,12 @@ async function realRun(label: string, provisioner: Provisioner, remotes: number,
   const steady = tests / ((lastFinish - firstStart) / 1000);
   const p50 = percentile(gaps, 0.5);
   console.log(`    ${label}: ${tests} tests on ${remotes} systems`);
-  console.log(`      whole run ${wall.toFixed(2)} s = ${(tests / wall).toFixed(1)} tests/s; first start → last end ${steady.toFixed(1)} tests/s  (atex 39.6 local as once noted: ×${(steady / 39.6).toFixed(1)}; npm run bench:cli measures atex itself)`);
-  console.log(`      gap end → next start on a remote: p50 ${p50.toFixed(2)} ms, p95 ${percentile(gaps, 0.95).toFixed(2)} ms  (atex 76 ms: ÷${(76 / p50).toFixed(0)})`);
+  console.log(
+    `      whole run ${wall.toFixed(2)} s = ${(tests / wall).toFixed(1)} tests/s; first start → last end ${steady.toFixed(1)} tests/s  (atex 39.6 local as once noted: ×${(steady / 39.6).toFixed(1)}; npm run bench:cli measures atex itself)`,
+  );
+  console.log(
+    `      gap end → next start on a remote: p50 ${p50.toFixed(2)} ms, p95 ${percentile(gaps, 0.95).toFixed(2)} ms  (atex 76 ms: ÷${(76 / p50).toFixed(0)})`,
+  );
   console.log(
     `      memory: live peak with ${remotes} running +${(peakHeap - baseline).toFixed(2)} MiB = ${((peakHeap - baseline) / remotes).toFixed(3)} MiB per running test; ` +
       `retained after the run ${(after - baseline).toFixed(2)} MiB`,
@@ -296,7 +311,12 @@ async function realSystems(): Promise<void> {
     podman = await startPodmanService();
     await realRun(
       'container',
-      new ContainerProvisioner({ image, dockerHost: podman.dockerHost, networkMode: 'host', ownership: { runId: `bench-${process.pid}`, platformId: 'bench', owner: 'bench/orchestrate' } }),
+      new ContainerProvisioner({
+        image,
+        dockerHost: podman.dockerHost,
+        networkMode: 'host',
+        ownership: { runId: `bench-${process.pid}`, platformId: 'bench', owner: 'bench/orchestrate' },
+      }),
       8,
       200,
     );

@@ -21,7 +21,8 @@ import { createTestDatabase } from '../tests/support/test-database';
 const viewers = 50;
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const targets = { latencyP95Ms: 500 };
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
 
 async function writeSuite(root: string): Promise<void> {
   await mkdir(path.join(root, '.fmf'), { recursive: true });
@@ -49,9 +50,17 @@ try {
   await writeSuite(path.join(work, 'suite'));
   app = await startApp(database.url, { TESTYARD_ENABLE_LOCAL: '1', TESTYARD_LOCAL_REPO_ROOTS: work });
   const base = app.url;
-  const { cookie } = await signUpAndConfirm(base, app.dataDir, { email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' });
+  const { cookie } = await signUpAndConfirm(base, app.dataDir, {
+    email: `bench-${Date.now()}@example.com`,
+    password: 'correct horse battery',
+    name: 'bench',
+  });
   const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${base}${route}`, { method, headers: { cookie, origin: base, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(`${base}${route}`, {
+      method,
+      headers: { cookie, origin: base, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
@@ -67,7 +76,12 @@ try {
   await listener.query(`LISTEN "socket.io#/"`);
   const attachmentsBefore = Number((await listener.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${attachmentsTable}`)).rows[0].id);
 
-  const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, { repoId: repo.id, plan: '/plans/bench', platforms: [platform.id], reruns: 0 });
+  const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, {
+    repoId: repo.id,
+    plan: '/plans/bench',
+    platforms: [platform.id],
+    reruns: 0,
+  });
   const startedAt = Date.now();
   const runApi = `${teamApi}/runs/${run.number}`;
   for (;;) {
@@ -88,15 +102,19 @@ try {
     });
     sockets.push(socket);
   }
-  const joined = await Promise.all(sockets.map(async (socket) => {
-    if (!socket.connected) await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
-    return Boolean(await socket.emitWithAck('subscribe', room));
-  }));
+  const joined = await Promise.all(
+    sockets.map(async (socket) => {
+      if (!socket.connected) await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+      return Boolean(await socket.emitWithAck('subscribe', room));
+    }),
+  );
 
   // One browser on the ticker's result page: when each line shows, and how quickly the page answers meanwhile.
   browser = await launchChromium();
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 1000 } });
-  await context.addCookies(cookie.split('; ').map((pair) => ({ name: pair.split('=')[0]!, value: pair.split('=').slice(1).join('='), url: base })));
+  await context.addCookies(
+    cookie.split('; ').map((pair) => ({ name: pair.split('=')[0]!, value: pair.split('=').slice(1).join('='), url: base })),
+  );
   const page = await context.newPage();
   await page.goto(`/t/${team.slug}/runs/${run.number}/here/tests/ticker`);
   await page.waitForSelector('[data-testid=live-output-state]:has-text("following its output live")');
@@ -104,7 +122,8 @@ try {
     const seen: Record<string, number> = {};
     Object.assign(window, { seen, since: Date.now() });
     new MutationObserver(() => {
-      for (const match of (document.querySelector('[data-testid=log-viewer]')?.textContent ?? '').matchAll(/tick (\d+) (\d{13})/g)) seen[match[2]!] ??= Date.now();
+      for (const match of (document.querySelector('[data-testid=log-viewer]')?.textContent ?? '').matchAll(/tick (\d+) (\d{13})/g))
+        seen[match[2]!] ??= Date.now();
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   const answers: number[] = [];
@@ -118,7 +137,9 @@ try {
     const watched = window as unknown as { seen: Record<string, number>; since: number };
     return { seen: watched.seen, since: watched.since };
   });
-  const screenLatency = Object.entries(seen).filter(([printed]) => Number(printed) >= since).map(([printed, shown]) => shown - Number(printed));
+  const screenLatency = Object.entries(seen)
+    .filter(([printed]) => Number(printed) >= since)
+    .map(([printed, shown]) => shown - Number(printed));
 
   for (;;) {
     const details = await call<{ status: string; platforms: { status: string }[] }>('GET', runApi);
@@ -126,18 +147,35 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const elapsed = (Date.now() - startedAt) / 1000;
-  const flood = (await call<{ attempts: { exception: string | null; exitCode: number | null; files: { path: string; size: number }[] }[] }>('GET', `${runApi}/attempts?platform=here&test=/tests/flood`)).attempts.at(-1)!;
+  const flood = (
+    await call<{ attempts: { exception: string | null; exitCode: number | null; files: { path: string; size: number }[] }[] }>(
+      'GET',
+      `${runApi}/attempts?platform=here&test=/tests/flood`,
+    )
+  ).attempts.at(-1)!;
   const floodBytes = flood.files.find((file) => file.path === 'files/output.txt')?.size ?? 0;
-  if (!floodBytes) console.log(`the flood test wrote no output: exit code ${flood.exitCode}, ${flood.exception ?? 'no exception'}; files ${JSON.stringify(flood.files)}`);
-  const attachments = Number((await listener.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${attachmentsTable}`)).rows[0].id) - attachmentsBefore;
+  if (!floodBytes)
+    console.log(
+      `the flood test wrote no output: exit code ${flood.exitCode}, ${flood.exception ?? 'no exception'}; files ${JSON.stringify(flood.files)}`,
+    );
+  const attachments =
+    Number((await listener.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${attachmentsTable}`)).rows[0].id) - attachmentsBefore;
 
-  console.log(`${joined.filter(Boolean).length}/${viewers} viewers subscribed; flood wrote ${(floodBytes / 2 ** 20).toFixed(0)} MiB in ~${seconds} s = ${(floodBytes / 2 ** 20 / seconds).toFixed(1)} MiB/s`);
+  console.log(
+    `${joined.filter(Boolean).length}/${viewers} viewers subscribed; flood wrote ${(floodBytes / 2 ** 20).toFixed(0)} MiB in ~${seconds} s = ${(floodBytes / 2 ** 20 / seconds).toFixed(1)} MiB/s`,
+  );
   const line = (label: string, values: number[]) =>
-    console.log(`${label.padEnd(44)} p50 ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms, max ${Math.max(...values)} ms (${values.length} samples)   target p95 ≤ ${targets.latencyP95Ms} ms: ${percentile(values, 95) <= targets.latencyP95Ms ? 'met' : 'MISSED'}`);
+    console.log(
+      `${label.padEnd(44)} p50 ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms, max ${Math.max(...values)} ms (${values.length} samples)   target p95 ≤ ${targets.latencyP95Ms} ms: ${percentile(values, 95) <= targets.latencyP95Ms ? 'met' : 'MISSED'}`,
+    );
   line('printed → received by 50 viewers', socketLatency);
   line('printed → on screen (Chromium)', screenLatency);
-  console.log(`page answered in p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms, max ${Math.max(...answers)} ms during the flood`);
-  console.log(`database: ${notifications} NOTIFYs on the Socket.IO channel in ${elapsed.toFixed(0)} s (${(notifications / elapsed).toFixed(1)}/s for the whole run, events included), ${attachments} attachment-table writes`);
+  console.log(
+    `page answered in p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms, max ${Math.max(...answers)} ms during the flood`,
+  );
+  console.log(
+    `database: ${notifications} NOTIFYs on the Socket.IO channel in ${elapsed.toFixed(0)} s (${(notifications / elapsed).toFixed(1)}/s for the whole run, events included), ${attachments} attachment-table writes`,
+  );
 } finally {
   for (const socket of sockets) socket.close();
   await listener.end().catch(() => {});

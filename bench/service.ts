@@ -26,8 +26,13 @@ const work = await mkdtemp(path.join(tmpdir(), 'testyard-bench-service-'));
 const suite = path.join(work, 'suite');
 await mkdir(path.join(suite, '.fmf'), { recursive: true });
 await writeFile(path.join(suite, '.fmf', 'version'), '1\n');
-const testNodes = Object.fromEntries(Array.from({ length: tests }, (_, index) => [`/t${String(index).padStart(4, '0')}`, { test: 'true' }]));
-await writeFile(path.join(suite, 'main.fmf'), JSON.stringify({ '/plans/bench': { discover: { how: 'fmf' }, execute: { how: 'tmt' } }, '/tests': testNodes }));
+const testNodes = Object.fromEntries(
+  Array.from({ length: tests }, (_, index) => [`/t${String(index).padStart(4, '0')}`, { test: 'true' }]),
+);
+await writeFile(
+  path.join(suite, 'main.fmf'),
+  JSON.stringify({ '/plans/bench': { discover: { how: 'fmf' }, execute: { how: 'tmt' } }, '/tests': testNodes }),
+);
 
 const pool = await startSshdPool(hosts);
 const database = await createTestDatabase();
@@ -41,17 +46,29 @@ try {
   const cliTimes: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
-    await promisify(execFile)(path.resolve(import.meta.dirname, '../bin/testyard'), ['run', '--tree', suite, '--plan', '/plans/bench', '--platform', `pool=${sshSpec}`, '--identity', keyFile, '--reruns', '0'], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await promisify(execFile)(
+      path.resolve(import.meta.dirname, '../bin/testyard'),
+      ['run', '--tree', suite, '--plan', '/plans/bench', '--platform', `pool=${sshSpec}`, '--identity', keyFile, '--reruns', '0'],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     cliTimes.push((performance.now() - started) / 1000);
   }
 
   app = await startApp(database.url, { TESTYARD_LOCAL_REPO_ROOTS: work });
   const base = app.url;
-  const { cookie } = await signUpAndConfirm(base, app.dataDir, { email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' });
+  const { cookie } = await signUpAndConfirm(base, app.dataDir, {
+    email: `bench-${Date.now()}@example.com`,
+    password: 'correct horse battery',
+    name: 'bench',
+  });
   const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${base}${route}`, { method, headers: { cookie, origin: base, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(`${base}${route}`, {
+      method,
+      headers: { cookie, origin: base, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
@@ -60,7 +77,11 @@ try {
   const secret = await call<{ id: string }>('POST', `${teamApi}/secrets`, { name: 'key', kind: 'ssh-private-key', value: pool.privateKey });
   const platform = await call<{ id: string }>('POST', `${teamApi}/platforms`, {
     name: 'pool',
-    config: { kind: 'ssh', hosts: pool.servers.map((server) => ({ host: server.host, port: server.port, user: server.username })), hostKeyFingerprints: Object.fromEntries(pool.servers.map((server) => [`${server.host}:${server.port}`, server.hostKeyFingerprint])) },
+    config: {
+      kind: 'ssh',
+      hosts: pool.servers.map((server) => ({ host: server.host, port: server.port, user: server.username })),
+      hostKeyFingerprints: Object.fromEntries(pool.servers.map((server) => [`${server.host}:${server.port}`, server.hostKeyFingerprint])),
+    },
     secretId: secret.id,
     // as testyard run: every host of the pool in use
     maxRemotes: hosts,
@@ -74,13 +95,19 @@ try {
     socket.on(liveEventNames.runEvent, (event: SequencedRunEvent) => events.push(event));
     await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
     const started = performance.now();
-    const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, { repoId: repo.id, plan: '/plans/bench', platforms: [platform.id], reruns: 0 });
+    const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, {
+      repoId: repo.id,
+      plan: '/plans/bench',
+      platforms: [platform.id],
+      reruns: 0,
+    });
     if (!(await socket.emitWithAck('subscribe', `run:${run.id}`))) throw new Error('the run room was refused');
     const ended = () => events.some(({ event }) => event.type === 'run.finished') || undefined;
     while (!ended()) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       // whatever happened before the room was joined is in the timeline
-      if (events.length === 0 && performance.now() - started > 1000) events.push(...(await call<SequencedRunEvent[]>('GET', `${teamApi}/runs/${run.number}/events?after=0`)));
+      if (events.length === 0 && performance.now() - started > 1000)
+        events.push(...(await call<SequencedRunEvent[]>('GET', `${teamApi}/runs/${run.number}/events?after=0`)));
     }
     serviceTimes.push((performance.now() - started) / 1000);
     socket.close();
@@ -92,19 +119,32 @@ try {
 
   /** From the stored attempts: when the first test started, how long tests took, and the gaps between tests on one system. */
   async function whereTheTimeWent(runNumber: number): Promise<string> {
-    const run = await db.run.findFirstOrThrow({ where: { number: runNumber, team: { slug: team.slug } }, select: { id: true, createdAt: true, finishedAt: true } });
-    const attempts = await db.attempt.findMany({ where: { runId: run.id }, select: { remote: true, startedAt: true, finishedAt: true }, orderBy: { startedAt: 'asc' } });
+    const run = await db.run.findFirstOrThrow({
+      where: { number: runNumber, team: { slug: team.slug } },
+      select: { id: true, createdAt: true, finishedAt: true },
+    });
+    const attempts = await db.attempt.findMany({
+      where: { runId: run.id },
+      select: { remote: true, startedAt: true, finishedAt: true },
+      orderBy: { startedAt: 'asc' },
+    });
     const byRemote = new Map<string | null, typeof attempts>();
     for (const attempt of attempts) byRemote.set(attempt.remote, [...(byRemote.get(attempt.remote) ?? []), attempt]);
-    const gaps = [...byRemote.values()].flatMap((list) => list.slice(1).map((attempt, index) => attempt.startedAt.getTime() - list[index]!.finishedAt!.getTime()));
+    const gaps = [...byRemote.values()].flatMap((list) =>
+      list.slice(1).map((attempt, index) => attempt.startedAt.getTime() - list[index]!.finishedAt!.getTime()),
+    );
     const durations = attempts.map((attempt) => attempt.finishedAt!.getTime() - attempt.startedAt.getTime());
     const first = attempts[0]!.startedAt.getTime() - run.createdAt.getTime();
     const last = run.finishedAt!.getTime() - Math.max(...attempts.map((attempt) => attempt.finishedAt!.getTime()));
     return `created → first test ${first} ms, test p50 ${median(durations)} ms, gap between tests on a system p50 ${median(gaps)} ms (${byRemote.size} systems), last test → run finished ${last} ms`;
   }
   console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
-  console.log(`  testyard run (process start → exit):      median ${median(cliTimes).toFixed(2)} s  [${cliTimes.map((time) => time.toFixed(2)).join(', ')}]`);
-  console.log(`  REST API (create → final status):         median ${median(serviceTimes).toFixed(2)} s  [${serviceTimes.map((time) => time.toFixed(2)).join(', ')}]`);
+  console.log(
+    `  testyard run (process start → exit):      median ${median(cliTimes).toFixed(2)} s  [${cliTimes.map((time) => time.toFixed(2)).join(', ')}]`,
+  );
+  console.log(
+    `  REST API (create → final status):         median ${median(serviceTimes).toFixed(2)} s  [${serviceTimes.map((time) => time.toFixed(2)).join(', ')}]`,
+  );
   console.log(`  service ÷ CLI: ${ratio.toFixed(2)}×   target ≤ ${target}×: ${ratio <= target ? 'met' : 'MISSED'}`);
 } finally {
   await app?.stop();

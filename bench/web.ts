@@ -27,11 +27,14 @@ const targets = { firstRowsMs: 1500, filterMs: 300, liveP95Ms: 250, logFirstLine
 
 const report: string[] = [];
 function record(label: string, valueMs: number, targetMs: number) {
-  report.push(`${label.padEnd(46)} ${String(Math.round(valueMs)).padStart(6)} ms   target ≤ ${targetMs} ms   ratio ${(valueMs / targetMs).toFixed(2)} ${valueMs <= targetMs ? 'ok' : 'MISSED'}`);
+  report.push(
+    `${label.padEnd(46)} ${String(Math.round(valueMs)).padStart(6)} ms   target ≤ ${targetMs} ms   ratio ${(valueMs / targetMs).toFixed(2)} ${valueMs <= targetMs ? 'ok' : 'MISSED'}`,
+  );
   console.log(report.at(-1));
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 async function webRss(): Promise<number> {
   for (const pid of await readdir('/proc')) {
@@ -46,7 +49,11 @@ async function webRss(): Promise<number> {
 
 async function writeLog(file: string, bytes: number): Promise<{ size: number; lines: number }> {
   const out = createWriteStream(file);
-  const block = Array.from({ length: 10_000 }, (_, index) => `${String(index).padStart(6, '0')} \x1b[36minfo\x1b[0m a log line of a plausible length from a test that talks a lot`).join('\n') + '\n';
+  const block =
+    Array.from(
+      { length: 10_000 },
+      (_, index) => `${String(index).padStart(6, '0')} \x1b[36minfo\x1b[0m a log line of a plausible length from a test that talks a lot`,
+    ).join('\n') + '\n';
   const blockLines = 10_000;
   let size = 0;
   let lines = 0;
@@ -71,7 +78,11 @@ let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 try {
   const artifactsDir = path.join(work, 'artifacts');
   app = await startApp(database.url, { TESTYARD_ARTIFACTS_DIR: artifactsDir });
-  const { cookie, id: userId } = await signUpAndConfirm(app.url, app.dataDir, { email: `bench-${Date.now()}@example.com`, password: 'correct horse battery', name: 'bench' });
+  const { cookie, id: userId } = await signUpAndConfirm(app.url, app.dataDir, {
+    email: `bench-${Date.now()}@example.com`,
+    password: 'correct horse battery',
+    name: 'bench',
+  });
   const team = await db.team.create({ data: { slug: 'bench', name: 'Bench', memberships: { create: { userId, role: 'owner' } } } });
   const run = await db.run.create({ data: { teamId: team.id, number: 1, plan: '/plans/bench', status: 'running' } });
   const platform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {}, status: 'running' } });
@@ -80,17 +91,27 @@ try {
   let seeded = Date.now();
   const statuses = (index: number) => (index % 31 === 0 ? 'error' : index % 13 === 0 ? 'fail' : 'pass');
   for (let start = 0; start < resultCount; start += 20_000) {
-    await seedResults(db, target, Array.from({ length: Math.min(20_000, resultCount - start) }, (_, offset) => {
-      const index = start + offset;
-      return { name: `/suite-${String(index % 100).padStart(2, '0')}/test-${String(index).padStart(6, '0')}`, status: statuses(index), note: index % 7 === 0 ? 'a note' : undefined };
-    }));
+    await seedResults(
+      db,
+      target,
+      Array.from({ length: Math.min(20_000, resultCount - start) }, (_, offset) => {
+        const index = start + offset;
+        return {
+          name: `/suite-${String(index % 100).padStart(2, '0')}/test-${String(index).padStart(6, '0')}`,
+          status: statuses(index),
+          note: index % 7 === 0 ? 'a note' : undefined,
+        };
+      }),
+    );
   }
   await db.$executeRawUnsafe('ANALYZE "Result"');
   console.log(`seeded ${resultCount.toLocaleString('en')} results in ${Date.now() - seeded} ms`);
 
   browser = await launchChromium();
   const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1400, height: 1000 } });
-  await context.addCookies(cookie.split('; ').map((pair) => ({ name: pair.split('=')[0]!, value: pair.split('=').slice(1).join('='), url: app!.url })));
+  await context.addCookies(
+    cookie.split('; ').map((pair) => ({ name: pair.split('=')[0]!, value: pair.split('=').slice(1).join('='), url: app!.url })),
+  );
   const page = await context.newPage();
   const runPath = '/t/bench/runs/1';
 
@@ -133,23 +154,36 @@ try {
     });
     sockets.push(socket);
   }
-  await Promise.all(sockets.map(async (socket) => {
-    if (!socket.connected) await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
-    socketSeen.push(Number(await socket.emitWithAck('subscribe', `run:${run.id}`)));
-  }));
+  await Promise.all(
+    sockets.map(async (socket) => {
+      if (!socket.connected) await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+      socketSeen.push(Number(await socket.emitWithAck('subscribe', `run:${run.id}`)));
+    }),
+  );
   const names: string[] = [];
   for (let index = 0; index < liveSamples; index++) {
     const name = `/live/${String(liveSamples - index).padStart(4, '0')}`;
     names.push(name);
     storedAt.set(name, Date.now());
     await seedResults(db, target, [{ name, status: 'pass' }]);
-    await recordRunEvent(db, run.id, { type: 'result.ingested', platform: 'bench', test: name, attempt: 1, status: 'pass', results: 1 }, live.emitter);
+    await recordRunEvent(
+      db,
+      run.id,
+      { type: 'result.ingested', platform: 'bench', test: name, attempt: 1, status: 'pass', results: 1 },
+      live.emitter,
+    );
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  await page.waitForFunction((count) => Object.keys((window as unknown as { seenAt: Record<string, number> }).seenAt).length >= count, liveSamples, { timeout: 30_000 });
+  await page.waitForFunction(
+    (count) => Object.keys((window as unknown as { seenAt: Record<string, number> }).seenAt).length >= count,
+    liveSamples,
+    { timeout: 30_000 },
+  );
   const seenAt = await page.evaluate(() => (window as unknown as { seenAt: Record<string, number> }).seenAt);
   const domLatency = names.map((name) => seenAt[name]! - storedAt.get(name)!);
-  console.log(`${socketSeen.filter(Boolean).length} socket clients subscribed; ${socketLatency.length} socket deliveries, p95 ${percentile(socketLatency, 95)} ms`);
+  console.log(
+    `${socketSeen.filter(Boolean).length} socket clients subscribed; ${socketLatency.length} socket deliveries, p95 ${percentile(socketLatency, 95)} ms`,
+  );
   record(`stored → in the DOM (p95 of ${liveSamples}, +${socketClients} sockets)`, percentile(domLatency, 95), targets.liveP95Ms);
   console.log(`  median ${percentile(domLatency, 50)} ms, max ${Math.max(...domLatency)} ms`);
   for (const socket of sockets) socket.close();
@@ -160,7 +194,13 @@ try {
   started = Date.now();
   const log = await writeLog(path.join(artifactsDir, logKey), logBytes);
   console.log(`wrote a ${(log.size / 2 ** 30).toFixed(2)} GB log of ${log.lines.toLocaleString('en')} lines in ${Date.now() - started} ms`);
-  await seedResults(db, target, [{ name: '/logs/big', status: 'fail', files: [{ path: 'output.txt', storageKey: logKey, size: log.size, sha256: randomBytes(32).toString('hex') }] }]);
+  await seedResults(db, target, [
+    {
+      name: '/logs/big',
+      status: 'fail',
+      files: [{ path: 'output.txt', storageKey: logKey, size: log.size, sha256: randomBytes(32).toString('hex') }],
+    },
+  ]);
 
   const rssBefore = await webRss();
   let rssPeak = rssBefore;
@@ -177,7 +217,9 @@ try {
   record('1 GB log: jump to a search match at the end', Date.now() - started, targets.logSearchMs);
   clearInterval(sampler);
   const rssGrowth = rssPeak - rssBefore;
-  console.log(`web RSS ${Math.round(rssBefore / 2 ** 20)} MB before the log, peak ${Math.round(rssPeak / 2 ** 20)} MB (+${Math.round(rssGrowth / 2 ** 20)} MB for a ${Math.round(log.size / 2 ** 20)} MB file: ${rssGrowth < 100 * 2 ** 20 ? 'flat' : 'GROWS'})`);
+  console.log(
+    `web RSS ${Math.round(rssBefore / 2 ** 20)} MB before the log, peak ${Math.round(rssPeak / 2 ** 20)} MB (+${Math.round(rssGrowth / 2 ** 20)} MB for a ${Math.round(log.size / 2 ** 20)} MB file: ${rssGrowth < 100 * 2 ** 20 ? 'flat' : 'GROWS'})`,
+  );
   console.log(`\n${report.join('\n')}`);
 } finally {
   for (const socket of sockets) socket.close();

@@ -37,7 +37,12 @@ export function parseOptions<const O extends OptionsConfig, const P extends bool
   options: O,
   allowPositionals?: P,
 ): Parsed<O, P> {
-  const config = { args: argv, options: { ...options, ...helpOption }, strict: true as const, allowPositionals: (allowPositionals ?? false) as P };
+  const config = {
+    args: argv,
+    options: { ...options, ...helpOption },
+    strict: true as const,
+    allowPositionals: (allowPositionals ?? false) as P,
+  };
   let parsed: Parsed<O, P>;
   try {
     parsed = parseArgs(config) as Parsed<O, P>;

@@ -26,12 +26,18 @@ const sourceDirname: Plugin = {
       const source = await readFile(file, 'utf8');
       if (!source.includes('import.meta.dirname')) return undefined;
       const fromBundle = path.relative(outDir, path.dirname(file));
-      return { contents: source.replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${fromBundle}`)})`), loader: 'ts' };
+      return {
+        contents: source.replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${fromBundle}`)})`),
+        loader: 'ts',
+      };
     });
   },
 };
 
-const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<'dependencies' | 'devDependencies', Record<string, string>>;
+const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Record<
+  'dependencies' | 'devDependencies',
+  Record<string, string>
+>;
 const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
 const bundledDependencies = new Set(['yaml', 'zod']);
 

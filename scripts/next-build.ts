@@ -15,7 +15,11 @@ export async function buildIfNeeded(root: string, log: (line: string) => void): 
   log('building the web app (next build); this happens once per change of its sources');
   const nextCli = createRequire(import.meta.url).resolve('next/dist/bin/next');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [nextCli, 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    const child = spawn(process.execPath, [nextCli, 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`))));
   });

@@ -20,7 +20,12 @@ loadServerKeys();
 const database = await prepareDatabase(log);
 if (!dev) await buildIfNeeded(projectRoot(), log);
 
-const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: dev ? 'development' : 'production', NEXT_TELEMETRY_DISABLED: '1' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATABASE_URL: database.url,
+  NODE_ENV: dev ? 'development' : 'production',
+  NEXT_TELEMETRY_DISABLED: '1',
+};
 const db = createDb(database.url);
 const exitIds = new WeakMap<UnexpectedExit, Promise<string>>();
 const supervisor = new Supervisor({
@@ -57,14 +62,16 @@ if (engine.how === 'none') {
   if (engine.how === 'podman-service') {
     log(`starting podman's API service on ${engine.dockerHost}`);
     supervisor.start('podman', engine.start, { stopLast: true });
-    if (!(await untilEngineAnswers(engine.dockerHost, 20_000))) log('the podman service does not answer yet; the worker serves container platforms once it does');
+    if (!(await untilEngineAnswers(engine.dockerHost, 20_000)))
+      log('the podman service does not answer yet; the worker serves container platforms once it does');
   } else {
     log(`container platforms use the engine at ${engine.dockerHost}`);
   }
 }
 
 function node(script: string, args: string[] = []): () => ChildProcess {
-  return () => spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), script), ...args], { stdio: 'inherit', env, cwd: projectRoot() });
+  return () =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), script), ...args], { stdio: 'inherit', env, cwd: projectRoot() });
 }
 if (!stopping) {
   supervisor.start('web', node('server.ts', dev ? ['--dev'] : []));

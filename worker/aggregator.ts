@@ -144,7 +144,6 @@ export class PostgresAggregator implements Aggregator {
   }
 }
 
-
 function overallStatus(lines: readonly ResultLine[], outcome: AttemptOutcome): string {
   const own = lines.findLast((line) => line.name === null);
   if (own) return own.status;

@@ -46,17 +46,29 @@ async function catchUpOnCancellations() {
   for (const run of cancelled) notifications.cancelled(run.id);
 }
 
-const services = { db: db(), boss, store: defaultArtifactStore(), live: live.emitter, notifications, workerId: heartbeat.id, stopping: stopping.signal };
+const services = {
+  db: db(),
+  boss,
+  store: defaultArtifactStore(),
+  live: live.emitter,
+  notifications,
+  workerId: heartbeat.id,
+  stopping: stopping.signal,
+};
 const kinds = await servedKinds();
 // pg-boss runs one batch per poller at a time: `concurrency` pollers of one job each, per provisioner kind served.
 async function serve(kind: ProvisionerKind): Promise<void> {
   for (let index = 0; index < concurrency; index++) {
-    const poller: string = await boss.work<RunPlatformJobData>(runPlatformQueue(kind), { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
-      if (!job) return;
-      await runPlatformJob(job, services);
-      // pg-boss would wait a whole polling interval before the next fetch; when jobs are waiting, take the next one now.
-      setImmediate(() => boss.notifyWorker(poller));
-    });
+    const poller: string = await boss.work<RunPlatformJobData>(
+      runPlatformQueue(kind),
+      { batchSize: 1, pollingIntervalSeconds: 2 },
+      async ([job]) => {
+        if (!job) return;
+        await runPlatformJob(job, services);
+        // pg-boss would wait a whole polling interval before the next fetch; when jobs are waiting, take the next one now.
+        setImmediate(() => boss.notifyWorker(poller));
+      },
+    );
     pollers.push(poller);
   }
 }

@@ -28,7 +28,9 @@ async function removeLeftoverContainersOfFinishedRuns(db: Db): Promise<void> {
     const removed = await removeLeftoverContainers(workerDocker(), (runId) => runIsLive(db, runId));
     if (removed.length > 0) console.log(`worker: removed ${removed.length} leftover containers of finished runs`);
   } catch (error) {
-    console.error(`worker: removing leftover containers at ${workerDockerHost() ?? 'the default socket'} failed: ${(error as Error).message}`);
+    console.error(
+      `worker: removing leftover containers at ${workerDockerHost() ?? 'the default socket'} failed: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -39,7 +41,10 @@ async function removeLeftoverContainersOfFinishedRuns(db: Db): Promise<void> {
  */
 async function releaseLeftoverVms(db: Db): Promise<void> {
   if (!(await virshInstalled())) return;
-  const platforms = await db.platform.findMany({ where: { kind: 'libvirt' }, select: { id: true, name: true, teamId: true, config: true, secretId: true } });
+  const platforms = await db.platform.findMany({
+    where: { kind: 'libvirt' },
+    select: { id: true, name: true, teamId: true, config: true, secretId: true },
+  });
   const ownerIsLive = async (owner: string) => {
     const runPlatform = await db.runPlatform.findUnique({ where: { id: owner }, select: { runId: true } });
     // reservations of other tools and other Testyard servers are theirs to end (or to let expire)
@@ -49,12 +54,18 @@ async function releaseLeftoverVms(db: Db): Promise<void> {
     const parsed = provisionerConfig.safeParse(platform.config);
     if (!parsed.success || parsed.data.kind !== 'libvirt' || workerHostRefusal(parsed.data)) continue;
     const config = parsed.data;
-    const domains = platformDomains(config, platform.secretId ? await revealSecret(db, platform.teamId, platform.secretId).catch(() => undefined) : undefined);
+    const domains = platformDomains(
+      config,
+      platform.secretId ? await revealSecret(db, platform.teamId, platform.secretId).catch(() => undefined) : undefined,
+    );
     try {
       const released = await releaseLeftoverDomains(domains, ownerIsLive);
-      if (released.length > 0) console.log(`worker: released ${released.length} leftover VMs of platform ${platform.name}: ${released.join(', ')}`);
+      if (released.length > 0)
+        console.log(`worker: released ${released.length} leftover VMs of platform ${platform.name}: ${released.join(', ')}`);
     } catch (error) {
-      console.error(`worker: releasing leftover VMs of platform ${platform.name} on ${domains.vmHost.label} failed: ${(error as Error).message}`);
+      console.error(
+        `worker: releasing leftover VMs of platform ${platform.name} on ${domains.vmHost.label} failed: ${(error as Error).message}`,
+      );
     } finally {
       await domains.vmHost.close();
     }

@@ -133,8 +133,12 @@ class AttemptOutput {
     private readonly live: LiveBroadcaster,
     clock: Scheduler,
   ) {
-    this.chunks = new Throttled(liveOutputPolicy.chunkIntervalMs, clock, () => this.sendFrom(this.forChunks, rooms.attemptOutput(runId, attempt), outputEventNames.chunk));
-    this.tails = new Throttled(liveOutputPolicy.tailIntervalMs, clock, () => this.sendFrom(this.forTail, rooms.run(runId), outputEventNames.tail));
+    this.chunks = new Throttled(liveOutputPolicy.chunkIntervalMs, clock, () =>
+      this.sendFrom(this.forChunks, rooms.attemptOutput(runId, attempt), outputEventNames.chunk),
+    );
+    this.tails = new Throttled(liveOutputPolicy.tailIntervalMs, clock, () =>
+      this.sendFrom(this.forTail, rooms.run(runId), outputEventNames.tail),
+    );
   }
 
   write(bytes: Buffer): void {

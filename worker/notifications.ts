@@ -23,7 +23,8 @@ export class WorkerNotifications {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('notification', (message) => {
       if (message.channel === newJobsChannel) this.onNewJobs();
-      else if (message.channel === runCancelledChannel && message.payload) for (const watcher of this.cancelWatchers.get(message.payload) ?? []) watcher();
+      else if (message.channel === runCancelledChannel && message.payload)
+        for (const watcher of this.cancelWatchers.get(message.payload) ?? []) watcher();
     });
     client.on('error', (error) => {
       console.error(`worker: notification connection lost: ${error.message}`);

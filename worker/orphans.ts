@@ -36,12 +36,17 @@ export async function requeueOrphanedPlatforms(db: Db, boss: PgBoss): Promise<st
   const cutoff = Date.now() - deadWorkerAfterMs;
   const requeued: string[] = [];
   for (const platform of held) {
-    const dead = !platform.lastSeenAt || platform.lastSeenAt.getTime() < cutoff || (platform.hostname === hostname() && processIsGone(platform.pid));
+    const dead =
+      !platform.lastSeenAt || platform.lastSeenAt.getTime() < cutoff || (platform.hostname === hostname() && processIsGone(platform.pid));
     if (!dead) continue;
-    const { count } = await db.runPlatform.updateMany({ where: { id: platform.id, workerId: platform.workerId }, data: { workerId: null } });
+    const { count } = await db.runPlatform.updateMany({
+      where: { id: platform.id, workerId: platform.workerId },
+      data: { workerId: null },
+    });
     if (count === 0) continue;
     const { kind } = platformSnapshot.parse(platform.spec).config;
-    if (platform.jobId) await boss.fail(runPlatformQueue(kind), platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(() => {});
+    if (platform.jobId)
+      await boss.fail(runPlatformQueue(kind), platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(() => {});
     await queueRunPlatform(db, boss, { id: platform.id, kind });
     requeued.push(platform.id);
   }

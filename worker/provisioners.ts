@@ -90,7 +90,13 @@ export async function servedKinds(): Promise<KindsServed> {
 /** TESTYARD_WORKER_KINDS (comma-separated) narrows a worker down to some kinds, e.g. a worker for the VM hosts only. */
 export function kindAllowed(kind: ProvisionerKind): boolean {
   const allowed = process.env.TESTYARD_WORKER_KINDS;
-  return !allowed || allowed.split(',').map((name) => name.trim()).includes(kind);
+  return (
+    !allowed ||
+    allowed
+      .split(',')
+      .map((name) => name.trim())
+      .includes(kind)
+  );
 }
 
 export interface ProvisionerContext {
@@ -127,7 +133,11 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
 }
 
 /** Removes systems a dead worker held for this run platform before another takes it over. */
-export async function releaseAbandonedRemotes(spec: PlatformSnapshot, runPlatformId: string, { db, teamId }: { db: Db; teamId: string }): Promise<string[]> {
+export async function releaseAbandonedRemotes(
+  spec: PlatformSnapshot,
+  runPlatformId: string,
+  { db, teamId }: { db: Db; teamId: string },
+): Promise<string[]> {
   const { config } = spec;
   // SSH leases expire on their own (their holder stops renewing them); containers and VMs need giving back.
   if (config.kind === 'container') return removeContainersOwnedBy(workerDocker(), runPlatformId);

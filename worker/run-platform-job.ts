@@ -52,7 +52,8 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   services.stopping.addEventListener('abort', stopWorker, { once: true });
   const unwatch = services.notifications.watchCancel(run.id, () => abort.abort(new Error('the run was cancelled')));
   // A cancel between the claim and the watch would otherwise go unnoticed.
-  if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled') abort.abort(new Error('the run was cancelled'));
+  if ((await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status === 'cancelled')
+    abort.abort(new Error('the run was cancelled'));
   const claimCheck = setInterval(() => {
     holdsRunPlatform(db, claimed.id, workerId).then(
       (held) => held || abort.abort(new Error('another worker took the platform over')),
@@ -60,24 +61,40 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     );
   }, heartbeatIntervalMs);
 
-  const recorder = new RunEventRecorder(db, run.id, live, (error) => console.error(`worker: run ${run.id}: storing events failed: ${error.message}`));
+  const recorder = new RunEventRecorder(db, run.id, live, (error) =>
+    console.error(`worker: run ${run.id}: storing events failed: ${error.message}`),
+  );
   const output = new LiveOutputPublisher(run.id, live);
   let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
   try {
     const spec = platformSnapshot.parse(claimed.spec);
     const settings = runSettings.parse(run.settings);
     const abandoned = await releaseAbandonedRemotes(spec, claimed.id, { db, teamId: run.teamId });
-    if (abandoned.length > 0) console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
+    if (abandoned.length > 0)
+      console.log(`worker: ${claimed.name} of run ${run.id}: removed ${abandoned.length} systems left by a dead worker`);
     await removeLiveAttempts(services.store, run.id, claimed.id);
     const resume = await prepareResume(db, claimed.id);
     const planned = await planTests(run, spec, settings);
-    const aggregator = new PostgresAggregator(db, services.store, { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId }, (summary) =>
-      recorder.record({ type: 'result.ingested', platform: claimed.name, test: summary.testName, attempt: summary.attempt, status: summary.status, results: summary.results }),
+    const aggregator = new PostgresAggregator(
+      db,
+      services.store,
+      { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId },
+      (summary) =>
+        recorder.record({
+          type: 'result.ingested',
+          platform: claimed.name,
+          test: summary.testName,
+          attempt: summary.attempt,
+          status: summary.status,
+          results: summary.results,
+        }),
     );
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.finished') output.finish(event);
       if (event.type === 'test.started') {
-        aggregator.attemptStarted(event.test, event.attempt, event.remote, new Date()).catch((error: Error) => console.error(`worker: recording an attempt start failed: ${error.message}`));
+        aggregator
+          .attemptStarted(event.test, event.attempt, event.remote, new Date())
+          .catch((error: Error) => console.error(`worker: recording an attempt start failed: ${error.message}`));
       }
       // Stored by finishRunPlatform, and only if this worker still holds the platform then.
       if (event.type !== 'platform.finished') recorder.record(event);
@@ -124,7 +141,11 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
 }
 
 /** The worker is stopping: the platform goes back to the queue and another worker resumes it. */
-async function handBack(claimed: ClaimedRunPlatform, job: PgBoss.Job<RunPlatformJobData>, { db, boss, workerId }: WorkerServices): Promise<void> {
+async function handBack(
+  claimed: ClaimedRunPlatform,
+  job: PgBoss.Job<RunPlatformJobData>,
+  { db, boss, workerId }: WorkerServices,
+): Promise<void> {
   if (!(await unclaimRunPlatform(db, claimed.id, workerId))) return;
   const { kind } = platformSnapshot.parse(claimed.spec).config;
   // One active job per run platform: this one must end before its successor can start.

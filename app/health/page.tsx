@@ -15,7 +15,9 @@ export default async function HealthPage() {
     <div className="space-y-6">
       <section className="card">
         <h1 className="mb-3 text-lg font-semibold">Health</h1>
-        <LiveProcesses initial={processes.map((p) => ({ ...p, startedAt: p.startedAt.toISOString(), lastSeenAt: p.lastSeenAt.toISOString() }))} />
+        <LiveProcesses
+          initial={processes.map((p) => ({ ...p, startedAt: p.startedAt.toISOString(), lastSeenAt: p.lastSeenAt.toISOString() }))}
+        />
       </section>
       {kinds && (
         <section className="card">
@@ -27,8 +29,8 @@ export default async function HealthPage() {
         <section className="card">
           <h2 className="mb-1 font-semibold">Restarts</h2>
           <p className="mb-3 text-sm text-slate-600">
-            Processes <code>npm start</code> started again after they died, in the last day. It gives up on a process after {defaultRestartPolicy.maxQuickCrashes} exits in
-            a row, each within {defaultRestartPolicy.stableAfterMs / 1000} s of starting.
+            Processes <code>npm start</code> started again after they died, in the last day. It gives up on a process after{' '}
+            {defaultRestartPolicy.maxQuickCrashes} exits in a row, each within {defaultRestartPolicy.stableAfterMs / 1000} s of starting.
           </p>
           <ProcessExits exits={exits} />
         </section>

@@ -4,7 +4,12 @@ const time = (date: Date) => date.toISOString().replace('T', ' ').slice(0, 19);
 
 /** Unexpected exits of supervised processes, newest first, with what the supervisor did. */
 export function ProcessExits({ exits }: { exits: ProcessExitInfo[] }) {
-  if (exits.length === 0) return <p className="text-sm text-slate-600" data-testid="no-process-exits">None.</p>;
+  if (exits.length === 0)
+    return (
+      <p className="text-sm text-slate-600" data-testid="no-process-exits">
+        None.
+      </p>
+    );
   return (
     <table className="table">
       <thead>

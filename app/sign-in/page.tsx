@@ -10,7 +10,10 @@ export default function SignInPage() {
         <AuthForm mode="sign-in" mailHint={undeliveredMailNote()} />
       </Suspense>
       <p className="mt-4 text-center text-sm">
-        No account? <Link href="/sign-up" className="text-indigo-700 underline">Sign up</Link>
+        No account?{' '}
+        <Link href="/sign-up" className="text-indigo-700 underline">
+          Sign up
+        </Link>
       </p>
     </>
   );

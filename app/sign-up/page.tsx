@@ -10,7 +10,10 @@ export default function SignUpPage() {
         <AuthForm mode="sign-up" mailHint={undeliveredMailNote()} />
       </Suspense>
       <p className="mt-4 text-center text-sm">
-        Have an account? <Link href="/sign-in" className="text-indigo-700 underline">Sign in</Link>
+        Have an account?{' '}
+        <Link href="/sign-in" className="text-indigo-700 underline">
+          Sign in
+        </Link>
       </p>
     </>
   );

@@ -49,7 +49,13 @@ async function startRun(argv: string[]): Promise<number> {
   });
   const server = values.server ?? process.env.TESTYARD_SERVER;
   const token = values.token ?? process.env.TESTYARD_TOKEN;
-  for (const [option, value] of [['--server (or TESTYARD_SERVER)', server], ['--token (or TESTYARD_TOKEN)', token], ['--team', values.team], ['--repo', values.repo], ['--plan', values.plan]] as const) {
+  for (const [option, value] of [
+    ['--server (or TESTYARD_SERVER)', server],
+    ['--token (or TESTYARD_TOKEN)', token],
+    ['--team', values.team],
+    ['--repo', values.repo],
+    ['--plan', values.plan],
+  ] as const) {
     if (!value) throw new CliError(`missing ${option}\n${usage}`);
   }
   if (!values.platform?.length) throw new CliError(`missing --platform\n${usage}`);
@@ -62,12 +68,14 @@ async function startRun(argv: string[]): Promise<number> {
   const team = `/api/v1/teams/${encodeURIComponent(values.team!)}`;
   const repos = await client.get<{ id: string; name: string; url: string | null }[]>(`${team}/repos`);
   const repo = repos.find((candidate) => candidate.id === values.repo || candidate.name === values.repo);
-  if (!repo) throw new CliError(`no repository ${values.repo} in team ${values.team} (there are: ${repos.map((r) => r.name).join(', ') || 'none'})`);
+  if (!repo)
+    throw new CliError(`no repository ${values.repo} in team ${values.team} (there are: ${repos.map((r) => r.name).join(', ') || 'none'})`);
   if (values.ref && !repo.url) throw new CliError(`--ref: repository ${repo.name} is a server-side folder, which has no refs`);
   const platforms = await client.get<{ id: string; name: string }[]>(`${team}/platforms`);
   const platformIds = values.platform.map((wanted) => {
     const platform = platforms.find((candidate) => candidate.id === wanted || candidate.name === wanted);
-    if (!platform) throw new CliError(`no platform ${wanted} in team ${values.team} (there are: ${platforms.map((p) => p.name).join(', ') || 'none'})`);
+    if (!platform)
+      throw new CliError(`no platform ${wanted} in team ${values.team} (there are: ${platforms.map((p) => p.name).join(', ') || 'none'})`);
     return platform.id;
   });
 
@@ -88,7 +96,9 @@ async function startRun(argv: string[]): Promise<number> {
   await followRun(client, server!, token!, `${team}/runs/${created.number}`, created.id);
   const run = await client.get<RunDetails>(`${team}/runs/${created.number}`);
   for (const platform of run.platforms) {
-    const counts = Object.entries(platform.tests.byStatus).map(([status, count]) => `${count} ${status}`).join(', ');
+    const counts = Object.entries(platform.tests.byStatus)
+      .map(([status, count]) => `${count} ${status}`)
+      .join(', ');
     print(`${platform.name}: ${platform.status}, ${counts || 'no results'}${platform.error ? ` (${platform.error})` : ''}`);
   }
   print(`run ${run.number}: ${run.status}${run.error ? ` (${run.error})` : ''}`);

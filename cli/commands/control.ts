@@ -51,7 +51,11 @@ interface ParseOptions {
 }
 
 function readOptions(argv: string[]): ParseOptions {
-  const { values } = parseOptions(argv, usage, { artifacts: { type: 'string' }, 'exit-code': { type: 'string' }, output: { type: 'string' } });
+  const { values } = parseOptions(argv, usage, {
+    artifacts: { type: 'string' },
+    'exit-code': { type: 'string' },
+    output: { type: 'string' },
+  });
   if (!values.artifacts) throw new CliError(`--artifacts DIR is required\n${usage}`);
   const exitCodeText = values['exit-code'];
   if (exitCodeText !== undefined && !/^-?[0-9]+$/.test(exitCodeText)) {

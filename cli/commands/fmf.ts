@@ -41,7 +41,13 @@ function parseContext(pairs: string[] | undefined): ContextDimensions {
     const separator = pair.indexOf('=');
     if (separator <= 0) throw new CliError(`invalid --context '${pair}': expected KEY=VALUE`);
     const name = pair.slice(0, separator).trim();
-    const values = [...[context[name] ?? []].flat(), ...pair.slice(separator + 1).split(',').map((value) => value.trim())];
+    const values = [
+      ...[context[name] ?? []].flat(),
+      ...pair
+        .slice(separator + 1)
+        .split(',')
+        .map((value) => value.trim()),
+    ];
     context[name] = values.length === 1 ? values[0] : values;
   }
   return context;

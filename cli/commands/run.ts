@@ -129,7 +129,9 @@ export const command: Command = async (argv) => {
 
   if (values.junit) await writeFile(values.junit, junitXml(aggregator.attempts()));
   for (const [name, outcome] of outcomes) {
-    print(`${name}: ${outcome.status}, ${outcome.passed} passed, ${outcome.failed} failed of ${outcome.total}${outcome.error ? ` (${outcome.error})` : ''}`);
+    print(
+      `${name}: ${outcome.status}, ${outcome.passed} passed, ${outcome.failed} failed of ${outcome.total}${outcome.error ? ` (${outcome.error})` : ''}`,
+    );
     for (const problem of outcome.releaseErrors) print(`${name}: release failed: ${problem}`);
   }
   print(`files: ${filesDir}`);
@@ -137,7 +139,11 @@ export const command: Command = async (argv) => {
   return outcomes.some(([, outcome]) => outcome.status === 'failed') ? 1 : 0;
 };
 
-async function planRun(source: { tree?: string; repo?: string; ref?: string }, plan: string, context: ContextDimensions): Promise<PlannedRun> {
+async function planRun(
+  source: { tree?: string; repo?: string; ref?: string },
+  plan: string,
+  context: ContextDimensions,
+): Promise<PlannedRun> {
   try {
     const treePath = source.tree ? path.resolve(source.tree) : (await fetchTestRepository({ url: source.repo!, ref: source.ref })).treePath;
     return plannedRun(await discoverTests(treePath, { plan, context }));
@@ -194,7 +200,13 @@ function parseContext(pairs: readonly string[]): ContextDimensions {
     const separator = pair.indexOf('=');
     if (separator <= 0) throw new CliError(`invalid --context '${pair}': expected KEY=VALUE`);
     const name = pair.slice(0, separator);
-    const values = [...[context[name] ?? []].flat(), ...pair.slice(separator + 1).split(',').map((value) => value.trim())];
+    const values = [
+      ...[context[name] ?? []].flat(),
+      ...pair
+        .slice(separator + 1)
+        .split(',')
+        .map((value) => value.trim()),
+    ];
     context[name] = values.length === 1 ? values[0]! : values;
   }
   return context;

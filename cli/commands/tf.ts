@@ -66,7 +66,9 @@ const actions: Record<string, Action> = {
   composes: async (context, argv) => {
     const [ranch, ...extra] = argv;
     if (extra.length) throw new CliError(`composes takes one ranch, got ${argv.join(' ')}`);
-    const composes = (await context.api.composes(ranch ?? (await tokenRanch(context)))).filter((compose) => (compose.type ?? 'compose') === 'compose');
+    const composes = (await context.api.composes(ranch ?? (await tokenRanch(context)))).filter(
+      (compose) => (compose.type ?? 'compose') === 'compose',
+    );
     if (context.json) return printJson(composes.map((compose) => compose.name));
     for (const compose of composes) print(compose.name);
     return 0;
@@ -93,7 +95,8 @@ const actions: Record<string, Action> = {
       const outcome = await context.api.cancelRequest(id);
       if (outcome === 'not-found') failed++;
       outcomes.push({ id, outcome });
-      if (!context.json) print(`${id}: ${{ cancelled: 'cancelled', finished: 'already finished', 'not-found': 'no such request' }[outcome]}`);
+      if (!context.json)
+        print(`${id}: ${{ cancelled: 'cancelled', finished: 'already finished', 'not-found': 'no such request' }[outcome]}`);
     }
     if (context.json) printJson(outcomes);
     else if (ids.length === 0) print('no live requests to cancel');
@@ -102,13 +105,30 @@ const actions: Record<string, Action> = {
   'search-requests': async (context, argv) => {
     const { values } = parseArgs({
       args: argv,
-      options: { all: { type: 'boolean' }, state: { type: 'string', multiple: true }, ranch: { type: 'string' }, before: { type: 'string' }, after: { type: 'string' }, page: { type: 'string' } },
+      options: {
+        all: { type: 'boolean' },
+        state: { type: 'string', multiple: true },
+        ranch: { type: 'string' },
+        before: { type: 'string' },
+        after: { type: 'string' },
+        page: { type: 'string' },
+      },
       strict: true,
     });
     const mine = values.all ? {} : await ownFilter(context);
     const requests: TestingFarmRequest[] = [];
     for (const state of values.state ?? [...aliveStates]) {
-      const found = await search(context, { state, ranch: values.ranch, createdBefore: isoOption(values.before, '--before'), createdAfter: isoOption(values.after, '--after'), ...mine }, pageOption(values.page));
+      const found = await search(
+        context,
+        {
+          state,
+          ranch: values.ranch,
+          createdBefore: isoOption(values.before, '--before'),
+          createdAfter: isoOption(values.after, '--after'),
+          ...mine,
+        },
+        pageOption(values.page),
+      );
       requests.push(...found.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? '')));
     }
     if (context.json) {
@@ -119,20 +139,34 @@ const actions: Record<string, Action> = {
     return 0;
   },
   stats: async (context, argv) => {
-    const { values, positionals } = parseArgs({ args: argv, options: { before: { type: 'string' }, after: { type: 'string' }, page: { type: 'string' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { before: { type: 'string' }, after: { type: 'string' }, page: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
     const [ranch, states, ...extra] = positionals;
-    if (!ranch || !states || extra.length) throw new CliError('stats takes RANCH and STATES (comma-separated), e.g. stats public running,queued');
+    if (!ranch || !states || extra.length)
+      throw new CliError('stats takes RANCH and STATES (comma-separated), e.g. stats public running,queued');
     const tokens = new Map<string, number>();
     const repos = new Map<string, number>();
     for (const state of states.split(',').filter(Boolean)) {
-      for (const request of await search(context, { state, ranch, createdBefore: isoOption(values.before, '--before'), createdAfter: isoOption(values.after, '--after') }, pageOption(values.page))) {
+      for (const request of await search(
+        context,
+        { state, ranch, createdBefore: isoOption(values.before, '--before'), createdAfter: isoOption(values.after, '--after') },
+        pageOption(values.page),
+      )) {
         if (request.token_id) tokens.set(request.token_id, (tokens.get(request.token_id) ?? 0) + 1);
         const repo = testRepo(request);
         if (repo) repos.set(repo, (repos.get(repo) ?? 0) + 1);
       }
     }
     const top = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 10);
-    if (context.json) return printJson({ tokens: top(tokens).map(([id, count]) => ({ id, count })), repos: top(repos).map(([url, count]) => ({ url, count })) });
+    if (context.json)
+      return printJson({
+        tokens: top(tokens).map(([id, count]) => ({ id, count })),
+        repos: top(repos).map(([url, count]) => ({ url, count })),
+      });
     const width = Math.max(1, ...[...tokens.values(), ...repos.values()].map((count) => String(count).length));
     print('Top 10 token IDs:');
     for (const [id, count] of top(tokens)) print(`${String(count).padStart(width)}  ${id}`);
@@ -165,9 +199,15 @@ export const command: Command = async (argv) => {
     return await action({ api, token, json: common.json }, actionArgs);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) throw new CliError(`${name}: ${error.message}`);
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+      throw new CliError(`${name}: ${error.message}`);
     // a request the API refuses (400, 404, 409) is the answer to the question; a refused token or an unreachable API is not
-    const refused = error instanceof TestingFarmApiError && error.status !== undefined && error.status < 500 && error.status !== 401 && error.status !== 403;
+    const refused =
+      error instanceof TestingFarmApiError &&
+      error.status !== undefined &&
+      error.status < 500 &&
+      error.status !== 401 &&
+      error.status !== 403;
     throw new CliError((error as Error).message, refused ? 1 : 2);
   }
 };
@@ -178,7 +218,10 @@ function splitCommonOptions(argv: readonly string[]) {
   const rest: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
-    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    const [flag, inline] =
+      argument.startsWith('--') && argument.includes('=')
+        ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
+        : [argument, undefined];
     if (flag === '--url' || flag === '--token') {
       const value = inline ?? argv[++index];
       if (value === undefined) throw new CliError(`${flag} needs a value`);
@@ -246,7 +289,10 @@ function utcIso(epochMs: number): string {
 
 function isoOption(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value) || Number.isNaN(Date.parse(`${value.includes('T') ? value : `${value}T00:00`}Z`))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value) ||
+    Number.isNaN(Date.parse(`${value.includes('T') ? value : `${value}T00:00`}Z`))
+  ) {
     throw new CliError(`${option} must be an ISO 8601 date or time in UTC, e.g. 2025-06-01 or 2025-06-01T12:00:00`);
   }
   return value;
@@ -265,9 +311,17 @@ function testRepo(request: TestingFarmRequest): string | undefined {
 
 function describeRequest(request: TestingFarmRequest): string {
   const created = (request.created ?? '').replace(/\.\d+$/, '');
-  const environments = (request.environments_requested ?? []).flatMap((environment) => (environment.os?.compose && environment.arch ? [`${environment.os.compose}@${environment.arch}`] : []));
+  const environments = (request.environments_requested ?? []).flatMap((environment) =>
+    environment.os?.compose && environment.arch ? [`${environment.os.compose}@${environment.arch}`] : [],
+  );
   const repo = testRepo(request);
-  return [`${created} ${request.state.padEnd(8)} ${request.id}`, repo && `test:${repo}`, environments.length && `envs:[${environments.join(', ')}]`].filter(Boolean).join(' | ');
+  return [
+    `${created} ${request.state.padEnd(8)} ${request.id}`,
+    repo && `test:${repo}`,
+    environments.length && `envs:[${environments.join(', ')}]`,
+  ]
+    .filter(Boolean)
+    .join(' | ');
 }
 
 async function watchPipeline(context: Context, id: string): Promise<number> {
@@ -295,14 +349,26 @@ async function watchPipeline(context: Context, id: string): Promise<number> {
 async function reserve(context: Context, argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { compose: { type: 'string', short: 'c' }, arch: { type: 'string', short: 'a' }, timeout: { type: 'string', short: 't' }, pool: { type: 'string' }, 'ssh-key': { type: 'string' } },
+    options: {
+      compose: { type: 'string', short: 'c' },
+      arch: { type: 'string', short: 'a' },
+      timeout: { type: 'string', short: 't' },
+      pool: { type: 'string' },
+      'ssh-key': { type: 'string' },
+    },
     strict: true,
   });
   if (!values.compose) throw new CliError('reserve needs --compose, e.g. --compose Fedora-41');
   requireToken(context, 'reserve');
   const minutes = values.timeout === undefined ? 60 : Number(values.timeout);
   if (!Number.isInteger(minutes) || minutes < 1) throw new CliError('--timeout must be a whole number of minutes, 1 or more');
-  const sshKey = values['ssh-key'] ? keyPairFromPrivateKey(await readFile(values['ssh-key'], 'utf8').catch((error: Error) => { throw new CliError(`--ssh-key: ${error.message}`); })) : undefined;
+  const sshKey = values['ssh-key']
+    ? keyPairFromPrivateKey(
+        await readFile(values['ssh-key'], 'utf8').catch((error: Error) => {
+          throw new CliError(`--ssh-key: ${error.message}`);
+        }),
+      )
+    : undefined;
   const arch = values.arch ?? 'x86_64';
   const note = (line: string) => (context.json ? print(JSON.stringify({ event: line })) : process.stderr.write(`${line}\n`));
 
@@ -348,7 +414,11 @@ async function reserve(context: Context, argv: string[]): Promise<number> {
 /** Our terminal becomes the remote one (raw keys in, output out, size changes passed on) until the shell exits. */
 async function interactiveShell(connection: SshConnection, signal: AbortSignal): Promise<number> {
   const { stdin, stdout } = process;
-  const channel = await connection.shell({ rows: stdout.rows || 24, cols: stdout.columns || 80, term: process.env.TERM || 'xterm-256color' });
+  const channel = await connection.shell({
+    rows: stdout.rows || 24,
+    cols: stdout.columns || 80,
+    term: process.env.TERM || 'xterm-256color',
+  });
   const resize = () => channel.setWindow(stdout.rows || 24, stdout.columns || 80, 0, 0);
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   if (stdin.isTTY) stdin.setRawMode(true);

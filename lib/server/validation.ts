@@ -66,11 +66,15 @@ export function findUnsafeText(value: unknown, at: string[] = []): FieldIssue | 
 }
 
 /** A regular expression as fmf and atex read test names (Python's `re` syntax). */
-export const pythonRegex = z.string().min(1).max(1000).refine((pattern) => {
-  try {
-    compilePythonRegex(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid regular expression');
+export const pythonRegex = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((pattern) => {
+    try {
+      compilePythonRegex(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');

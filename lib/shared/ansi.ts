@@ -40,8 +40,7 @@ function applySgr(style: Style, params: number[]): Style {
     else if (code === 22) {
       delete next.bold;
       delete next.dim;
-    }
-    else if (code === 23) delete next.italic;
+    } else if (code === 23) delete next.italic;
     else if (code === 24) delete next.underline;
     else if (code >= 30 && code <= 37) next.fg = basic[code - 30];
     else if (code === 39) delete next.fg;
@@ -81,7 +80,11 @@ export function ansiToSpans(line: string): AnsiSpan[] {
   for (const match of line.matchAll(escapes)) {
     push(line.slice(last, match.index));
     last = match.index + match[0].length;
-    if (match[2] === 'm') style = applySgr(style, (match[1] || '0').split(/[;:]/).map((part) => Number(part) || 0));
+    if (match[2] === 'm')
+      style = applySgr(
+        style,
+        (match[1] || '0').split(/[;:]/).map((part) => Number(part) || 0),
+      );
   }
   push(line.slice(last));
   return spans;

@@ -14,7 +14,17 @@ export interface PlatformProgress {
 export interface PoolSystem {
   remote: string;
   platform: string;
-  state: 'cloning' | 'booting' | 'waiting for SSH' | 'provisioned' | 'setting up' | 'setup failed' | 'ready' | 'running' | 'releasing' | 'released';
+  state:
+    | 'cloning'
+    | 'booting'
+    | 'waiting for SSH'
+    | 'provisioned'
+    | 'setting up'
+    | 'setup failed'
+    | 'ready'
+    | 'running'
+    | 'releasing'
+    | 'released';
   test: string | null;
 }
 
@@ -54,14 +64,28 @@ export function stateFromDetails(run: RunCounts): LiveRunState {
   for (const platform of run.platforms) {
     const { byStatus, total } = platform.tests;
     const failed = (byStatus.fail ?? 0) + (byStatus.error ?? 0);
-    platforms[platform.name] = { name: platform.name, status: platform.status, total: platform.plannedTests ?? total, done: total, passed: byStatus.pass ?? 0, failed, running: 0 };
+    platforms[platform.name] = {
+      name: platform.name,
+      status: platform.status,
+      total: platform.plannedTests ?? total,
+      done: total,
+      passed: byStatus.pass ?? 0,
+      failed,
+      running: 0,
+    };
   }
   return { status: run.status, platforms, provisioning: {}, pool: {}, running: {} };
 }
 
 /** Applies events in sequence order; the state is replaced, never mutated (it is React state). */
 export function applyRunEvents(previous: LiveRunState, events: readonly SequencedRunEvent[]): LiveRunState {
-  const state: LiveRunState = { ...previous, platforms: { ...previous.platforms }, provisioning: { ...previous.provisioning }, pool: { ...previous.pool }, running: { ...previous.running } };
+  const state: LiveRunState = {
+    ...previous,
+    platforms: { ...previous.platforms },
+    provisioning: { ...previous.provisioning },
+    pool: { ...previous.pool },
+    running: { ...previous.running },
+  };
   for (const { event } of events) {
     switch (event.type) {
       case 'run.queued':
@@ -76,7 +100,8 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
       case 'run.cancelled':
         state.status = 'cancelled';
         for (const [name, platform] of Object.entries(state.platforms)) {
-          if (platform.status === 'queued' || platform.status === 'running') state.platforms[name] = { ...platform, status: 'cancelled', running: 0 };
+          if (platform.status === 'queued' || platform.status === 'running')
+            state.platforms[name] = { ...platform, status: 'cancelled', running: 0 };
         }
         break;
       case 'platform.started':
@@ -150,7 +175,13 @@ export function applyOutputTail(previous: LiveRunState, chunk: TestOutputChunk):
   return output === test.output ? previous : { ...previous, running: { ...previous.running, [key]: { ...test, output } } };
 }
 
-const vmStates = { cloning: 'cloning', booting: 'booting', 'waiting-for-ssh': 'waiting for SSH', failed: 'released', releasing: 'releasing' } as const;
+const vmStates = {
+  cloning: 'cloning',
+  booting: 'booting',
+  'waiting-for-ssh': 'waiting for SSH',
+  failed: 'released',
+  releasing: 'releasing',
+} as const;
 
 function forgetPlatformActivity(state: LiveRunState, platform: string): void {
   delete state.provisioning[platform];
@@ -158,6 +189,11 @@ function forgetPlatformActivity(state: LiveRunState, platform: string): void {
   for (const [key, test] of Object.entries(state.running)) if (test.platform === platform) delete state.running[key];
 }
 
-function placeSystem(state: LiveRunState, event: { remote: string; platform: string }, systemState: PoolSystem['state'], test: string | null = null): void {
+function placeSystem(
+  state: LiveRunState,
+  event: { remote: string; platform: string },
+  systemState: PoolSystem['state'],
+  test: string | null = null,
+): void {
   state.pool[event.remote] = { remote: event.remote, platform: event.platform, state: systemState, test };
 }

@@ -81,7 +81,11 @@ describe('routes', () => {
 
 describe('updates change only what they name', () => {
   test('PATCH of a platform keeps its context and secret', async () => {
-    const secret = await api('POST', `${base()}/secrets`, owner(), { name: `key${Date.now()}`, kind: 'ssh-private-key', value: 'not really a key' });
+    const secret = await api('POST', `${base()}/secrets`, owner(), {
+      name: `key${Date.now()}`,
+      kind: 'ssh-private-key',
+      value: 'not really a key',
+    });
     const created = await api('POST', `${base()}/platforms`, owner(), {
       name: `lab${Date.now()}`,
       config: { kind: 'ssh', hosts: [{ host: 'lab1.example.com' }] },
@@ -185,7 +189,7 @@ describe('API tokens', () => {
     expect((await api('POST', '/api/v1/teams', owner(), { name: 'via token' })).status).toBe(403);
   });
 
-  test('a member cannot revoke another member\'s token; an admin can', async () => {
+  test("a member cannot revoke another member's token; an admin can", async () => {
     const viewerToken = await api('POST', `${base()}/tokens`, { cookie: t.members.viewer.cookie }, { name: 'v' });
     expect((await api('DELETE', `${base()}/tokens/${viewerToken.body.id}`, { token: t.members.member.token })).status).toBe(404);
     expect((await api('DELETE', `${base()}/tokens/${viewerToken.body.id}`, { token: t.members.admin.token })).status).toBe(204);

@@ -46,7 +46,8 @@ const fixtureFolder = () =>
     await writeFixtureTree(dir);
     return dir;
   }));
-const newRun = async (team: Team) => (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
+const newRun = async (team: Team) =>
+  (await api('POST', `/api/v1/teams/${team.team.slug}/runs`, asOwner(team), await runBody(team))).body.number as number;
 /** One run with a failed test and a stored file per team, made on first use. */
 const seededRuns = new Map<string, ReturnType<typeof runWithFailedTest>>();
 const seededRun = (team: Team) => {
@@ -74,7 +75,11 @@ const routes: RouteCase[] = [
   },
   { method: 'GET', path: () => '/invitations', needs: 'admin' },
   { method: 'POST', path: () => '/invitations', needs: 'admin', body: () => ({ email: `${next()}@example.com`, role: 'member' }) },
-  { method: 'DELETE', path: async (t) => `/invitations/${await create(t, 'invitations', { email: `${next()}@example.com` })}`, needs: 'admin' },
+  {
+    method: 'DELETE',
+    path: async (t) => `/invitations/${await create(t, 'invitations', { email: `${next()}@example.com` })}`,
+    needs: 'admin',
+  },
   { method: 'GET', path: () => '/tokens', needs: 'viewer' },
   { method: 'POST', path: () => '/tokens', needs: 'viewer', body: () => ({ name: 'ci' }) },
   {
@@ -121,11 +126,27 @@ const routes: RouteCase[] = [
     needs: 'viewer',
   },
   { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/lines?from=0`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/search?q=x`, needs: 'viewer' },
+  {
+    method: 'GET',
+    path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/lines?from=0`,
+    needs: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/search?q=x`,
+    needs: 'viewer',
+  },
   { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/rerun-failed`, needs: 'member' },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/lines?${runningAttempt(await seededRun(t))}`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`, needs: 'viewer' },
+  {
+    method: 'GET',
+    path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/lines?${runningAttempt(await seededRun(t))}`,
+    needs: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`,
+    needs: 'viewer',
+  },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
   { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
@@ -181,13 +202,21 @@ describe("another team's resources through this team's path", () => {
     const number = await newRun(outsider);
     const caller = asOwner(team);
     const foreignId = (await api('GET', `/api/v1/teams/${outsider.team.slug}/runs/${number}`, asOwner(outsider))).body.id as string;
-    for (const [method, suffix] of [['GET', ''], ['GET', '/events'], ['POST', '/cancel'], ['GET', '/export.jsonl'], ['GET', '/export.junit.xml'], ['GET', '/results'], ['POST', '/rerun-failed']] as const) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['GET', '/events'],
+      ['POST', '/cancel'],
+      ['GET', '/export.jsonl'],
+      ['GET', '/export.junit.xml'],
+      ['GET', '/results'],
+      ['POST', '/rerun-failed'],
+    ] as const) {
       const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);
       expect(response.status, `${method} ${suffix}`).toBe(404);
     }
   });
 
-  test.each(['platforms', 'repos', 'secrets'])('%s of the other team are 404, even for this team\'s owner', async (kind) => {
+  test.each(['platforms', 'repos', 'secrets'])("%s of the other team are 404, even for this team's owner", async (kind) => {
     const foreignId = await (kind === 'platforms' ? newPlatform : kind === 'repos' ? newRepo : newSecret)(outsider);
     const caller = asOwner(team);
     const methods = kind === 'secrets' ? ['DELETE'] : ['GET', 'PATCH', 'DELETE'];
@@ -198,9 +227,12 @@ describe("another team's resources through this team's path", () => {
     }
   });
 
-  test("an API token only works in its own team, even where its user is also a member", async () => {
+  test('an API token only works in its own team, even where its user is also a member', async () => {
     const both = team.members.admin;
-    const invitation = await api('POST', `/api/v1/teams/${outsider.team.slug}/invitations`, asOwner(outsider), { email: both.email, role: 'admin' });
+    const invitation = await api('POST', `/api/v1/teams/${outsider.team.slug}/invitations`, asOwner(outsider), {
+      email: both.email,
+      role: 'admin',
+    });
     await api('POST', `/api/v1/invitations/${new URL(invitation.body.url).pathname.split('/').pop()}/accept`, { cookie: both.cookie });
     expect((await api('GET', `/api/v1/teams/${outsider.team.slug}`, { cookie: both.cookie })).status).toBe(200);
     expect((await api('GET', `/api/v1/teams/${outsider.team.slug}`, { token: both.token })).status).toBe(404);
@@ -231,7 +263,10 @@ describe('live rooms: the same rules over Socket.IO', () => {
     sockets.push(socket);
     return (await socket.emitWithAck('subscribe', room)) as boolean;
   };
-  const rooms = async () => [`team:${team.team.id}`, `run:${(await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id}`];
+  const rooms = async () => [
+    `team:${team.team.id}`,
+    `run:${(await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id}`,
+  ];
 
   test.each(ladder)('as %s (session or token): both rooms', async (role) => {
     for (const room of await rooms()) {
@@ -252,17 +287,29 @@ describe('live rooms: the same rules over Socket.IO', () => {
 describe('concurrency: checks and changes are one step', () => {
   test('the same invitation accepted five times at once joins once', async () => {
     const user = await signUp('eager');
-    const invitation = await api('POST', `/api/v1/teams/${team.team.slug}/invitations`, asOwner(team), { email: user.email, role: 'viewer' });
+    const invitation = await api('POST', `/api/v1/teams/${team.team.slug}/invitations`, asOwner(team), {
+      email: user.email,
+      role: 'viewer',
+    });
     const token = new URL(invitation.body.url).pathname.split('/').pop();
-    const statuses = (await Promise.all(Array.from({ length: 5 }, () => api('POST', `/api/v1/invitations/${token}/accept`, user)))).map((response) => response.status);
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => api('POST', `/api/v1/invitations/${token}/accept`, user)))).map(
+      (response) => response.status,
+    );
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status !== 200).every((status) => status === 404)).toBe(true);
   });
 
   test.each(['platforms', 'repos', 'secrets'])('%s with the same name created at once: one 201, the others 409', async (kind) => {
     const name = next();
-    const body = kind === 'platforms' ? { name, config: { kind: 'container', image: 'x' } } : kind === 'repos' ? { name, url: 'https://example.com/r.git' } : { name, kind: 'token', value: 'a-secret-value' };
-    const statuses = (await Promise.all(Array.from({ length: 4 }, () => api('POST', `/api/v1/teams/${team.team.slug}/${kind}`, asOwner(team), body)))).map((response) => response.status);
+    const body =
+      kind === 'platforms'
+        ? { name, config: { kind: 'container', image: 'x' } }
+        : kind === 'repos'
+          ? { name, url: 'https://example.com/r.git' }
+          : { name, kind: 'token', value: 'a-secret-value' };
+    const statuses = (
+      await Promise.all(Array.from({ length: 4 }, () => api('POST', `/api/v1/teams/${team.team.slug}/${kind}`, asOwner(team), body)))
+    ).map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status !== 201).every((status) => status === 409)).toBe(true);
   });

@@ -7,7 +7,8 @@ import { api, teamWithAllRoles } from '../support/api';
 
 const noEngine = 'no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST)';
 
-const page = async (path: string, cookie?: string) => (await fetch(`${inject('appUrl')}${path}`, { headers: cookie ? { cookie } : {} })).text();
+const page = async (path: string, cookie?: string) =>
+  (await fetch(`${inject('appUrl')}${path}`, { headers: cookie ? { cookie } : {} })).text();
 
 test('an admin adds the example in one call (again: the same ones); its tests are read from the shipped folder', async () => {
   const { team, members } = await teamWithAllRoles();
@@ -32,10 +33,19 @@ test('an admin adds the example in one call (again: the same ones); its tests ar
   const withRef = await api('GET', `${teamApi}/repos/${added.body.repo.id}/metadata?ref=main`, admin);
   expect(withRef.status).toBe(400);
   expect(withRef.body.error).toBe('the built-in example has no refs');
-  const preview = await api('POST', `${teamApi}/discovery`, admin, { repoId: added.body.repo.id, plan: '/plans/example', platforms: [added.body.platform.id] });
+  const preview = await api('POST', `${teamApi}/discovery`, admin, {
+    repoId: added.body.repo.id,
+    plan: '/plans/example',
+    platforms: [added.body.platform.id],
+  });
   expect(preview.body).toMatchObject({ count: 3, platforms: [{ name: 'example', count: 3 }] });
 
-  const run = await api('POST', `${teamApi}/runs`, { token: members.member.token }, { repoId: added.body.repo.id, plan: '/plans/example', platforms: [added.body.platform.id] });
+  const run = await api(
+    'POST',
+    `${teamApi}/runs`,
+    { token: members.member.token },
+    { repoId: added.body.repo.id, plan: '/plans/example', platforms: [added.body.platform.id] },
+  );
   expect(run.status, JSON.stringify(run.body)).toBe(201);
   expect(run.body.commit).toBeNull();
   await api('POST', `${teamApi}/runs/${run.body.number}/cancel`, { token: members.member.token });
@@ -71,6 +81,10 @@ test('signed in, the health page says which platform kinds can run and why not; 
 
   const dashboard = await page(`/t/${team.slug}`, members.admin.cookie);
   expect(dashboard).toContain('data-testid="example-offer"');
-  expect(dashboard).toMatch(new RegExp(`data-testid="example-containers-unavailable">No running worker can run containers yet: (<!-- -->)?${noEngine.replace(/[()]/g, '\\$&')}`));
+  expect(dashboard).toMatch(
+    new RegExp(
+      `data-testid="example-containers-unavailable">No running worker can run containers yet: (<!-- -->)?${noEngine.replace(/[()]/g, '\\$&')}`,
+    ),
+  );
   expect(await page(`/t/${team.slug}`, members.member.cookie)).not.toContain('data-testid="example-offer"');
 });

@@ -16,7 +16,15 @@ import { sharedAppWorkerEnv } from '../support/app-server';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { DomainReservations } from '../../lib/engine/provision/libvirt/reservations';
 import { Virsh } from '../../lib/engine/provision/libvirt/virsh';
-import { defineTestDomains, runningDomains, startLibvirtTestBed, templateVolume, testPool, virsh, type LibvirtTestBed } from '../support/libvirt';
+import {
+  defineTestDomains,
+  runningDomains,
+  startLibvirtTestBed,
+  templateVolume,
+  testPool,
+  virsh,
+  type LibvirtTestBed,
+} from '../support/libvirt';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 let bed: LibvirtTestBed;
@@ -27,7 +35,10 @@ function startWorker(concurrency = 1): ChildProcess {
   const logs = process.env.TESTYARD_TEST_LOGS ? 'inherit' : 'ignore';
   const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: repoRoot,
-    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), { TESTYARD_WORKER_KINDS: 'libvirt', TESTYARD_WORKER_CONCURRENCY: String(concurrency) }),
+    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), {
+      TESTYARD_WORKER_KINDS: 'libvirt',
+      TESTYARD_WORKER_CONCURRENCY: String(concurrency),
+    }),
     stdio: ['ignore', logs, logs],
   });
   workers.push(worker);
@@ -85,11 +96,22 @@ async function suiteTree(tests: string): Promise<string> {
 
 async function libvirtPlatform(team: Awaited<ReturnType<typeof teamWithAllRoles>>, name: string, domains: string, maxRemotes: number) {
   const owner = { token: team.members.owner.token };
-  const secret = await api('POST', `/api/v1/teams/${team.team.slug}/secrets`, owner, { name: `${name}-key`, kind: 'ssh-private-key', value: bed.privateKey });
+  const secret = await api('POST', `/api/v1/teams/${team.team.slug}/secrets`, owner, {
+    name: `${name}-key`,
+    kind: 'ssh-private-key',
+    value: bed.privateKey,
+  });
   expect(secret.status, JSON.stringify(secret.body)).toBe(201);
   const platform = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, {
     name,
-    config: { kind: 'libvirt', uri: bed.uri, domains, pool: testPool, template: templateVolume, hostKeyFingerprint: bed.vmHost.hostKeyFingerprint },
+    config: {
+      kind: 'libvirt',
+      uri: bed.uri,
+      domains,
+      pool: testPool,
+      template: templateVolume,
+      hostKeyFingerprint: bed.vmHost.hostKeyFingerprint,
+    },
     maxRemotes,
     secretId: secret.body.id,
   });
@@ -97,19 +119,33 @@ async function libvirtPlatform(team: Awaited<ReturnType<typeof teamWithAllRoles>
   return platform.body.id as string;
 }
 
-async function startRun(team: Awaited<ReturnType<typeof teamWithAllRoles>>, tree: string, platformId: string, settings: { reruns: number; maxRemotes?: number }) {
+async function startRun(
+  team: Awaited<ReturnType<typeof teamWithAllRoles>>,
+  tree: string,
+  platformId: string,
+  settings: { reruns: number; maxRemotes?: number },
+) {
   const owner = { token: team.members.owner.token };
   const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: `suite-${path.basename(tree)}`, path: tree });
-  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, { token: team.members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platformId], ...settings });
+  const created = await api(
+    'POST',
+    `/api/v1/teams/${team.team.slug}/runs`,
+    { token: team.members.member.token },
+    { repoId: repo.body.id, plan: '/plans/all', platforms: [platformId], ...settings },
+  );
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return created.body.id as string;
 }
 
 async function runEnded(runId: string, timeoutMs: number) {
-  return until('the run to end', async () => {
-    const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
-    return row.status !== 'queued' && row.status !== 'running' && row;
-  }, timeoutMs).catch(async (error: Error) => {
+  return until(
+    'the run to end',
+    async () => {
+      const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
+      return row.status !== 'queued' && row.status !== 'running' && row;
+    },
+    timeoutMs,
+  ).catch(async (error: Error) => {
     const events = await timeline(runId);
     throw new Error(`${error.message}; events ${JSON.stringify(events.map((event) => event.event))}`);
   });
@@ -144,7 +180,7 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
       '/tests/plain:\n  test: |\n    . ./report.sh\n    report boot pass "$(cat /proc/sys/kernel/random/boot_id)"\n',
       '/tests/destructive:\n  tag: [destructive]\n  test: |\n    . ./report.sh\n    touch /root/trashed\n    report boot pass "$(cat /proc/sys/kernel/random/boot_id)"\n',
       // a failure leaves a mark; the rerun must not find it (a fresh clone of the template)
-      '/tests/always-fails:\n  test: |\n    . ./report.sh\n    report disk pass "$(ls /root/failed-here /root/trashed 2>/dev/null | tr \'\\n\' \' \')"\n    touch /root/failed-here\n    exit 1\n',
+      "/tests/always-fails:\n  test: |\n    . ./report.sh\n    report disk pass \"$(ls /root/failed-here /root/trashed 2>/dev/null | tr '\\n' ' ')\"\n    touch /root/failed-here\n    exit 1\n",
       '/tests/reboot:\n  duration: 10m\n  test: |\n    . ./report.sh\n' +
         '    if [ "$TMT_REBOOT_COUNT" = 0 ]; then\n' +
         '      cat /proc/sys/kernel/random/boot_id > /root/boot-before\n' +
@@ -187,14 +223,24 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
   expect(after).not.toBe(before);
 
   // the destructive test's VM was given back right after it, never used again without a new clone
-  const destructive = events.find(({ event }) => event.type === 'test.started' && event.test === '/tests/destructive')!.event as Extract<RunEvent, { type: 'test.started' }>;
+  const destructive = events.find(({ event }) => event.type === 'test.started' && event.test === '/tests/destructive')!.event as Extract<
+    RunEvent,
+    { type: 'test.started' }
+  >;
   const after_ = events.slice(events.findIndex(({ event }) => event === destructive) + 1).map(({ event }) => event);
   const released = after_.findIndex((event) => event.type === 'remote.released' && event.remote === destructive.remote);
   expect(released).toBeGreaterThanOrEqual(0);
-  const reusedBeforeRelease = after_.slice(0, released).some((event) => event.type === 'test.started' && event.remote === destructive.remote);
+  const reusedBeforeRelease = after_
+    .slice(0, released)
+    .some((event) => event.type === 'test.started' && event.remote === destructive.remote);
   expect(reusedBeforeRelease).toBe(false);
   const nextUse = after_.slice(released).findIndex((event) => event.type === 'test.started' && event.remote === destructive.remote);
-  if (nextUse >= 0) expect(after_.slice(released, released + nextUse).some((event) => event.type === 'remote.progress' && event.remote === destructive.remote && event.state === 'cloning')).toBe(true);
+  if (nextUse >= 0)
+    expect(
+      after_
+        .slice(released, released + nextUse)
+        .some((event) => event.type === 'remote.progress' && event.remote === destructive.remote && event.state === 'cloning'),
+    ).toBe(true);
 
   // the run page's VM states came through the timeline
   const states = events.flatMap(({ event }) => (event.type === 'remote.progress' ? [event.state] : []));
@@ -212,7 +258,11 @@ test('two workers competing for two domains never hold the same one; a worker SI
   // A wants one VM, B two: with two domains, B keeps trying for the one A holds
   const first = startWorker();
   const runA = await startRun(team, await suiteTree(tests), platformId, { reruns: 0, maxRemotes: 1 });
-  await until('the first worker to take run A', async () => (await db.runPlatform.findFirst({ where: { runId: runA, status: 'running' } })) !== null, 60_000);
+  await until(
+    'the first worker to take run A',
+    async () => (await db.runPlatform.findFirst({ where: { runId: runA, status: 'running' } })) !== null,
+    60_000,
+  );
   startWorker();
   const runB = await startRun(team, await suiteTree(tests), platformId, { reruns: 0 });
   // both hold a VM (a test runs on each): now A's worker dies without giving anything back
@@ -272,7 +322,13 @@ test('at start, a worker gives back the VMs of runs that ended without releasing
   expect(await local.tryReserve(foreign!, 'other-tool.1', 'not-a-run-platform', 600_000)).toBe(true);
 
   startWorker();
-  await until('the leftover VM to be given back', async () => (await runningDomains([leftover!])).length === 0 && !(await virsh('dumpxml', '--inactive', leftover!)).includes('urn:testyard:reservation'), 120_000);
+  await until(
+    'the leftover VM to be given back',
+    async () =>
+      (await runningDomains([leftover!])).length === 0 &&
+      !(await virsh('dumpxml', '--inactive', leftover!)).includes('urn:testyard:reservation'),
+    120_000,
+  );
   await expectAllGivenBack([leftover!]);
   expect((await local.describe(foreign!)).reservations.map((reservation) => reservation.owner)).toEqual(['not-a-run-platform']);
   await local.clear(foreign!, 'other-tool.1');

@@ -52,7 +52,16 @@ test('a cancelled run shows its unfinished platforms cancelled and its finished 
 
 test('a running test’s output tail: what it already holds is not added twice; a gap is marked; ended tests take none', () => {
   let state = applied(workerBusyOnTwoPlatforms);
-  const chunk = (offset: number, text: string) => ({ runId: 'r', platform: 'debian', test: '/a', attempt: 1, offset, end: offset + Buffer.byteLength(text), line: 0, text });
+  const chunk = (offset: number, text: string) => ({
+    runId: 'r',
+    platform: 'debian',
+    test: '/a',
+    attempt: 1,
+    offset,
+    end: offset + Buffer.byteLength(text),
+    line: 0,
+    text,
+  });
   state = applyOutputTail(state, chunk(0, 'one\ntwö\n'));
   state = applyOutputTail(state, chunk(4, 'twö\nthree\n'));
   const running = () => Object.values(state.running).find((test) => test.platform === 'debian')!.output;
@@ -108,7 +117,10 @@ test('the server-side snapshot equals applying every event, with running tests�
   const replayed = applyRunEvents(base, await readRunEvents(db, run.id, 0, 100_000));
   const snapshot = await liveStateSnapshot(db, run.id, base, store);
   expect(snapshot.lastSeq).toBe(timeline.length);
-  const withoutOutput = (state: LiveRunState) => ({ ...state, running: Object.fromEntries(Object.entries(state.running).map(([key, test]) => [key, { ...test, output: null }])) });
+  const withoutOutput = (state: LiveRunState) => ({
+    ...state,
+    running: Object.fromEntries(Object.entries(state.running).map(([key, test]) => [key, { ...test, output: null }])),
+  });
   expect(withoutOutput(snapshot.state)).toEqual(withoutOutput(replayed));
   const tails = Object.fromEntries(Object.values(snapshot.state.running).map((test) => [test.test, test.output]));
   expect(Object.keys(tails).sort()).toEqual(['/chatty', '/quiet']);

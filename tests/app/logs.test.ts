@@ -77,9 +77,19 @@ beforeAll(async () => {
   artifactsDir = await mkdtemp(path.join(tmpdir(), 'testyard-logs-test-'));
   team = await teamWithAllRoles();
   const owner = { token: team.members.owner.token };
-  const platform = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name: 'box', config: { kind: 'container', image: 'debian:12' } });
-  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'logs', path: await fixtureTreeCopy('run-pages') });
-  const run = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id] });
+  const platform = await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, {
+    name: 'box',
+    config: { kind: 'container', image: 'debian:12' },
+  });
+  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, {
+    name: 'logs',
+    path: await fixtureTreeCopy('run-pages'),
+  });
+  const run = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, {
+    repoId: repo.body.id,
+    plan: '/plans/all',
+    platforms: [platform.body.id],
+  });
   await api('POST', `/api/v1/teams/${team.team.slug}/runs/${run.body.number}/cancel`, owner);
 
   const prefix = `${run.body.id}/seeded`;
@@ -95,8 +105,14 @@ beforeAll(async () => {
     store('report.html', '<script>alert(1)</script><p>report</p>'),
     store('empty.txt', ''),
   ]);
-  await seedResults(db, { runId: run.body.id, runPlatformId: run.body.platforms[0].id, teamId: team.team.id }, [{ name: '/tests/logs', status: 'fail', files }]);
-  const attempts = await api('GET', `/api/v1/teams/${team.team.slug}/runs/${run.body.number}/attempts?platform=box&test=/tests/logs`, owner);
+  await seedResults(db, { runId: run.body.id, runPlatformId: run.body.platforms[0].id, teamId: team.team.id }, [
+    { name: '/tests/logs', status: 'fail', files },
+  ]);
+  const attempts = await api(
+    'GET',
+    `/api/v1/teams/${team.team.slug}/runs/${run.body.number}/attempts?platform=box&test=/tests/logs`,
+    owner,
+  );
   for (const file of attempts.body.attempts[0].files as { id: string; path: string }[]) fileIds[file.path.replace('files/', '')] = file.id;
   filesApi = `/api/v1/teams/${team.team.slug}/runs/${run.body.number}/files`;
   app = await startApp(inject('databaseUrl'), { TESTYARD_ARTIFACTS_DIR: artifactsDir });
@@ -124,7 +140,7 @@ describe('ranges and headers', () => {
     expect([empty.status, await empty.text()]).toEqual([200, '']);
   });
 
-  test('HTML reports come sandboxed; downloads are attachments; other runs\' files are 404', async () => {
+  test("HTML reports come sandboxed; downloads are attachments; other runs' files are 404", async () => {
     const html = await get(`${filesApi}/${fileIds['report.html']}`);
     expect(html.headers.get('content-security-policy')).toMatch(/^sandbox;.*default-src 'none'/);
     expect(html.headers.get('x-content-type-options')).toBe('nosniff');
@@ -132,7 +148,9 @@ describe('ranges and headers', () => {
     const download = await get(`${filesApi}/${fileIds['report.html']}?download=1`);
     expect(download.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''report.html");
     expect((await get(`${filesApi}/not-a-file`)).status).toBe(404);
-    const outsider = await fetch(`${app.url}${filesApi}/${fileIds['small.txt']}`, { headers: { authorization: `Bearer ${(await teamWithAllRoles()).members.owner.token}` } });
+    const outsider = await fetch(`${app.url}${filesApi}/${fileIds['small.txt']}`, {
+      headers: { authorization: `Bearer ${(await teamWithAllRoles()).members.owner.token}` },
+    });
     expect(outsider.status).toBe(404);
   });
 });
@@ -143,7 +161,14 @@ describe('lines and search on a multi-hundred-MB log', () => {
     const before = await rssOf(web);
     let peak = before;
     // A sample that fails (the read raced something) is simply skipped; the web process is checked by the requests themselves.
-    const sampler = setInterval(() => void rssOf(web).then((rss) => (peak = Math.max(peak, rss)), () => {}), 50);
+    const sampler = setInterval(
+      () =>
+        void rssOf(web).then(
+          (rss) => (peak = Math.max(peak, rss)),
+          () => {},
+        ),
+      50,
+    );
     try {
       const firstStarted = Date.now();
       const first = await getJson<{ lines: string[]; totalLines: number | null }>(`${filesApi}/${fileIds['big.log']}/lines?from=0&count=3`);
@@ -154,23 +179,40 @@ describe('lines and search on a multi-hundred-MB log', () => {
       expect(counted.totalLines).toBe(bigLines);
       for (const from of [1023, 1024, 1025, 1_234_567, bigLines - 2]) {
         const page = await getJson<{ lines: string[] }>(`${filesApi}/${fileIds['big.log']}/lines?from=${from}&count=5`);
-        expect(page.lines, `from ${from}`).toEqual([0, 1, 2, 3, 4].map((offset) => from + offset).filter((index) => index < bigLines).map(bigLine));
+        expect(page.lines, `from ${from}`).toEqual(
+          [0, 1, 2, 3, 4]
+            .map((offset) => from + offset)
+            .filter((index) => index < bigLines)
+            .map(bigLine),
+        );
       }
-      expect((await getJson<{ lines: string[] }>(`${filesApi}/${fileIds['big.log']}/lines?from=${bigLines + 5}&count=5`)).lines).toEqual([]);
+      expect((await getJson<{ lines: string[] }>(`${filesApi}/${fileIds['big.log']}/lines?from=${bigLines + 5}&count=5`)).lines).toEqual(
+        [],
+      );
 
       const searchStarted = Date.now();
-      const needle = await getJson<{ matches: { line: number; text: string }[]; nextLine: number | null }>(`${filesApi}/${fileIds['big.log']}/search?q=needle`);
+      const needle = await getJson<{ matches: { line: number; text: string }[]; nextLine: number | null }>(
+        `${filesApi}/${fileIds['big.log']}/search?q=needle`,
+      );
       const searchMs = Date.now() - searchStarted;
       expect(needle).toEqual({ matches: [{ line: bigLines - 1, text: 'the needle at the very end' }], nextLine: null });
 
-      const marks = await getJson<{ matches: { line: number }[]; nextLine: number | null }>(`${filesApi}/${fileIds['big.log']}/search?q=MARK&limit=7`);
+      const marks = await getJson<{ matches: { line: number }[]; nextLine: number | null }>(
+        `${filesApi}/${fileIds['big.log']}/search?q=MARK&limit=7`,
+      );
       expect(marks.matches.map((match) => match.line)).toEqual([0, 1, 2, 3, 4, 5, 6].map((index) => index * 100_000));
-      const more = await getJson<{ matches: { line: number }[]; nextLine: number | null }>(`${filesApi}/${fileIds['big.log']}/search?q=MARK&from=${marks.nextLine}&limit=100`);
+      const more = await getJson<{ matches: { line: number }[]; nextLine: number | null }>(
+        `${filesApi}/${fileIds['big.log']}/search?q=MARK&from=${marks.nextLine}&limit=100`,
+      );
       expect(more.matches.map((match) => match.line)).toEqual(Array.from({ length: 23 }, (_, index) => (index + 7) * 100_000));
       expect(more.nextLine).toBeNull();
-      const folded = await getJson<{ matches: { line: number }[] }>(`${filesApi}/${fileIds['big.log']}/search?q=mArK&case=insensitive&limit=30`);
+      const folded = await getJson<{ matches: { line: number }[] }>(
+        `${filesApi}/${fileIds['big.log']}/search?q=mArK&case=insensitive&limit=30`,
+      );
       expect(folded.matches.map((match) => match.line)).toEqual(Array.from({ length: 30 }, (_, index) => index * 100_000));
-      console.log(`logs: first lines ${firstMs} ms, search to the end ${searchMs} ms, web RSS ${Math.round(before / 2 ** 20)} → peak ${Math.round(peak / 2 ** 20)} MB`);
+      console.log(
+        `logs: first lines ${firstMs} ms, search to the end ${searchMs} ms, web RSS ${Math.round(before / 2 ** 20)} → peak ${Math.round(peak / 2 ** 20)} MB`,
+      );
     } finally {
       clearInterval(sampler);
     }
@@ -180,7 +222,10 @@ describe('lines and search on a multi-hundred-MB log', () => {
 
   test('small files: last line without a newline, empty files, bad queries', async () => {
     expect(await getJson(`${filesApi}/${fileIds['small.txt']}/lines?count=0&wait=1`)).toMatchObject({ totalLines: 3 });
-    expect((await getJson<{ lines: string[] }>(`${filesApi}/${fileIds['small.txt']}/lines?from=1&count=9`)).lines).toEqual(['two', 'three']);
+    expect((await getJson<{ lines: string[] }>(`${filesApi}/${fileIds['small.txt']}/lines?from=1&count=9`)).lines).toEqual([
+      'two',
+      'three',
+    ]);
     expect(await getJson(`${filesApi}/${fileIds['empty.txt']}/lines?count=10&wait=1`)).toMatchObject({ lines: [], totalLines: 0 });
     expect((await getJson<{ matches: unknown[] }>(`${filesApi}/${fileIds['small.txt']}/search?q=t`)).matches).toEqual([
       { line: 1, text: 'two' },
@@ -204,7 +249,8 @@ test('case-insensitive search folds ASCII letters only; regular-expression chara
   await writeFile(file, text);
   const size = Buffer.byteLength(text);
   const log = { path: file, size, index: LineIndex.build(file, size) };
-  const lines = async (query: string, ignoreCase = true) => (await searchLog(log, query, 0, 100, { ignoreCase })).matches.map((match) => match.line);
+  const lines = async (query: string, ignoreCase = true) =>
+    (await searchLog(log, query, 0, 100, { ignoreCase })).matches.map((match) => match.line);
   expect(await lines('error')).toEqual([0, 1, 5]);
   expect(await lines('error', false)).toEqual([1]);
   expect(await lines('A.B(C)?')).toEqual([0]);

@@ -16,7 +16,8 @@ async function routesOnDisk(): Promise<string[]> {
     const folder = path.relative(apiRoot, entry.parentPath);
     const routePath = `/${folder.split(path.sep).join('/')}`.replace(/\[(\w+)\]/g, '{$1}');
     const source = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
-    for (const [, method] of source.matchAll(/export (?:const|async function) (GET|POST|PUT|PATCH|DELETE)\b/g)) found.push(`${method} ${routePath}`);
+    for (const [, method] of source.matchAll(/export (?:const|async function) (GET|POST|PUT|PATCH|DELETE)\b/g))
+      found.push(`${method} ${routePath}`);
   }
   return found.sort();
 }
@@ -48,6 +49,8 @@ test('GET /api/v1/openapi.json serves the document, with auth, roles and the err
   expect(createRun.requestBody.content['application/json'].schema.required).toEqual(['plan', 'platforms']);
   expect(Object.keys(createRun.responses).sort()).toEqual(['201', '400', '401', '403', '404']);
   expect(document.paths['/health'].get.security).toEqual([]);
-  const ids = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((operations) => Object.values(operations).map((op) => op.operationId));
+  const ids = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((operations) =>
+    Object.values(operations).map((op) => op.operationId),
+  );
   expect(new Set(ids).size).toBe(ids.length);
 });

@@ -22,33 +22,62 @@ beforeAll(async () => {
   team = await teamWithAllRoles();
   const owner = { token: team.members.owner.token };
   const platforms = await Promise.all(
-    ['alpha', 'beta'].map(async (name) => (await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name, config: { kind: 'container', image: 'debian:12' } })).body.id as string),
+    ['alpha', 'beta'].map(
+      async (name) =>
+        (await api('POST', `/api/v1/teams/${team.team.slug}/platforms`, owner, { name, config: { kind: 'container', image: 'debian:12' } }))
+          .body.id as string,
+    ),
   );
-  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'suite', path: await fixtureTreeCopy('run-pages') });
-  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, { repoId: repo.body.id, plan: '/plans/all', platforms, context: { arch: 'x86_64' }, reruns: 3 });
+  const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, {
+    name: 'suite',
+    path: await fixtureTreeCopy('run-pages'),
+  });
+  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, owner, {
+    repoId: repo.body.id,
+    plan: '/plans/all',
+    platforms,
+    context: { arch: 'x86_64' },
+    reruns: 3,
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   runNumber = created.body.number;
   await api('POST', `${runApi()}/cancel`, owner);
-  const target = (name: string) => ({ runId: created.body.id, teamId: team.team.id, runPlatformId: created.body.platforms.find((platform: { name: string }) => platform.name === name).id });
-  await seedResults(db, target('alpha'), Array.from({ length: 250 }, (_, index) => ({
-    name: `/tests/t${String(index).padStart(3, '0')}`,
-    status: statusOf(index),
-    rerunReasons: index === 10 ? ['exit code 1', 'system lost'] : [],
-  })));
-  await seedResults(db, target('beta'), Array.from({ length: 50 }, (_, index) => ({ name: `/tests/t${String(index).padStart(3, '0')}`, status: 'pass' })));
+  const target = (name: string) => ({
+    runId: created.body.id,
+    teamId: team.team.id,
+    runPlatformId: created.body.platforms.find((platform: { name: string }) => platform.name === name).id,
+  });
+  await seedResults(
+    db,
+    target('alpha'),
+    Array.from({ length: 250 }, (_, index) => ({
+      name: `/tests/t${String(index).padStart(3, '0')}`,
+      status: statusOf(index),
+      rerunReasons: index === 10 ? ['exit code 1', 'system lost'] : [],
+    })),
+  );
+  await seedResults(
+    db,
+    target('beta'),
+    Array.from({ length: 50 }, (_, index) => ({ name: `/tests/t${String(index).padStart(3, '0')}`, status: 'pass' })),
+  );
 });
 
 afterAll(async () => {
   await db?.$disconnect();
 });
 
-async function allPages(query: string, limit: number): Promise<{ rows: { testName: string; platform: string; status: string }[]; total: number; pages: number }> {
+async function allPages(
+  query: string,
+  limit: number,
+): Promise<{ rows: { testName: string; platform: string; status: string }[]; total: number; pages: number }> {
   const rows = [];
   let after: string | null = null;
   let total = 0;
   let pages = 0;
   do {
-    const response: ApiResponse<{ rows: { testName: string; platform: string; status: string }[]; total: number; next: string | null }> = await api('GET', `${runApi()}/results?${query}&limit=${limit}${after ? `&after=${after}` : ''}`, viewer());
+    const response: ApiResponse<{ rows: { testName: string; platform: string; status: string }[]; total: number; next: string | null }> =
+      await api('GET', `${runApi()}/results?${query}&limit=${limit}${after ? `&after=${after}` : ''}`, viewer());
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     rows.push(...response.body.rows);
     total = response.body.total;
@@ -76,7 +105,9 @@ describe('results', () => {
     expect((await allPages('status=fail,error', 100)).total).toBe(25 + 10 - 5);
     expect((await allPages('platform=beta', 100)).total).toBe(50);
     expect((await allPages('platform=alpha,beta&name=T04', 100)).total).toBe(20);
-    expect((await allPages('status=pass&platform=beta&name=t00', 100)).rows.map((row) => row.testName)).toEqual([...Array(10)].map((_, index) => `/tests/t00${index}`));
+    expect((await allPages('status=pass&platform=beta&name=t00', 100)).rows.map((row) => row.testName)).toEqual(
+      [...Array(10)].map((_, index) => `/tests/t00${index}`),
+    );
     expect((await allPages('platform=nope', 100)).total).toBe(0);
     // LIKE wildcards are literal.
     expect((await allPages('name=%25', 100)).total).toBe(0);
@@ -98,7 +129,13 @@ describe("a test's attempts", () => {
   test('every attempt, oldest first, with why each was re-run', async () => {
     const response = await api('GET', `${runApi()}/attempts?platform=alpha&test=${encodeURIComponent('/tests/t010')}`, viewer());
     expect(response.status).toBe(200);
-    expect(response.body.attempts.map((attempt: { number: number; superseded: boolean; rerunReason: string | null }) => [attempt.number, attempt.superseded, attempt.rerunReason])).toEqual([
+    expect(
+      response.body.attempts.map((attempt: { number: number; superseded: boolean; rerunReason: string | null }) => [
+        attempt.number,
+        attempt.superseded,
+        attempt.rerunReason,
+      ]),
+    ).toEqual([
       [1, true, 'exit code 1'],
       [2, true, 'system lost'],
       [3, false, null],
@@ -122,7 +159,9 @@ describe('re-running failed tests', () => {
     const rerun = await api('GET', runApi(response.body.number), viewer());
     expect(rerun.body).toMatchObject({ plan: '/plans/all', settings: { reruns: 3, context: { arch: 'x86_64' } } });
     const patterns = (rerun.body.filters.names as string[]).map((pattern) => new RegExp(pattern));
-    const failing = Array.from({ length: 250 }, (_, index) => index).filter((index) => statusOf(index) !== 'pass').map((index) => `/tests/t${String(index).padStart(3, '0')}`);
+    const failing = Array.from({ length: 250 }, (_, index) => index)
+      .filter((index) => statusOf(index) !== 'pass')
+      .map((index) => `/tests/t${String(index).padStart(3, '0')}`);
     const all = Array.from({ length: 250 }, (_, index) => `/tests/t${String(index).padStart(3, '0')}`);
     expect(all.filter((name) => patterns.some((pattern) => pattern.test(name)))).toEqual(failing);
     await api('POST', `${runApi(response.body.number)}/cancel`, { token: team.members.member.token });

@@ -21,7 +21,13 @@ export interface SeededTest {
 /** One final attempt (plus superseded ones) with its own result per test, in a few statements whatever the count. */
 export async function seedResults(db: Db, target: SeedTarget, tests: readonly SeededTest[]): Promise<void> {
   const attempts = tests.flatMap((test) => {
-    const earlier = (test.rerunReasons ?? []).map((reason, index) => ({ test, number: index + 1, reason, superseded: true, status: 'fail' }));
+    const earlier = (test.rerunReasons ?? []).map((reason, index) => ({
+      test,
+      number: index + 1,
+      reason,
+      superseded: true,
+      status: 'fail',
+    }));
     return [...earlier, { test, number: earlier.length + 1, reason: null, superseded: false, status: test.status }];
   });
   const ids = attempts.map((attempt) => `seed-${target.runPlatformId}-${attempt.number}-${attempt.test.name}`);
@@ -35,7 +41,9 @@ export async function seedResults(db: Db, target: SeedTarget, tests: readonly Se
     SELECT ${target.runId}, ${target.runPlatformId}, id, ${target.teamId}, name, superseded, NULL, status, note, 0
     FROM unnest(${ids}::text[], ${attempts.map((attempt) => attempt.test.name)}::text[], ${attempts.map((attempt) => attempt.superseded)}::bool[],
                 ${attempts.map((attempt) => attempt.status)}::text[], ${attempts.map((attempt) => attempt.test.note ?? null)}::text[]) AS t(id, name, superseded, status, note)`;
-  const files = attempts.flatMap((attempt, index) => (attempt.superseded ? [] : (attempt.test.files ?? []).map((file) => ({ ...file, attemptId: ids[index]! }))));
+  const files = attempts.flatMap((attempt, index) =>
+    attempt.superseded ? [] : (attempt.test.files ?? []).map((file) => ({ ...file, attemptId: ids[index]! })),
+  );
   if (files.length > 0) {
     await db.$executeRaw`
       INSERT INTO "Artifact" ("id", "attemptId", "path", "size", "sha256", "storageKey")

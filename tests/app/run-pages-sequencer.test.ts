@@ -46,7 +46,14 @@ test('any interleaving of timeline pages, live deliveries (late, repeated, out o
     fc.asyncProperty(
       fc.integer({ min: 1, max: 40 }),
       fc.integer({ min: 1, max: 7 }),
-      fc.array(fc.oneof(fc.record({ live: fc.integer({ min: 1, max: 40 }) }), fc.constant({ reconnect: true as const }), fc.constant({ tick: true as const })), { maxLength: 80 }),
+      fc.array(
+        fc.oneof(
+          fc.record({ live: fc.integer({ min: 1, max: 40 }) }),
+          fc.constant({ reconnect: true as const }),
+          fc.constant({ tick: true as const }),
+        ),
+        { maxLength: 80 },
+      ),
       async (count, pageSize, steps) => {
         const stored = Array.from({ length: count }, (_, index) => event(index + 1));
         const { fetchAfter } = timeline(stored, pageSize);

@@ -14,7 +14,12 @@ beforeAll(async () => {
   t = await teamWithAllRoles();
   const [fixture, platform] = await Promise.all([
     createFixtureRepo(),
-    api('POST', `/api/v1/teams/${t.team.slug}/platforms`, { token: t.members.admin.token }, { name: 'box', config: { kind: 'container', image: 'debian:12' } }),
+    api(
+      'POST',
+      `/api/v1/teams/${t.team.slug}/platforms`,
+      { token: t.members.admin.token },
+      { name: 'box', config: { kind: 'container', image: 'debian:12' } },
+    ),
   ]);
   body = (plan) => ({ url: fixture.url, plan, platforms: [platform.body.id] });
 });
@@ -28,7 +33,9 @@ test('a parent of several plans is a 400 listing them', async () => {
 test('a plan that does not exist is a 400 listing the plans there are', async () => {
   const response = await api('POST', runs(), member(), body('/plans/nightly'));
   expect(response.status).toBe(400);
-  expect(response.body.issues).toEqual([{ path: 'plan', message: "no plan /plans/nightly in the repository; its plans: /plans/fast, /plans/smoke" }]);
+  expect(response.body.issues).toEqual([
+    { path: 'plan', message: 'no plan /plans/nightly in the repository; its plans: /plans/fast, /plans/smoke' },
+  ]);
 });
 
 test('a test is not a plan', async () => {
@@ -38,7 +45,14 @@ test('a test is not a plan', async () => {
 });
 
 test('the discovery preview says the same', async () => {
-  const repoId = (await api('POST', `/api/v1/teams/${t.team.slug}/repos`, { token: t.members.admin.token }, { name: 'fixture', url: (body('/x') as { url: string }).url })).body.id;
+  const repoId = (
+    await api(
+      'POST',
+      `/api/v1/teams/${t.team.slug}/repos`,
+      { token: t.members.admin.token },
+      { name: 'fixture', url: (body('/x') as { url: string }).url },
+    )
+  ).body.id;
   const preview = await api('POST', `/api/v1/teams/${t.team.slug}/discovery`, member(), { repoId, plan: '/plans' });
   expect(preview.status).toBe(400);
   expect(preview.body.issues[0].message).toBe('/plans matches several plans, pick one: /plans/fast, /plans/smoke');

@@ -54,8 +54,16 @@ describe('run events', () => {
     expect((await db.run.findUniqueOrThrow({ where: { id: runId } })).eventSeq).toBe(expected);
     // Each writer's own events keep their order.
     const ofWriter = events.filter((event) => event.event.type === 'remote.requested' && event.event.platform === 'w3');
-    expect(ofWriter.map((event) => (event.event as { count: number }).count).filter((count) => count >= 0)).toEqual(Array.from({ length: perWriter }, (_, index) => index));
-    expect((await readRunEvents(db, runId, expected - 5)).map((event) => event.seq)).toEqual([expected - 4, expected - 3, expected - 2, expected - 1, expected]);
+    expect(ofWriter.map((event) => (event.event as { count: number }).count).filter((count) => count >= 0)).toEqual(
+      Array.from({ length: perWriter }, (_, index) => index),
+    );
+    expect((await readRunEvents(db, runId, expected - 5)).map((event) => event.seq)).toEqual([
+      expected - 4,
+      expected - 3,
+      expected - 2,
+      expected - 1,
+      expected,
+    ]);
   });
 
   test('the recorder stores events recorded while a write is in flight, in the order they were recorded', async () => {
@@ -105,7 +113,11 @@ describe('Postgres aggregator', () => {
     const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
     const aggregator = new PostgresAggregator(db, store, target);
     const dir = await attemptDir(
-      [{ status: 'pass', name: 'sub/one', files: ['log.txt'] }, { status: 'fail', name: 'two', note: 'broken' }, { status: 'fail', files: ['output.txt'], extra_key: 7 }],
+      [
+        { status: 'pass', name: 'sub/one', files: ['log.txt'] },
+        { status: 'fail', name: 'two', note: 'broken' },
+        { status: 'fail', files: ['output.txt'], extra_key: 7 },
+      ],
       { 'output.txt': 'out\n', 'sub/one/log.txt': 'log\n' },
     );
     await Promise.all([aggregator.ingest(outcome('/a', 1, dir)), aggregator.ingest(outcome('/a', 1, dir))]);
@@ -130,7 +142,11 @@ describe('Postgres aggregator', () => {
     expect(artifacts[0]!.sha256).toBe(createHash('sha256').update('out\n').digest('hex'));
     const stored = await new Promise<string>((resolve, reject) => {
       let text = '';
-      store.read(artifacts[1]!.storageKey).on('data', (chunk) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+      store
+        .read(artifacts[1]!.storageKey)
+        .on('data', (chunk) => (text += chunk))
+        .on('end', () => resolve(text))
+        .on('error', reject);
     });
     expect(stored).toBe('log\n');
   });
@@ -143,15 +159,26 @@ describe('Postgres aggregator', () => {
     await aggregator.ingest(outcome('/flaky', 2, await attemptDir([{ status: 'pass' }], {})));
     await aggregator.attemptStarted('/cut', 1, 'container:dead', new Date());
 
-    const flaky = await db.attempt.findMany({ where: { runPlatformId: target.runPlatformId, testName: '/flaky' }, orderBy: { number: 'asc' }, include: { results: true } });
-    expect(flaky.map((attempt) => [attempt.number, attempt.superseded, attempt.rerunReason, attempt.results.map((result) => result.superseded)])).toEqual([
+    const flaky = await db.attempt.findMany({
+      where: { runPlatformId: target.runPlatformId, testName: '/flaky' },
+      orderBy: { number: 'asc' },
+      include: { results: true },
+    });
+    expect(
+      flaky.map((attempt) => [attempt.number, attempt.superseded, attempt.rerunReason, attempt.results.map((result) => result.superseded)]),
+    ).toEqual([
       [1, true, 'fail', [true]],
       [2, false, null, [false]],
     ]);
 
     const resume = await prepareResume(db, target.runPlatformId);
     expect(resume.finished).toEqual(new Map([['/flaky', true]]));
-    expect(resume.lastAttempts).toEqual(new Map([['/flaky', 2], ['/cut', 1]]));
+    expect(resume.lastAttempts).toEqual(
+      new Map([
+        ['/flaky', 2],
+        ['/cut', 1],
+      ]),
+    );
     const cut = await db.attempt.findFirstOrThrow({ where: { runPlatformId: target.runPlatformId, testName: '/cut' } });
     expect([cut.superseded, cut.rerunReason, cut.finishedAt]).toEqual([true, workerLostReason, null]);
   });
@@ -166,10 +193,18 @@ describe('Postgres aggregator', () => {
     // Its heartbeat went stale; another worker took the platform over.
     await db.runPlatform.update({ where: { id: target.runPlatformId }, data: { workerId: 'successor' } });
     await expect(stalled.attemptStarted('/after', 1, 'container:old', new Date())).rejects.toThrow(RunPlatformLostError);
-    await expect(stalled.ingest(outcome('/after', 1, await attemptDir([{ status: 'pass' }], {})))).rejects.toThrow(/taken over by another worker/);
-    await new PostgresAggregator(workers[1]!, store, { ...target, workerId: 'successor' }).ingest(outcome('/after', 1, await attemptDir([{ status: 'fail' }], {})));
+    await expect(stalled.ingest(outcome('/after', 1, await attemptDir([{ status: 'pass' }], {})))).rejects.toThrow(
+      /taken over by another worker/,
+    );
+    await new PostgresAggregator(workers[1]!, store, { ...target, workerId: 'successor' }).ingest(
+      outcome('/after', 1, await attemptDir([{ status: 'fail' }], {})),
+    );
 
-    const attempts = await db.attempt.findMany({ where: { runPlatformId: target.runPlatformId }, orderBy: { testName: 'asc' }, include: { results: true } });
+    const attempts = await db.attempt.findMany({
+      where: { runPlatformId: target.runPlatformId },
+      orderBy: { testName: 'asc' },
+      include: { results: true },
+    });
     expect(attempts.map((attempt) => [attempt.testName, attempt.remote, attempt.results.map((result) => result.status)])).toEqual([
       ['/after', 'container:abc', ['fail']],
       ['/before', 'container:abc', ['pass']],

@@ -57,14 +57,19 @@ test.each(models.map((m) => [m.table, m] as const))('table %s matches its model'
     `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
     [table],
   );
-  expect(Object.fromEntries(columns.map((c) => [c.column_name, { nullable: c.is_nullable === 'YES' }]))).toEqual(Object.fromEntries(model.columns));
+  expect(Object.fromEntries(columns.map((c) => [c.column_name, { nullable: c.is_nullable === 'YES' }]))).toEqual(
+    Object.fromEntries(model.columns),
+  );
   const { rows: indexes } = await client.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1`, [table]);
   expect(indexes.map((i) => i.indexname).sort()).toEqual([...new Set(model.indexes)].sort());
 });
 
 test('every migration is recorded as Prisma would record it, and applying again changes nothing', async () => {
   const dir = path.join(repoRoot, 'prisma', 'migrations');
-  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const { rows } = await client.query('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name');
   expect(rows.map((r) => r.migration_name)).toEqual(names);
   for (const row of rows) {

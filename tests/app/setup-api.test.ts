@@ -78,12 +78,18 @@ describe('discovery preview', () => {
   let debian: string;
   beforeAll(async () => {
     const platform = (name: string, context: Record<string, string>) =>
-      api('POST', teamPath('/platforms'), as('admin'), { name, config: { kind: 'container', image: 'debian:12' }, context }).then((r) => r.body.id as string);
+      api('POST', teamPath('/platforms'), as('admin'), { name, config: { kind: 'container', image: 'debian:12' }, context }).then(
+        (r) => r.body.id as string,
+      );
     [fedora, debian] = await Promise.all([platform('fedora', { distro: 'fedora' }), platform('debian', { distro: 'debian' })]);
   });
 
   test('counts what a plan selects, overall and per platform context', async () => {
-    const response = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, plan: '/plans/smoke', platforms: [fedora, debian] });
+    const response = await api('POST', teamPath('/discovery'), as('viewer'), {
+      repoId: gitRepoId,
+      plan: '/plans/smoke',
+      platforms: [fedora, debian],
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toMatchObject({ commit: fixture.commit, count: 4 });
     expect(response.body.tests[0]).toEqual({ name: '/tests/fails', duration: '2m' });
@@ -94,7 +100,8 @@ describe('discovery preview', () => {
   });
 
   test('name filters, excludes, the run context and plan filters narrow it', async () => {
-    const count = async (body: Record<string, unknown>) => (await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, plan: '/plans/smoke', ...body })).body.count;
+    const count = async (body: Record<string, unknown>) =>
+      (await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, plan: '/plans/smoke', ...body })).body.count;
     expect(await count({ names: ['pass'] })).toBe(2);
     expect(await count({ excludes: ['pass-'] })).toBe(2);
     expect(await count({ context: { distro: 'fedora' } })).toBe(3);
@@ -108,7 +115,11 @@ describe('discovery preview', () => {
   });
 
   test('bad input is a 400 with field paths', async () => {
-    const response = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, names: ['ok', '(unclosed'], context: { 'bad key': 'x' } });
+    const response = await api('POST', teamPath('/discovery'), as('viewer'), {
+      repoId: gitRepoId,
+      names: ['ok', '(unclosed'],
+      context: { 'bad key': 'x' },
+    });
     expect(response.status).toBe(400);
     expect(response.body.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['context.bad key', 'names.1', 'plan']);
   });
@@ -116,32 +127,67 @@ describe('discovery preview', () => {
   test('an unknown plan or platform is a 400 saying which', async () => {
     const plan = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, plan: '/plans/nope' });
     expect(plan.status).toBe(400);
-    expect(plan.body.issues).toEqual([{ path: 'plan', message: 'no plan /plans/nope in the repository; its plans: /plans/fast, /plans/smoke' }]);
-    const platform = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, plan: '/plans/smoke', platforms: [fedora, 'nope'] });
+    expect(plan.body.issues).toEqual([
+      { path: 'plan', message: 'no plan /plans/nope in the repository; its plans: /plans/fast, /plans/smoke' },
+    ]);
+    const platform = await api('POST', teamPath('/discovery'), as('viewer'), {
+      repoId: gitRepoId,
+      plan: '/plans/smoke',
+      platforms: [fedora, 'nope'],
+    });
     expect(platform.status).toBe(400);
     expect(platform.body.issues).toEqual([{ path: 'platforms.1', message: 'no such platform in this team' }]);
   });
 
   test('a plan with a step Testyard does not run is a 400 naming plan, step and kind', async () => {
-    const response = await api('POST', teamPath('/discovery'), as('viewer'), { repoId: gitRepoId, ref: 'ansible', plan: '/plans/configured' });
+    const response = await api('POST', teamPath('/discovery'), as('viewer'), {
+      repoId: gitRepoId,
+      ref: 'ansible',
+      plan: '/plans/configured',
+    });
     expect(response.status).toBe(400);
     expect(response.body.issues).toEqual([
-      { path: 'plan', message: "plan /plans/configured: prepare step 2 ('configure') is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)" },
+      {
+        path: 'plan',
+        message:
+          "plan /plans/configured: prepare step 2 ('configure') is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)",
+      },
     ]);
   });
 
   test("another team's repository is 404", async () => {
     const other = await teamWithAllRoles();
-    const response = await api('POST', `/api/v1/teams/${other.team.slug}/discovery`, { token: other.members.owner.token }, { repoId: gitRepoId, plan: '/plans/smoke' });
+    const response = await api(
+      'POST',
+      `/api/v1/teams/${other.team.slug}/discovery`,
+      { token: other.members.owner.token },
+      { repoId: gitRepoId, plan: '/plans/smoke' },
+    );
     expect(response.status).toBe(404);
   });
 });
 
 describe('platforms', () => {
   test('an edit keeps the fields it leaves out and validates the ones it sends', async () => {
-    const id = (await api('POST', teamPath('/platforms'), as('admin'), { name: 'editable', config: { kind: 'container', image: 'debian:12' }, context: { distro: 'debian' }, maxRemotes: 2 })).body.id;
-    const edited = await api('PATCH', teamPath(`/platforms/${id}`), as('admin'), { config: { kind: 'container', image: 'debian:13' }, maxSpares: 1 });
-    expect(edited.body).toMatchObject({ name: 'editable', config: { kind: 'container', image: 'debian:13' }, context: { distro: 'debian' }, maxRemotes: 2, maxSpares: 1 });
+    const id = (
+      await api('POST', teamPath('/platforms'), as('admin'), {
+        name: 'editable',
+        config: { kind: 'container', image: 'debian:12' },
+        context: { distro: 'debian' },
+        maxRemotes: 2,
+      })
+    ).body.id;
+    const edited = await api('PATCH', teamPath(`/platforms/${id}`), as('admin'), {
+      config: { kind: 'container', image: 'debian:13' },
+      maxSpares: 1,
+    });
+    expect(edited.body).toMatchObject({
+      name: 'editable',
+      config: { kind: 'container', image: 'debian:13' },
+      context: { distro: 'debian' },
+      maxRemotes: 2,
+      maxSpares: 1,
+    });
     const bad = await api('PATCH', teamPath(`/platforms/${id}`), as('admin'), { config: { kind: 'ssh', hosts: [] }, maxRemotes: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['config.hosts', 'maxRemotes']);
@@ -149,9 +195,14 @@ describe('platforms', () => {
 
   test('a connection test that cannot reach the engine answers where and why, and leaks no secret', async () => {
     const secret = 'not-a-key-and-must-not-leak';
-    const secretId = (await api('POST', teamPath('/secrets'), as('admin'), { name: 'key', kind: 'ssh-private-key', value: secret })).body.id;
+    const secretId = (await api('POST', teamPath('/secrets'), as('admin'), { name: 'key', kind: 'ssh-private-key', value: secret })).body
+      .id;
     const id = (
-      await api('POST', teamPath('/platforms'), as('admin'), { name: 'unreachable-ssh', config: { kind: 'ssh', hosts: [{ host: '127.0.0.1', port: 9 }] }, secretId })
+      await api('POST', teamPath('/platforms'), as('admin'), {
+        name: 'unreachable-ssh',
+        config: { kind: 'ssh', hosts: [{ host: '127.0.0.1', port: 9 }] },
+        secretId,
+      })
     ).body.id;
     const response = await api('POST', teamPath(`/platforms/${id}/test-connection`), as('admin'));
     expect(response.status).toBe(200);

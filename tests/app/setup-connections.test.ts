@@ -31,7 +31,11 @@ async function secret(name: string, kind: string, value: string): Promise<string
 test('an SSH pool platform: uname -a over a key from a stored secret, the lease given back', async () => {
   const platform = await api('POST', teamPath('/platforms'), admin(), {
     name: 'lab',
-    config: { kind: 'ssh', hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }], hostKeyFingerprints: { [`${sshd.host}:${sshd.port}`]: sshd.hostKeyFingerprint } },
+    config: {
+      kind: 'ssh',
+      hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }],
+      hostKeyFingerprints: { [`${sshd.host}:${sshd.port}`]: sshd.hostKeyFingerprint },
+    },
     secretId: await secret('lab-key', 'ssh-private-key', sshd.privateKey),
   });
   expect(platform.status, JSON.stringify(platform.body)).toBe(201);

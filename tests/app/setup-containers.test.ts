@@ -34,7 +34,9 @@ async function call(method: string, suffix: string, body?: unknown) {
 
 async function connectionTestContainers(): Promise<string[]> {
   const containers = await podman.docker.listContainers({ all: true });
-  return containers.filter((container) => container.Labels['testyard.owner']?.startsWith('connection-test-')).map((container) => container.Id);
+  return containers
+    .filter((container) => container.Labels['testyard.owner']?.startsWith('connection-test-'))
+    .map((container) => container.Id);
 }
 
 beforeAll(async () => {
@@ -59,7 +61,12 @@ describe('test connection', () => {
   }, 180_000);
 
   test('an image that does not exist fails while starting and leaves nothing behind', async () => {
-    const id = (await api('POST', teamPath('/platforms'), admin(), { name: 'no-image', config: { kind: 'container', image: 'localhost/testyard-no-such-image:1' } })).body.id;
+    const id = (
+      await api('POST', teamPath('/platforms'), admin(), {
+        name: 'no-image',
+        config: { kind: 'container', image: 'localhost/testyard-no-such-image:1' },
+      })
+    ).body.id;
     const response = await call('POST', `/platforms/${id}/test-connection`);
     // The container provisioner pulls the image when it starts, before any system is asked for.
     expect(response.body).toMatchObject({ ok: false, stage: 'configure', error: expect.stringMatching(/testyard-no-such-image/) });
@@ -98,7 +105,21 @@ describe('testyard api run', () => {
   }, 120_000);
 
   test('a failing test: exit 1', async () => {
-    const result = await apiRun('--repo', 'fixture', '--plan', '/plans/smoke', '--platform', 'debian', '--name', 'fails', '--reruns', '0', '--context', 'distro=debian', '--wait');
+    const result = await apiRun(
+      '--repo',
+      'fixture',
+      '--plan',
+      '/plans/smoke',
+      '--platform',
+      'debian',
+      '--name',
+      'fails',
+      '--reruns',
+      '0',
+      '--context',
+      'distro=debian',
+      '--wait',
+    );
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stdout).toMatch(/\/tests\/fails fail/);
     expect(result.stdout).toMatch(/^run \d+: failed$/m);

@@ -50,7 +50,10 @@ export async function createFixtureRepo(): Promise<{ dir: string; url: string; c
   await writeFile(path.join(dir, 'tests/pass-one/main.fmf'), 'summary: says one\ntest: [unclosed\n');
   await git(dir, 'commit', '-q', '-am', 'break the YAML');
   await git(dir, 'checkout', '-q', '-b', 'ansible', 'main');
-  await writeFile(path.join(dir, 'plans/configured.fmf'), 'prepare:\n  - how: shell\n    script: "true"\n  - name: configure\n    how: ansible\n    playbook: setup.yml\n');
+  await writeFile(
+    path.join(dir, 'plans/configured.fmf'),
+    'prepare:\n  - how: shell\n    script: "true"\n  - name: configure\n    how: ansible\n    playbook: setup.yml\n',
+  );
   await git(dir, 'add', 'plans/configured.fmf');
   await git(dir, 'commit', '-q', '-m', 'a plan with an ansible step');
   await git(dir, 'checkout', '-q', 'main');

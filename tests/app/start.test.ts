@@ -41,7 +41,12 @@ afterAll(async () => {
 
 async function start(env: NodeJS.ProcessEnv) {
   // detached: its own process group, as a terminal's foreground job would be
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -50,7 +55,9 @@ async function start(env: NodeJS.ProcessEnv) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    const health = await fetch(`${url}/api/v1/health`).then((r) => r.json()).catch(() => null);
+    const health = await fetch(`${url}/api/v1/health`)
+      .then((r) => r.json())
+      .catch(() => null);
     if (health?.ok) return { child, url, output: () => output };
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
@@ -74,7 +81,12 @@ const signIn = (url: string, password: string) =>
 test('npm start boots embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps the data', async () => {
   dataDir = await mkdtemp(path.join(repoRoot, '.data', 'test-start-'));
   await chmod(dataDir, 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, TESTYARD_DATA_DIR: dataDir, PORT: String(await freePort()), TESTYARD_PG_PORT: String(await freePort()) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TESTYARD_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    TESTYARD_PG_PORT: String(await freePort()),
+  };
   delete env.DATABASE_URL;
   delete env.TESTYARD_URL;
 
@@ -108,14 +120,21 @@ test('npm start boots embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps th
   // The same answer as for a new address (no session, no "already exists"); the owner gets a mail instead.
   expect(again.status).toBe(200);
   expect(again.headers.getSetCookie()).toEqual([]);
-  await expect.poll(async () => (await mailsTo(dataDir, 'first@example.com')).map((mail) => mail.subject)).toContain('Someone tried to sign up with your address');
+  await expect
+    .poll(async () => (await mailsTo(dataDir, 'first@example.com')).map((mail) => mail.subject))
+    .toContain('Someone tried to sign up with your address');
   expect(await pressCtrlC(second.child)).toBe(0);
 }, 300_000);
 
 test('with DATABASE_URL, npm start uses that database and starts no PostgreSQL of its own', async () => {
   const ownData = await mkdtemp(path.join(repoRoot, '.data', 'test-start-external-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, TESTYARD_DATA_DIR: ownData, PORT: String(await freePort()), DATABASE_URL: inject('databaseUrl') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TESTYARD_DATA_DIR: ownData,
+      PORT: String(await freePort()),
+      DATABASE_URL: inject('databaseUrl'),
+    };
     delete env.TESTYARD_URL;
     const app = await start(env);
     expect(app.output()).not.toMatch(/embedded PostgreSQL/);
@@ -164,14 +183,24 @@ test('npm start restarts a SIGKILLed worker, whose run then finishes with each r
     for (const name of ['TESTYARD_URL', 'TESTYARD_DOCKER_HOST', 'DOCKER_HOST']) delete env[name];
     const app = await start(env);
     expect(app.output()).toMatch(/starting podman's API service on unix:\/\/.*podman\.sock/);
-    const ownWorker = () => db.heartbeat.findFirst({ where: { kind: 'worker', info: { path: ['serves'], array_contains: ['container'] } } });
+    const ownWorker = () =>
+      db.heartbeat.findFirst({ where: { kind: 'worker', info: { path: ['serves'], array_contains: ['container'] } } });
     const firstWorker = await until('a worker serving containers', ownWorker);
 
     const { team, members } = await teamWithAllRoles();
     const admin = { token: members.admin.token };
-    const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, admin, { name: 'bookworm', config: { kind: 'container', image: testImage }, maxRemotes: 2 });
+    const platform = await api('POST', `/api/v1/teams/${team.slug}/platforms`, admin, {
+      name: 'bookworm',
+      config: { kind: 'container', image: testImage },
+      maxRemotes: 2,
+    });
     const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, admin, { name: 'twenty', path: tree });
-    const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, admin, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 0 });
+    const created = await api('POST', `/api/v1/teams/${team.slug}/runs`, admin, {
+      repoId: repo.body.id,
+      plan: '/plans/all',
+      platforms: [platform.body.id],
+      reruns: 0,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const runId = created.body.id as string;
 
@@ -186,18 +215,33 @@ test('npm start restarts a SIGKILLed worker, whose run then finishes with each r
       return held && held.workerId !== firstWorker.id && db.heartbeat.findUnique({ where: { id: held.workerId! } });
     });
     const tookOverAt = Date.now();
-    expect(tookOverAt - successor!.startedAt.getTime(), 'the new worker took the platform over as it started, without waiting for a heartbeat timeout').toBeLessThan(5_000);
-    console.log(`worker killed → run taken over in ${((tookOverAt - killedAt) / 1000).toFixed(1)} s, ${((tookOverAt - successor!.startedAt.getTime()) / 1000).toFixed(1)} s after the new worker's first heartbeat`);
+    expect(
+      tookOverAt - successor!.startedAt.getTime(),
+      'the new worker took the platform over as it started, without waiting for a heartbeat timeout',
+    ).toBeLessThan(5_000);
+    console.log(
+      `worker killed → run taken over in ${((tookOverAt - killedAt) / 1000).toFixed(1)} s, ${((tookOverAt - successor!.startedAt.getTime()) / 1000).toFixed(1)} s after the new worker's first heartbeat`,
+    );
 
-    const run = await until('the run to end', async () => {
-      const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
-      return row.status !== 'queued' && row.status !== 'running' && row;
-    }, 180_000);
+    const run = await until(
+      'the run to end',
+      async () => {
+        const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
+        return row.status !== 'queued' && row.status !== 'running' && row;
+      },
+      180_000,
+    );
     expect(run.status, run.error ?? '').toBe('passed');
     const attempts = await db.attempt.findMany({ where: { runId }, include: { results: { where: { name: null } } } });
     const final = attempts.filter((attempt) => !attempt.superseded);
-    expect(final.map((attempt) => attempt.testName).sort()).toEqual(Array.from({ length: 20 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}`));
-    for (const attempt of final) expect(attempt.results.map((result) => result.status), attempt.testName).toEqual(['pass']);
+    expect(final.map((attempt) => attempt.testName).sort()).toEqual(
+      Array.from({ length: 20 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}`),
+    );
+    for (const attempt of final)
+      expect(
+        attempt.results.map((result) => result.status),
+        attempt.testName,
+      ).toEqual(['pass']);
     expect(attempts.filter((attempt) => attempt.superseded).every((attempt) => attempt.rerunReason === 'worker lost')).toBe(true);
 
     const exit = await db.processExit.findFirstOrThrow({ where: { process: 'worker', pid: firstWorker.pid } });
@@ -208,15 +252,22 @@ test('npm start restarts a SIGKILLed worker, whose run then finishes with each r
     const web = await db.heartbeat.findFirstOrThrow({ where: { kind: 'web', info: { path: ['port'], equals: Number(env.PORT) } } });
     process.kill(web.pid, 'SIGKILL');
     await until('the web server to go', async () => (await fetch(app.url).catch(() => 'refused')) === 'refused', 10_000);
-    const signIn = await until('the web server to come back', async () => {
-      const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: app.url },
-        body: JSON.stringify({ email: members.admin.email, password: 'correct horse battery' }),
-      });
-      return response.ok && response;
-    }, 60_000);
-    const cookie = signIn.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
+    const signIn = await until(
+      'the web server to come back',
+      async () => {
+        const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: app.url },
+          body: JSON.stringify({ email: members.admin.email, password: 'correct horse battery' }),
+        });
+        return response.ok && response;
+      },
+      60_000,
+    );
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((item) => item.split(';')[0])
+      .join('; ');
     const runPage = await fetch(`${app.url}/t/${team.slug}/runs/${created.body.number}`, { headers: { cookie } });
     expect(runPage.status).toBe(200);
     const health = await (await fetch(`${app.url}/health`, { headers: { cookie } })).text();

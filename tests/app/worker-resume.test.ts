@@ -77,7 +77,10 @@ async function suiteTree(): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'testyard-resume-tree-'));
   await mkdir(path.join(root, '.fmf'));
   await writeFile(path.join(root, '.fmf', 'version'), '1\n');
-  const tests = Array.from({ length: 27 }, (_, index) => `/tests/t${String(index).padStart(2, '0')}:\n  test: sleep 0.${3 + (index % 5)}\n`).join('');
+  const tests = Array.from(
+    { length: 27 },
+    (_, index) => `/tests/t${String(index).padStart(2, '0')}:\n  test: sleep 0.${3 + (index % 5)}\n`,
+  ).join('');
   await writeFile(
     path.join(root, 'main.fmf'),
     `/plans/all:\n  discover:\n    how: fmf\n${tests}` +
@@ -106,27 +109,51 @@ async function runThroughInterruption(interrupt: (first: ChildProcess, runId: st
   const repo = await api('POST', `/api/v1/teams/${team.team.slug}/repos`, owner, { name: 'suite', path: tree });
 
   const first = startWorker();
-  const created = await api('POST', `/api/v1/teams/${team.team.slug}/runs`, { token: team.members.member.token }, { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 2 });
+  const created = await api(
+    'POST',
+    `/api/v1/teams/${team.team.slug}/runs`,
+    { token: team.members.member.token },
+    { repoId: repo.body.id, plan: '/plans/all', platforms: [platform.body.id], reruns: 2 },
+  );
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const runId = created.body.id as string;
 
-  await until('some results stored', async () => (await db.attempt.count({ where: { runId, finishedAt: { not: null } } })) >= 6, 40_000).catch(async (error: Error) => {
-    const [platforms, events] = await Promise.all([db.runPlatform.findMany({ where: { runId } }), db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } })]);
-    throw new Error(`${error.message}; platforms ${JSON.stringify(platforms)}; events ${JSON.stringify(events.map((event) => event.payload))}`);
+  await until(
+    'some results stored',
+    async () => (await db.attempt.count({ where: { runId, finishedAt: { not: null } } })) >= 6,
+    40_000,
+  ).catch(async (error: Error) => {
+    const [platforms, events] = await Promise.all([
+      db.runPlatform.findMany({ where: { runId } }),
+      db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } }),
+    ]);
+    throw new Error(
+      `${error.message}; platforms ${JSON.stringify(platforms)}; events ${JSON.stringify(events.map((event) => event.payload))}`,
+    );
   });
   const storedBefore = await db.attempt.count({ where: { runId, finishedAt: { not: null } } });
   await interrupt(first, runId);
   startWorker();
 
-  const run = await until('the run to end', async () => {
-    const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
-    return row.status !== 'queued' && row.status !== 'running' && row;
-  }, 240_000);
+  const run = await until(
+    'the run to end',
+    async () => {
+      const row = await db.run.findUniqueOrThrow({ where: { id: runId } });
+      return row.status !== 'queued' && row.status !== 'running' && row;
+    },
+    240_000,
+  );
   return { run, runId, storedBefore, exportPath: `/api/v1/teams/${team.team.slug}/runs/${created.body.number}/export.jsonl`, owner, first };
 }
 
 /** Every test ended with exactly one final result, attempts numbered 1..n, and no container is left. */
-async function expectEachTestEndedOnce({ run, runId, storedBefore, exportPath, owner }: Awaited<ReturnType<typeof runThroughInterruption>>) {
+async function expectEachTestEndedOnce({
+  run,
+  runId,
+  storedBefore,
+  exportPath,
+  owner,
+}: Awaited<ReturnType<typeof runThroughInterruption>>) {
   expect(run.status, run.error ?? '').toBe('failed');
   const attempts = await db.attempt.findMany({ where: { runId }, orderBy: [{ testName: 'asc' }, { number: 'asc' }] });
   const testNames = [...new Set(attempts.map((attempt) => attempt.testName))];
@@ -141,19 +168,36 @@ async function expectEachTestEndedOnce({ run, runId, storedBefore, exportPath, o
     expect(numbers, name).toEqual(numbers.map((_, index) => index + 1));
   }
   expect(await db.attempt.count({ where: { runId, finishedAt: { not: null } } })).toBeGreaterThanOrEqual(storedBefore);
-  expect(attempts.filter((attempt) => attempt.testName === '/tests/always-fails').map((attempt) => attempt.superseded).filter((superseded) => !superseded)).toHaveLength(1);
+  expect(
+    attempts
+      .filter((attempt) => attempt.testName === '/tests/always-fails')
+      .map((attempt) => attempt.superseded)
+      .filter((superseded) => !superseded),
+  ).toHaveLength(1);
   const lost = attempts.filter((attempt) => attempt.rerunReason === 'worker lost');
   expect(lost.length).toBeGreaterThan(0);
   expect(lost.every((attempt) => attempt.superseded && attempt.finishedAt === null)).toBe(true);
   // Final results appear once each in the export.
   const exported = await api<string>('GET', exportPath, owner);
-  const lines = String(exported.body).trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
-  expect(lines.filter((line) => line[3] === null).map((line) => line[2]).sort()).toEqual([...testNames].sort());
+  const lines = String(exported.body)
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown[]);
+  expect(
+    lines
+      .filter((line) => line[3] === null)
+      .map((line) => line[2])
+      .sort(),
+  ).toEqual([...testNames].sort());
 
-  const left = await until('no container left', async () => {
-    const containers = await podman.docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } });
-    return containers.length === 0 && containers;
-  }, 30_000);
+  const left = await until(
+    'no container left',
+    async () => {
+      const containers = await podman.docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } });
+      return containers.length === 0 && containers;
+    },
+    30_000,
+  );
   expect(left).toEqual([]);
 }
 
@@ -169,11 +213,15 @@ test('a worker stalled past its heartbeat: another takes over; when it wakes it 
   const outcome = await runThroughInterruption(async (first, runId) => {
     first.kill('SIGSTOP');
     // Woken once the successor holds the platform: it must notice and give way.
-    void until('another worker to take the platform over', async () => {
-      const platform = await db.runPlatform.findFirst({ where: { runId, workerId: { not: null } } });
-      const holder = platform?.workerId && (await db.heartbeat.findUnique({ where: { id: platform.workerId } }));
-      return holder && holder.pid !== first.pid;
-    }, 120_000).finally(() => first.kill('SIGCONT'));
+    void until(
+      'another worker to take the platform over',
+      async () => {
+        const platform = await db.runPlatform.findFirst({ where: { runId, workerId: { not: null } } });
+        const holder = platform?.workerId && (await db.heartbeat.findUnique({ where: { id: platform.workerId } }));
+        return holder && holder.pid !== first.pid;
+      },
+      120_000,
+    ).finally(() => first.kill('SIGCONT'));
   });
   await expectEachTestEndedOnce(outcome);
   expect(outcome.first.exitCode, 'the stalled worker keeps serving').toBeNull();

@@ -28,7 +28,11 @@ test('the page links an icon, an Apple touch icon and a manifest whose icons all
   await page.waitForLoadState('networkidle');
 
   const links = await page.$$eval('link[rel~="icon"], link[rel="apple-touch-icon"], link[rel="manifest"]', (elements) =>
-    elements.map((element) => ({ rel: element.getAttribute('rel'), href: (element as HTMLLinkElement).href, sizes: element.getAttribute('sizes') })),
+    elements.map((element) => ({
+      rel: element.getAttribute('rel'),
+      href: (element as HTMLLinkElement).href,
+      sizes: element.getAttribute('sizes'),
+    })),
   );
   expect(links.map((link) => link.rel).sort()).toEqual(['apple-touch-icon', 'icon', 'icon', 'manifest']);
   expect(await page.$eval('meta[name="theme-color"]', (element) => element.getAttribute('content'))).toBe('#4338ca');

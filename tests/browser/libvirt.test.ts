@@ -61,10 +61,12 @@ test('a libvirt platform from the form; the run page shows each VM on its way up
   // the kind picker works once React has taken the page over
   await page.goto(`${teamUrl}/platforms`, { waitUntil: 'networkidle' });
   await page.getByLabel('Name').fill('vms');
-  await expect.poll(async () => {
-    await page.getByLabel('Provisioner').selectOption('libvirt');
-    return page.getByLabel(/^VM host \(/).isVisible();
-  }).toBe(true);
+  await expect
+    .poll(async () => {
+      await page.getByLabel('Provisioner').selectOption('libvirt');
+      return page.getByLabel(/^VM host \(/).isVisible();
+    })
+    .toBe(true);
   // a URI that would make virsh read the worker's files: refused, the field named
   await page.getByLabel(/^VM host \(/).fill(`${bed.uri}?keyfile=/etc/shadow`);
   await page.getByLabel(/Domains/).fill('ty-web-*');
@@ -85,26 +87,42 @@ test('a libvirt platform from the form; the run page shows each VM on its way up
   const tree = await mkdtemp(path.join(tmpdir(), 'testyard-libvirt-web-'));
   await mkdir(path.join(tree, '.fmf'));
   await writeFile(path.join(tree, '.fmf', 'version'), '1\n');
-  await writeFile(path.join(tree, 'main.fmf'), '/plans/all:\n  discover:\n    how: fmf\n/tests/kernel:\n  test: uname -r\n/tests/cpu:\n  test: grep -m1 "model name" /proc/cpuinfo\n');
+  await writeFile(
+    path.join(tree, 'main.fmf'),
+    '/plans/all:\n  discover:\n    how: fmf\n/tests/kernel:\n  test: uname -r\n/tests/cpu:\n  test: grep -m1 "model name" /proc/cpuinfo\n',
+  );
   const repo = await api('POST', `/api/v1/teams/${team.slug}/repos`, admin, { name: 'vm-suite', path: tree });
-  const run = await api('POST', `/api/v1/teams/${team.slug}/runs`, admin, { repoId: repo.body.id, plan: '/plans/all', platforms: [platformId] });
+  const run = await api('POST', `/api/v1/teams/${team.slug}/runs`, admin, {
+    repoId: repo.body.id,
+    plan: '/plans/all',
+    platforms: [platformId],
+  });
   expect(run.status, JSON.stringify(run.body)).toBe(201);
 
   await page.goto(`${teamUrl}/runs/${run.body.number}`);
   // the worker starts once the page is open, so every step of the VM is seen live
   worker = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: repoRoot,
-    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), { TESTYARD_WORKER_KINDS: 'libvirt', TESTYARD_WORKER_CONCURRENCY: '1' }),
+    env: sharedAppWorkerEnv(inject('databaseUrl'), inject('appDataDir'), {
+      TESTYARD_WORKER_KINDS: 'libvirt',
+      TESTYARD_WORKER_CONCURRENCY: '1',
+    }),
     stdio: 'ignore',
   });
   const system = page.getByTestId('pool-system').filter({ hasText: 'libvirt:ty-web-1' });
   const seen = new Set<string>();
   for (const state of ['booting', 'waiting for SSH']) {
-    await expect.poll(async () => {
-      const text = (await system.textContent().catch(() => '')) ?? '';
-      for (const candidate of ['cloning', 'booting', 'waiting for SSH', 'ready', 'running']) if (text.includes(candidate)) seen.add(candidate);
-      return seen.has(state) || seen.has('ready') || seen.has('running');
-    }, { timeout: 240_000, interval: 100 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const text = (await system.textContent().catch(() => '')) ?? '';
+          for (const candidate of ['cloning', 'booting', 'waiting for SSH', 'ready', 'running'])
+            if (text.includes(candidate)) seen.add(candidate);
+          return seen.has(state) || seen.has('ready') || seen.has('running');
+        },
+        { timeout: 240_000, interval: 100 },
+      )
+      .toBe(true);
     if (state === 'booting') await shot(page, 'libvirt-run-booting');
   }
   expect(seen.has('booting') || seen.has('waiting for SSH'), [...seen].join(', ')).toBe(true);

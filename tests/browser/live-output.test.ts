@@ -21,7 +21,11 @@ let browser: Browser;
 
 beforeAll(async () => {
   [podman, sshd] = await Promise.all([startPodmanService(), startSshd(), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
-  app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' }, { asNpmStart: true });
+  app = await startApp(
+    inject('databaseUrl'),
+    { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' },
+    { asNpmStart: true },
+  );
   browser = await launchChromium();
 }, 300_000);
 
@@ -95,12 +99,25 @@ test('a test printing a line a second is seen live on the run page and on its re
   const key = await call('POST', `${teamApi}/secrets`, token, { name: 'lab-key', kind: 'ssh-private-key', value: sshd.privateKey });
   const lab = await call('POST', `${teamApi}/platforms`, token, {
     name: 'lab',
-    config: { kind: 'ssh', hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }], hostKeyFingerprints: { [`${sshd.host}:${sshd.port}`]: sshd.hostKeyFingerprint } },
+    config: {
+      kind: 'ssh',
+      hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }],
+      hostKeyFingerprints: { [`${sshd.host}:${sshd.port}`]: sshd.hostKeyFingerprint },
+    },
     secretId: key.id,
   });
-  const box = await call('POST', `${teamApi}/platforms`, token, { name: 'box', config: { kind: 'container', image: testImage }, maxRemotes: 2 });
+  const box = await call('POST', `${teamApi}/platforms`, token, {
+    name: 'box',
+    config: { kind: 'container', image: testImage },
+    maxRemotes: 2,
+  });
   const repo = await call('POST', `${teamApi}/repos`, token, { name: 'live-suite', path: await fixtureTreeCopy('live-output') });
-  const run = await call<{ number: number }>('POST', `${teamApi}/runs`, token, { repoId: repo.id, plan: '/plans/live', platforms: [lab.id, box.id], reruns: 0 });
+  const run = await call<{ number: number }>('POST', `${teamApi}/runs`, token, {
+    repoId: repo.id,
+    plan: '/plans/live',
+    platforms: [lab.id, box.id],
+    reruns: 0,
+  });
 
   const context = await signedIn(members.viewer.email);
   const runPage = await context.newPage();
@@ -111,13 +128,17 @@ test('a test printing a line a second is seen live on the run page and on its re
   // The ticker's own page, opened while it runs on the SSH host.
   const resultUrl = `/t/${team.slug}/runs/${run.number}/lab/tests/ticker`;
   const tickerStarted = async () => {
-    const attempts = await fetch(`${app.url}${teamApi}/runs/${run.number}/attempts?platform=lab&test=/tests/ticker`, { headers: { authorization: `Bearer ${token}` } });
+    const attempts = await fetch(`${app.url}${teamApi}/runs/${run.number}/attempts?platform=lab&test=/tests/ticker`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return attempts.ok || JSON.stringify(await call('GET', `${teamApi}/runs/${run.number}`, token));
   };
   await expect.poll(tickerStarted, { timeout: 120_000 }).toBe(true);
   const resultPage = await context.newPage();
   await resultPage.goto(resultUrl);
-  await expect.poll(() => resultPage.getByTestId('live-output-state').textContent(), { timeout: 20_000 }).toBe('running: following its output live');
+  await expect
+    .poll(() => resultPage.getByTestId('live-output-state').textContent(), { timeout: 20_000 })
+    .toBe('running: following its output live');
   await resultPage.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 1));
   await recordTicks(resultPage, '[data-testid=log-viewer]');
 
@@ -126,7 +147,9 @@ test('a test printing a line a second is seen live on the run page and on its re
   expect(await resultPage.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(1);
   expect(await resultPage.getByTestId('result-status').textContent()).toBe('pass');
   await expect.poll(() => resultPage.getByTestId('line-count').textContent(), { timeout: 20_000 }).toMatch(/^12 lines, \d+ B$/);
-  await expect.poll(() => resultPage.locator('[data-testid=log-viewer] [data-line="12"]').textContent(), { timeout: 20_000 }).toMatch(/tick 12 \d{13}/);
+  await expect
+    .poll(() => resultPage.locator('[data-testid=log-viewer] [data-line="12"]').textContent(), { timeout: 20_000 })
+    .toMatch(/tick 12 \d{13}/);
   await expect.poll(() => runPage.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('passed');
 
   // Every line showed up within a second of being printed, on both pages (ticks on both platforms for the run page).
@@ -155,6 +178,8 @@ test('a test printing a line a second is seen live on the run page and on its re
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await linked.locator('[data-testid=log-viewer] [data-line="59995"]').hover();
   await linked.locator('[data-testid=log-viewer] [data-line="59995"] [data-testid=copy-line-link]').click();
-  expect(await linked.evaluate(() => navigator.clipboard.readText())).toBe(`${app.url}/t/${team.slug}/runs/${run.number}/box/tests/noisy#L59990-L60000`);
+  expect(await linked.evaluate(() => navigator.clipboard.readText())).toBe(
+    `${app.url}/t/${team.slug}/runs/${run.number}/box/tests/noisy#L59990-L60000`,
+  );
   await context.close();
 }, 300_000);

@@ -19,7 +19,12 @@ let app: RunningApp;
 const browsers: Browser[] = [];
 
 beforeAll(async () => {
-  [podman, fixtureSuite] = await Promise.all([startPodmanService(), fixtureTreeCopy('run-pages'), ensureTestImage(), cancelLeftoverRuns(inject('databaseUrl'))]);
+  [podman, fixtureSuite] = await Promise.all([
+    startPodmanService(),
+    fixtureTreeCopy('run-pages'),
+    ensureTestImage(),
+    cancelLeftoverRuns(inject('databaseUrl')),
+  ]);
   // The shared test worker has no container engine: this app's worker (and web server, which reads its artifacts) has one.
   app = await startApp(inject('databaseUrl'), { TESTYARD_DOCKER_HOST: podman.dockerHost, TESTYARD_CONTAINER_NETWORK: 'host' });
   browsers.push(await launchChromium(), await launchChromium());
@@ -39,12 +44,17 @@ async function signedIn(browser: Browser, email: string): Promise<{ context: Bro
     body: JSON.stringify({ email, password: 'correct horse battery' }),
   });
   expect(response.status).toBe(200);
-  const cookie = response.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((item) => item.split(';')[0])
+    .join('; ');
   const context = await browser.newContext({ baseURL: app.url });
-  await context.addCookies(cookie.split('; ').map((pair) => {
-    const [name, ...value] = pair.split('=');
-    return { name: name!, value: value.join('='), url: app.url };
-  }));
+  await context.addCookies(
+    cookie.split('; ').map((pair) => {
+      const [name, ...value] = pair.split('=');
+      return { name: name!, value: value.join('='), url: app.url };
+    }),
+  );
   return { context, page: await context.newPage(), cookie };
 }
 
@@ -129,7 +139,9 @@ test('two browsers: an admin sets up a platform and a repository and starts a ru
   const log = admin.page.getByTestId('log-viewer');
   await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain('something failed');
   // The ANSI red of that line is a coloured span, not escape codes.
-  expect(await log.getByText('something failed', { exact: true }).evaluate((span) => getComputedStyle(span).color)).toBe('rgb(205, 49, 49)');
+  expect(await log.getByText('something failed', { exact: true }).evaluate((span) => getComputedStyle(span).color)).toBe(
+    'rgb(205, 49, 49)',
+  );
   // Searching folds case unless asked not to.
   await admin.page.getByLabel('search').fill('SOMETHING FAILED');
   await admin.page.getByRole('button', { name: 'Find' }).click();

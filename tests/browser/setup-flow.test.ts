@@ -27,9 +27,11 @@ test('platform, repository, preview with a context, new run with a live count', 
   // A container platform with an fmf context, then an edit of it.
   await page.goto(`${teamUrl}/platforms`);
   // The suite's worker has no container engine: the form says so before anyone waits for a run.
-  await expect.poll(() => page.getByTestId('kind-unavailable').textContent()).toMatch(
-    /^No running worker can run container platforms: no container engine \(install podman or Docker, or set TESTYARD_DOCKER_HOST\)\./,
-  );
+  await expect
+    .poll(() => page.getByTestId('kind-unavailable').textContent())
+    .toMatch(
+      /^No running worker can run container platforms: no container engine \(install podman or Docker, or set TESTYARD_DOCKER_HOST\)\./,
+    );
   await page.getByLabel('Provisioner').selectOption('ssh');
   expect(await page.getByTestId('kind-unavailable').count()).toBe(0);
   await page.getByLabel('Provisioner').selectOption('container');
@@ -68,9 +70,9 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByLabel('Test names (regular expressions, one per line)').fill('pass-');
   await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('2');
   await page.getByLabel('Test names (regular expressions, one per line)').fill('');
-  await page.getByLabel('fmf context (key=value …, added to each platform\'s)').fill('distro=fedora');
+  await page.getByLabel("fmf context (key=value …, added to each platform's)").fill('distro=fedora');
   await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('3');
-  await page.getByLabel('fmf context (key=value …, added to each platform\'s)').fill('');
+  await page.getByLabel("fmf context (key=value …, added to each platform's)").fill('');
   await page.getByLabel('fedora-box').check();
   await expect.poll(() => page.getByTestId('platform-count-fedora-box').textContent()).toBe('fedora-box: 3');
   await page.getByLabel('Environment (KEY=VALUE, one per line)').fill('GOOD=1\nbroken line');
@@ -79,11 +81,16 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByLabel('Environment (KEY=VALUE, one per line)').fill('GOOD=1');
 
   // A plan with a prepare step Testyard does not run: the preview names plan, step and kind.
-  await writeFile(path.join(fixture.dir, 'plans', 'configured.fmf'), 'prepare:\n  - how: shell\n    script: "true"\n  - how: ansible\n    playbook: setup.yml\n');
+  await writeFile(
+    path.join(fixture.dir, 'plans', 'configured.fmf'),
+    'prepare:\n  - how: shell\n    script: "true"\n  - how: ansible\n    playbook: setup.yml\n',
+  );
   await page.getByLabel('Plan').fill('/plans/configured');
   await expect
     .poll(() => page.getByTestId('live-count').textContent())
-    .toBe("plan: plan /plans/configured: prepare step 2 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)");
+    .toBe(
+      "plan: plan /plans/configured: prepare step 2 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)",
+    );
   await page.getByLabel('Plan').fill('/plans/smoke');
   await expect.poll(() => page.getByTestId('test-total').textContent()).toBe('4');
 
@@ -91,9 +98,11 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(new RegExp(`${teamUrl}/runs/1$`));
   // The suite's worker has no container engine: the page says why the platform waits.
-  await expect.poll(() => page.getByTestId('platform-waiting').textContent()).toBe(
-    'Waiting: no running worker serves container platforms: no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST) (see health).',
-  );
+  await expect
+    .poll(() => page.getByTestId('platform-waiting').textContent())
+    .toBe(
+      'Waiting: no running worker serves container platforms: no container engine (install podman or Docker, or set TESTYARD_DOCKER_HOST) (see health).',
+    );
   await page.getByRole('button', { name: 'Cancel run' }).click();
   await expect.poll(() => page.getByTestId('platform-waiting').count()).toBe(0);
 }, 120_000);

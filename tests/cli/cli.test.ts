@@ -52,7 +52,12 @@ describe('--help', () => {
 
 describe('usage errors', () => {
   it('an unknown option is one line naming it, then the usage, exit 2', () => {
-    for (const args of [['fmf', 'show', '--bogus', '.'], ['run', '--bogus'], ['api', 'run', '--bogus'], ['control', 'parse', '--bogus']]) {
+    for (const args of [
+      ['fmf', 'show', '--bogus', '.'],
+      ['run', '--bogus'],
+      ['api', 'run', '--bogus'],
+      ['control', 'parse', '--bogus'],
+    ]) {
       const result = run(args);
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(new RegExp(`^testyard ${args[0]}: Unknown option '--bogus'.*\nusage:`));
@@ -70,7 +75,11 @@ describe('usage errors', () => {
 describe('a closed pipe', () => {
   it('ends testyard fmf quietly with 141, as SIGPIPE ends other tools', async () => {
     const root = await writeTree(Object.fromEntries(Array.from({ length: 3000 }, (_, index) => [`t${index}`, { test: 'true' }])));
-    for (const args of [['fmf', 'tests', root], ['fmf', 'tests', '--json', root], ['fmf', 'show', root]]) {
+    for (const args of [
+      ['fmf', 'tests', root],
+      ['fmf', 'tests', '--json', root],
+      ['fmf', 'show', root],
+    ]) {
       const result = await closeOutputAt(args, /./);
       expect([result.code, result.stderr]).toEqual([141, '']);
     }
@@ -81,7 +90,10 @@ describe('a closed pipe', () => {
     const root = await writeTree(Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`t${index}`, { test: marker }])));
     // Closed while the first system is being set up, and once its test runs: the next line printed finds the pipe closed.
     for (const closeAt of [/local:1 provisioned/, /local:\d+ ready/]) {
-      const result = await closeOutputAt(['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--max-remotes', '8'], closeAt);
+      const result = await closeOutputAt(
+        ['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--max-remotes', '8'],
+        closeAt,
+      );
       expect([result.code, result.stderr]).toEqual([141, '']);
       expect(spawnSync('pgrep', ['-f', marker]).status, 'a test process was left running').toBe(1);
     }

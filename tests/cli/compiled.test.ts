@@ -19,7 +19,10 @@ function checkout(): { root: string; run: () => string; recordBuild: () => void 
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
   writeFileSync(path.join(root, 'package.json'), '{"type": "module"}\n');
   mkdirSync(path.join(root, 'cli'), { recursive: true });
-  writeFileSync(path.join(root, 'cli/main.ts'), "export async function main(argv: string[]): Promise<number> { console.log('source', ...argv); return 3; }\n");
+  writeFileSync(
+    path.join(root, 'cli/main.ts'),
+    "export async function main(argv: string[]): Promise<number> { console.log('source', ...argv); return 3; }\n",
+  );
   mkdirSync(path.join(root, 'dist/cli'), { recursive: true });
   writeFileSync(path.join(root, 'dist/cli/main.js'), "export async function main(argv) { console.log('compiled', ...argv); return 3; }\n");
   const recordBuild = () => {
@@ -59,17 +62,39 @@ describe('the compiled CLI', () => {
     // A build of its own, beside a node_modules link: the checkout's dist/ may be in use by other tests.
     const root = mkdtempSync(path.join(tmpdir(), 'testyard-compiled-'));
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/build-cli.ts'), path.join(root, 'cli')], { cwd: repoRoot });
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/build-cli.ts'), path.join(root, 'cli')], {
+      cwd: repoRoot,
+    });
     const { inputs } = JSON.parse(readFileSync(path.join(root, 'cli/inputs.json'), 'utf8')) as { inputs: Record<string, unknown> };
     expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['cli/main.ts', 'lib/engine/executor/fmf-executor.ts']));
 
     const tree = await writeTree({ hello: { test: 'echo hello from the compiled CLI' } });
     const artifacts = path.join(root, 'artifacts');
     const main = pathToFileURL(path.join(root, 'cli/main.js')).href;
-    const args = ['exec', '--connection', 'local', '--tree', tree, '--plan', '/plans/main', '--test', '/tests/hello', '--artifacts', artifacts];
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(${JSON.stringify(args)});`], {
-      encoding: 'utf8',
-    });
+    const args = [
+      'exec',
+      '--connection',
+      'local',
+      '--tree',
+      tree,
+      '--plan',
+      '/plans/main',
+      '--test',
+      '/tests/hello',
+      '--artifacts',
+      artifacts,
+    ];
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(${JSON.stringify(args)});`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'pass' });
     expect(readFileSync(path.join(artifacts, 'files', 'output.txt'), 'utf8')).toBe('hello from the compiled CLI\n');

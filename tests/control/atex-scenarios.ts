@@ -27,9 +27,7 @@ const durationTimeout: AttemptEnd = { abort: 'TestAbortedError(test duration tim
 const latin1 = (data: Buffer) => data.toString('latin1');
 
 /** Stands in for atex's fmf_trees/results/randfile (256 random bytes); deterministic here. */
-export const randomFile = Buffer.concat(
-  Array.from({ length: 8 }, (_, index) => createHash('sha256').update(`randfile ${index}`).digest()),
-);
+export const randomFile = Buffer.concat(Array.from({ length: 8 }, (_, index) => createHash('sha256').update(`randfile ${index}`).digest()));
 
 export const atexScenarios: AtexScenario[] = [
   // test_results.py: fallback result
@@ -110,9 +108,7 @@ export const atexScenarios: AtexScenario[] = [
   },
   {
     atexTest: 'test_results.py::test_subtest_testout',
-    boots: [
-      stream(report('{"status": "fail", "name": "subtest", "testout": "out.txt"}'), report('{"status": "pass"}'), exit(0)),
-    ],
+    boots: [stream(report('{"status": "fail", "name": "subtest", "testout": "out.txt"}'), report('{"status": "pass"}'), exit(0))],
     results: '{"status": "fail", "name": "subtest", "files": ["out.txt"]}\n{"status": "pass"}\n',
     files: { 'subtest/out.txt': '' },
   },
@@ -127,9 +123,7 @@ export const atexScenarios: AtexScenario[] = [
   },
   {
     atexTest: 'test_results.py::test_files_upload',
-    boots: [
-      stream(report(`{"status": "pass", "files": [{"name": "rand_file", "length": ${randomFile.length}}] }`), randomFile, exit(0)),
-    ],
+    boots: [stream(report(`{"status": "pass", "files": [{"name": "rand_file", "length": ${randomFile.length}}] }`), randomFile, exit(0))],
     results: '{"status": "pass", "files": ["rand_file"]}\n',
     files: { rand_file: latin1(randomFile) },
   },
@@ -252,11 +246,7 @@ export const atexScenarios: AtexScenario[] = [
   {
     atexTest: 'test_results.py::test_partial_abrupt_files',
     boots: [
-      stream(
-        report('{"status": "pass", "partial": true, "files": [{"name": "output.txt", "length": 13}]}'),
-        'custom output',
-        exit(1),
-      ),
+      stream(report('{"status": "pass", "partial": true, "files": [{"name": "output.txt", "length": 13}]}'), 'custom output', exit(1)),
     ],
     output: 'stdout output\n',
     results: '{"status": "pass", "files": ["output.txt"]}\n',
@@ -265,11 +255,7 @@ export const atexScenarios: AtexScenario[] = [
   {
     atexTest: 'test_results.py::test_partial_abrupt_nofiles',
     boots: [
-      stream(
-        report('{"status": "pass", "partial": true, "files": [{"name": "custom.txt", "length": 13}]}'),
-        'custom output',
-        exit(1),
-      ),
+      stream(report('{"status": "pass", "partial": true, "files": [{"name": "custom.txt", "length": 13}]}'), 'custom output', exit(1)),
     ],
     output: 'stdout output\n',
     results: '{"status": "pass", "files": ["output.txt", "custom.txt"]}\n',
@@ -277,9 +263,7 @@ export const atexScenarios: AtexScenario[] = [
   },
   {
     atexTest: 'test_results.py::test_partial_abrupt_fileonly',
-    boots: [
-      stream(report('{"partial": true, "files": [{"name": "custom.txt", "length": 13}]}'), 'custom output', exit(1)),
-    ],
+    boots: [stream(report('{"partial": true, "files": [{"name": "custom.txt", "length": 13}]}'), 'custom output', exit(1))],
     output: 'stdout output\n',
     results: '{"files": ["output.txt", "custom.txt"], "status": "fail"}\n',
     files: { 'custom.txt': 'custom output', 'output.txt': 'stdout output\n' },
@@ -307,9 +291,7 @@ export const atexScenarios: AtexScenario[] = [
   },
   {
     atexTest: 'test_results.py::test_partial_deleting',
-    boots: [
-      stream(report('{"status": "fail", "partial": true, "attr1": "value1"}'), report('{"status": "pass", "attr1": null}'), exit(0)),
-    ],
+    boots: [stream(report('{"status": "fail", "partial": true, "attr1": "value1"}'), report('{"status": "pass", "attr1": null}'), exit(0))],
     results: '{"status": "pass"}\n',
     files: {},
   },
@@ -395,9 +377,7 @@ export const atexScenarios: AtexScenario[] = [
   },
   {
     atexTest: 'test_results.py::test_testout_multiple',
-    boots: [
-      stream(report('{"status": "fail", "testout": "here.txt"}'), report('{"status": "pass", "testout": "there.txt"}'), exit(0)),
-    ],
+    boots: [stream(report('{"status": "fail", "testout": "here.txt"}'), report('{"status": "pass", "testout": "there.txt"}'), exit(0))],
     output: 'some line\n',
     results: '{"status": "fail", "files": ["here.txt"]}\n{"status": "pass", "files": ["there.txt"]}\n',
     files: { 'here.txt': 'some line\n', 'there.txt': 'some line\n' },
@@ -420,7 +400,8 @@ export const atexScenarios: AtexScenario[] = [
   {
     atexTest: 'test_results.py::test_bad_json',
     boots: [stream(report('{"key_without_value": '), exit(0))],
-    results: /^\{"status": "infra", "note": "BadReportJSONError\(JSON decode: expecting a value, got end of input at character 22\)", "files": \["output.txt"\]\}\n$/,
+    results:
+      /^\{"status": "infra", "note": "BadReportJSONError\(JSON decode: expecting a value, got end of input at character 22\)", "files": \["output.txt"\]\}\n$/,
     files: { 'output.txt': '' },
     streamEnds: ['error'],
   },
@@ -446,14 +427,16 @@ export const atexScenarios: AtexScenario[] = [
     // ATEX_DEBUG_NO_EXITCODE=1: the wrapper writes no exitcode, so the stream just ends.
     atexTest: 'test_results.py::test_no_file_data',
     boots: [stream(report('{"status": "pass", "files": [{"name": "some_file", "length": 2}]}'))],
-    results: /^\{"status": "infra", "note": "BadControlError\(EOF when reading data \(file 'some_file': got 0 of 2 bytes\)\)", "files": \["output.txt"\]\}\n$/,
+    results:
+      /^\{"status": "infra", "note": "BadControlError\(EOF when reading data \(file 'some_file': got 0 of 2 bytes\)\)", "files": \["output.txt"\]\}\n$/,
     files: { some_file: '', 'output.txt': '' },
     streamEnds: ['error'],
   },
   {
     atexTest: 'test_results.py::test_some_file_data',
     boots: [stream(report('{"status": "pass", "files": [{"name": "some_file", "length": 3}]}'), bytes(0x00, 0x10))],
-    results: /^\{"status": "infra", "note": "BadControlError\(EOF when reading data \(file 'some_file': got 2 of 3 bytes\)\)", "files": \["output.txt"\]\}\n$/,
+    results:
+      /^\{"status": "infra", "note": "BadControlError\(EOF when reading data \(file 'some_file': got 2 of 3 bytes\)\)", "files": \["output.txt"\]\}\n$/,
     files: { some_file: '\x00\x10', 'output.txt': '' },
     streamEnds: ['error'],
   },

@@ -16,9 +16,7 @@ function runCli(args: string[], stdin: Buffer): Promise<{ code: number | null; s
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
-    );
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
   });
@@ -43,10 +41,13 @@ describe('testyard control parse', () => {
     });
   });
 
-  it('defaults the exit code to the stream\'s exitcode line, else 0, and takes the test output from --output', async () => {
+  it("defaults the exit code to the stream's exitcode line, else 0, and takes the test output from --output", async () => {
     await withTempDir(async (root) => {
       await writeFile(join(root, 'out.txt'), 'printed by the test\n');
-      const fromStream = await runCli(['control', 'parse', '--artifacts', join(root, 'a'), '--output', join(root, 'out.txt')], stream('exitcode 2\n'));
+      const fromStream = await runCli(
+        ['control', 'parse', '--artifacts', join(root, 'a'), '--output', join(root, 'out.txt')],
+        stream('exitcode 2\n'),
+      );
       expect(fromStream.stdout).toBe('{"status": "fail", "files": ["output.txt"]}\n');
       expect(await readFile(join(root, 'a', 'files', 'output.txt'), 'utf8')).toBe('printed by the test\n');
       const byDefault = await runCli(['control', 'parse', '--artifacts', join(root, 'b')], stream());
@@ -56,7 +57,11 @@ describe('testyard control parse', () => {
 
   it('exits 1 naming the problem when the stream breaks the protocol, still printing what was written', async () => {
     await withTempDir(async (root) => {
-      const data = stream(report('{"status": "pass", "name": "first"}'), report('{"files": [{"name": "../../etc/passwd", "length": 4}]}'), 'root');
+      const data = stream(
+        report('{"status": "pass", "name": "first"}'),
+        report('{"files": [{"name": "../../etc/passwd", "length": 4}]}'),
+        'root',
+      );
       const { code, stdout, stderr } = await runCli(['control', 'parse', '--artifacts', join(root, 'a')], data);
       expect(code).toBe(1);
       expect(stderr).toBe("testyard control: control stream rejected: file name '../../etc/passwd' contains '..'\n");

@@ -67,10 +67,7 @@ const adversarialResult = fc.record(
   { requiredKeys: [] },
 );
 
-const resultObject = fc.oneof(
-  { weight: 5, arbitrary: wellFormedResult },
-  { weight: 1, arbitrary: adversarialResult },
-);
+const resultObject = fc.oneof({ weight: 5, arbitrary: wellFormedResult }, { weight: 1, arbitrary: adversarialResult });
 
 /** Bytes a result's file entries promise, as far as they promise a usable length. */
 function promisedBytes(result: Record<string, unknown>): number {
@@ -97,14 +94,50 @@ const rareSkew = fc.oneof({ weight: 20, arbitrary: fc.constant(0) }, { weight: 1
 
 const latin1Line = (line: string) => Buffer.from(line, 'latin1');
 const goodControlLine = fc
-  .constantFrom('noop\n', 'noop x\n', 'exitcode 3\n', 'duration 5m\n', 'duration +60\n', 'duration -30\n', 'duration save\n', 'duration restore\n', 'duration 1h 30m\n', 'disconnect\n')
+  .constantFrom(
+    'noop\n',
+    'noop x\n',
+    'exitcode 3\n',
+    'duration 5m\n',
+    'duration +60\n',
+    'duration -30\n',
+    'duration save\n',
+    'duration restore\n',
+    'duration 1h 30m\n',
+    'disconnect\n',
+  )
   .map(latin1Line);
 const badControlLine = fc
-  .constantFrom('exitcode x\n', 'exitcode\n', 'duration\n', 'duration +\n', 'duration 5 minutes\n', '\n', 'result\n', 'result -3\n', 'result 99999\n', 'bogus\n', `noop ${'x'.repeat(100)}\n`, 'noop\r\n', 'noop \xff\n')
+  .constantFrom(
+    'exitcode x\n',
+    'exitcode\n',
+    'duration\n',
+    'duration +\n',
+    'duration 5 minutes\n',
+    '\n',
+    'result\n',
+    'result -3\n',
+    'result 99999\n',
+    'bogus\n',
+    `noop ${'x'.repeat(100)}\n`,
+    'noop\r\n',
+    'noop \xff\n',
+  )
   .map(latin1Line);
 
 const oddJson = fc
-  .constantFrom('[]', '[{"status": "pass"}]', '"x"', 'null', '1', '{"a": ', '{"a": NaN}', `${'['.repeat(300)}${']'.repeat(300)}`, '{"files": [{"name": "a", "length": 1}, {"name": "a/b", "length": 1}]}ab', '{"testout": "t", "files": [{"name": "t", "length": 1}]}x')
+  .constantFrom(
+    '[]',
+    '[{"status": "pass"}]',
+    '"x"',
+    'null',
+    '1',
+    '{"a": ',
+    '{"a": NaN}',
+    `${'['.repeat(300)}${']'.repeat(300)}`,
+    '{"files": [{"name": "a", "length": 1}, {"name": "a/b", "length": 1}]}ab',
+    '{"testout": "t", "files": [{"name": "t", "length": 1}]}x',
+  )
   .map((json) => report(json));
 
 const cleanSegment = fc.oneof(
@@ -187,7 +220,10 @@ describe('control stream fuzzing', () => {
         expect(await readdir(runDir)).toEqual(['artifacts']);
         const entries = await readdir(artifactsDir, { recursive: true, withFileTypes: true });
         const topLevel = entries.filter((entry) => entry.parentPath === artifactsDir);
-        expect(topLevel.map((entry) => `${entry.name}:${entry.isDirectory() ? 'dir' : 'file'}`).sort()).toEqual(['files:dir', 'results:file']);
+        expect(topLevel.map((entry) => `${entry.name}:${entry.isDirectory() ? 'dir' : 'file'}`).sort()).toEqual([
+          'files:dir',
+          'results:file',
+        ]);
         // A symlink, socket or the like under files/ would be an escape route.
         expect(entries.filter((entry) => !entry.isFile() && !entry.isDirectory())).toEqual([]);
         filesWritten += entries.length - 2;

@@ -13,8 +13,7 @@ import { asStrings, report, runAttempt, stream, withTempDir } from './support';
 
 describe('worked examples', () => {
   it('RESULTS.md "Full binary stream example": two results, the first with files A and B', async () => {
-    const first =
-      '{"status": "pass", "name": "some/test", "files": [{"name": "A", "length": 13}, {"name": "B", "length": 13}]}';
+    const first = '{"status": "pass", "name": "some/test", "files": [{"name": "A", "length": 13}, {"name": "B", "length": 13}]}';
     const second = '{"status": "pass", "name": "another/test"}';
     const data = stream(`result 108\n${first}contents of Acontents of Bresult 42\n${second}`, 'exitcode 0\n');
     expect(Buffer.byteLength(first)).toBe(108);
@@ -89,7 +88,9 @@ describe('worked examples', () => {
 
   it('TEST_CONTROL.md merge rules: add, delete with null, replace scalars, append lists, merge objects, replace on type change', async () => {
     const data = stream(
-      report('{"partial": true, "status": "error", "keep": 1, "gone": 2, "list": [1], "obj": {"a": 1, "b": {"c": 1}, "d": 4}, "flip": [1]}'),
+      report(
+        '{"partial": true, "status": "error", "keep": 1, "gone": 2, "list": [1], "obj": {"a": 1, "b": {"c": 1}, "d": 4}, "flip": [1]}',
+      ),
       report('{"partial": true, "gone": null, "never": null, "list": [2, null], "obj": {"b": {"e": 2}, "d": null}, "flip": {"x": 1}}'),
       report('{"status": "pass", "keep": 1.0, "list": [[3]], "obj": {"a": "A"}, "new": true}'),
       'exitcode 0\n',
@@ -149,7 +150,12 @@ describe('control words', () => {
     await withTempDir(async (root) => {
       const attempt = await runAttempt(root, {
         boots: [
-          stream(report('{"name": "before", "partial": true, "files": [{"name": "log", "length": 3}]}'), 'one', 'disconnect\n', 'bogus after disconnect\n'),
+          stream(
+            report('{"name": "before", "partial": true, "files": [{"name": "log", "length": 3}]}'),
+            'one',
+            'disconnect\n',
+            'bogus after disconnect\n',
+          ),
           stream(report('{"name": "before", "files": [{"name": "log", "length": 3}]}'), 'two', 'exitcode 0\n'),
         ],
         handlers: { onDisconnect: () => disconnects++ },
@@ -184,7 +190,10 @@ describe('control words', () => {
 
   it('a stream that ends without exitcode is reported as eof, for the executor to abort', async () => {
     await withTempDir(async (root) => {
-      const attempt = await runAttempt(root, { boots: [stream('noop\n')], end: { abort: 'TestAbortedError(exitcode not reported, wrapper bug?)' } });
+      const attempt = await runAttempt(root, {
+        boots: [stream('noop\n')],
+        end: { abort: 'TestAbortedError(exitcode not reported, wrapper bug?)' },
+      });
       expect(attempt.ends).toEqual([{ kind: 'eof' }]);
       expect(attempt.results).toBe(
         '{"status": "infra", "note": "TestAbortedError(exitcode not reported, wrapper bug?)", "files": ["output.txt"]}\n',
@@ -219,7 +228,11 @@ const rejectedStreams: Array<[string, Buffer, RegExp]> = [
   ['result without length', stream('result\n{}'), /^reading json length: '' is not a non-negative integer$/],
   ['negative result length', stream('result -2\n{}'), /^reading json length: '-2'/],
   ['result length with sign', stream('result +2\n{}'), /^reading json length: '\+2'/],
-  ['result length over the limit', stream(`result ${2 * 1024 * 1024}\n`), /^result JSON length 2097152 is over the limit of 1048576 bytes$/],
+  [
+    'result length over the limit',
+    stream(`result ${2 * 1024 * 1024}\n`),
+    /^result JSON length 2097152 is over the limit of 1048576 bytes$/,
+  ],
   ['JSON cut by EOF', stream('result 10\n{"a"'), /^EOF when reading data \(result JSON: got 4 of 10 bytes\)$/],
   ['invalid JSON', report('{"status": pass}'), /^JSON decode: expecting a value at character 11$/],
   ['trailing data in the JSON', report('{} {}'), /^JSON decode: extra data after the JSON value/],
@@ -238,10 +251,26 @@ const rejectedStreams: Array<[string, Buffer, RegExp]> = [
   ['file entry not an object', report('{"files": ["x"]}'), /^file entry must be an object, got a string$/],
   ['file entry without length', report('{"files": [{"name": "x"}]}'), /^file entry missing 'name' or 'length'/],
   ['file entry with empty name', report('{"files": [{"name": "", "length": 1}]}'), /^file entry missing 'name' or 'length'/],
-  ['negative file length', report('{"files": [{"name": "x", "length": -1}]}'), /^file entry x length: must be a non-negative integer, got -1$/],
-  ['fractional file length', report('{"files": [{"name": "x", "length": 2.5}]}'), /^file entry x length: must be a non-negative integer, got 2.5$/],
-  ['file length not a number', report('{"files": [{"name": "x", "length": "two"}]}'), /^file entry x length: must be a non-negative integer, got a string$/],
-  ['file length over the limit', report('{"files": [{"name": "x", "length": 17179869185}]}'), /^file entry x length 17179869185 is over the limit of 17179869184 bytes$/],
+  [
+    'negative file length',
+    report('{"files": [{"name": "x", "length": -1}]}'),
+    /^file entry x length: must be a non-negative integer, got -1$/,
+  ],
+  [
+    'fractional file length',
+    report('{"files": [{"name": "x", "length": 2.5}]}'),
+    /^file entry x length: must be a non-negative integer, got 2.5$/,
+  ],
+  [
+    'file length not a number',
+    report('{"files": [{"name": "x", "length": "two"}]}'),
+    /^file entry x length: must be a non-negative integer, got a string$/,
+  ],
+  [
+    'file length over the limit',
+    report('{"files": [{"name": "x", "length": 17179869185}]}'),
+    /^file entry x length 17179869185 is over the limit of 17179869184 bytes$/,
+  ],
   ['file name with ..', report('{"files": [{"name": "../escape", "length": 1}]}'), /^file name '..\/escape' contains '..'$/],
   ['file name with .. inside', report('{"files": [{"name": "a/../../escape", "length": 1}]}'), /contains '..'/],
   ['absolute file name', report('{"files": [{"name": "/etc/passwd", "length": 1}]}'), /^file name '\/etc\/passwd' is an absolute path$/],
@@ -249,7 +278,11 @@ const rejectedStreams: Array<[string, Buffer, RegExp]> = [
   ['result name with ..', report('{"name": "../up", "files": [{"name": "x", "length": 1}]}'), /^result name '..\/up' contains '..'$/],
   ['absolute result name', report('{"name": "/abs", "testout": "x"}'), /^result name '\/abs' is an absolute path$/],
   ['testout with ..', report('{"testout": "../out"}'), /^testout name '..\/out' contains '..'$/],
-  ['testout also in files', report('{"testout": "log", "files": [{"name": "./log", "length": 1}]}'), /^testout 'log' is also listed in files as '.\/log'$/],
+  [
+    'testout also in files',
+    report('{"testout": "log", "files": [{"name": "./log", "length": 1}]}'),
+    /^testout 'log' is also listed in files as '.\/log'$/,
+  ],
 ];
 
 describe('bad input ends the stream with an error naming the problem', () => {
@@ -263,7 +296,10 @@ describe('bad input ends the stream with an error naming the problem', () => {
       expect(end.message).toMatch(message);
       expect(end.note).toMatch(/^Bad(Control|ReportJSON)Error\(/);
       // what came before is kept, the fallback names the problem
-      const lines = attempt.results.trimEnd().split('\n').map((line) => JSON.parse(line));
+      const lines = attempt.results
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(lines).toEqual([
         { status: 'pass', name: 'kept', files: ['kept.log'] },
         { status: 'infra', note: end.note, files: ['output.txt'] },
@@ -346,10 +382,11 @@ describe('bad input ends the stream with an error naming the problem', () => {
       const recorder = await AttemptRecorder.create(join(root, 'artifacts'));
       await symlink(outside, join(root, 'artifacts', 'files', 'dir-link'));
       await symlink(join(outside, 'target'), join(root, 'artifacts', 'files', 'file-link'));
-      const viaFolder = await recorder.consume(
-        Readable.from([stream(report('{"files": [{"name": "dir-link/new", "length": 1}]}'), 'x')]),
-      );
-      expect(viaFolder).toMatchObject({ kind: 'error', message: "cannot store 'dir-link/new': 'dir-link' already exists and is not a folder" });
+      const viaFolder = await recorder.consume(Readable.from([stream(report('{"files": [{"name": "dir-link/new", "length": 1}]}'), 'x')]));
+      expect(viaFolder).toMatchObject({
+        kind: 'error',
+        message: "cannot store 'dir-link/new': 'dir-link' already exists and is not a folder",
+      });
       await recorder.finish({ exitCode: 0 });
 
       const second = await AttemptRecorder.create(join(root, 'artifacts2'));
@@ -429,7 +466,15 @@ describe('limits', () => {
     await withTempDir(async (root) => {
       const boot = stream('noop\n'.repeat(30), 'disconnect\n');
       const attempt = await runAttempt(root, { boots: [boot, boot, boot, boot, boot, boot, boot], limits: small });
-      expect(attempt.ends.map((end) => end.kind)).toEqual(['disconnect', 'disconnect', 'disconnect', 'disconnect', 'disconnect', 'disconnect', 'error']);
+      expect(attempt.ends.map((end) => end.kind)).toEqual([
+        'disconnect',
+        'disconnect',
+        'disconnect',
+        'disconnect',
+        'disconnect',
+        'disconnect',
+        'error',
+      ]);
     });
   });
 
@@ -471,7 +516,9 @@ describe('recorder lifecycle', () => {
     const seen: Array<Record<string, unknown>> = [];
     await withTempDir(async (root) => {
       const attempt = await runAttempt(root, {
-        boots: [stream(report('{"name": "a", "status": "pass"}'), report('{"name": "b", "partial": true, "status": "error"}'), 'exitcode 0\n')],
+        boots: [
+          stream(report('{"name": "a", "status": "pass"}'), report('{"name": "b", "partial": true, "status": "error"}'), 'exitcode 0\n'),
+        ],
         handlers: { onResult: (result) => seen.push(result) },
       });
       expect(seen).toEqual(attempt.returned);
@@ -514,7 +561,7 @@ describe('which note the fallback gets', () => {
   const cutMidFile = stream(report('{"files": [{"name": "big", "length": 100}]}'), 'partial');
   const timeout = { abort: 'TestAbortedError(test duration timeout reached)' };
 
-  it('a stream cut because the runner killed the test: the runner\'s reason', async () => {
+  it("a stream cut because the runner killed the test: the runner's reason", async () => {
     await withTempDir(async (root) => {
       const attempt = await runAttempt(root, { boots: [cutMidFile], end: timeout });
       expect(attempt.ends[0]).toMatchObject({ kind: 'error', message: "EOF when reading data (file 'big': got 7 of 100 bytes)" });
@@ -533,7 +580,10 @@ describe('which note the fallback gets', () => {
 
   it('a protocol violation: the violation, even when the runner passes its own abort note', async () => {
     await withTempDir(async (root) => {
-      const attempt = await runAttempt(root, { boots: [stream('bogus\n')], end: { abort: 'ControlStreamError(unknown control word: bogus)' } });
+      const attempt = await runAttempt(root, {
+        boots: [stream('bogus\n')],
+        end: { abort: 'ControlStreamError(unknown control word: bogus)' },
+      });
       expect(attempt.returned).toEqual([{ status: 'infra', note: 'BadControlError(unknown control word: bogus)', files: ['output.txt'] }]);
     });
   });

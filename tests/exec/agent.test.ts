@@ -6,7 +6,16 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bashQuote } from '../../lib/engine/executor/agent';
 import { MarkerScanner } from '../../lib/engine/executor/marker';
-import { attempt, newArtifactsDir, openExecutor, readAttempt, startTransport, type OpenExecutor, type Transport, type TransportName } from './harness';
+import {
+  attempt,
+  newArtifactsDir,
+  openExecutor,
+  readAttempt,
+  startTransport,
+  type OpenExecutor,
+  type Transport,
+  type TransportName,
+} from './harness';
 
 describe('MarkerScanner', () => {
   it('passes every byte before the marker on, whatever the chunking', () => {
@@ -44,7 +53,7 @@ describe('MarkerScanner', () => {
 describe('bashQuote', () => {
   it('keeps every character through bash', async () => {
     const { execFileSync } = await import('node:child_process');
-    const word = "it's a \\ \"test\"\n\t\x01\x7f $HOME `x` é 😀";
+    const word = 'it\'s a \\ "test"\n\t\x01\x7f $HOME `x` é 😀';
     const printed = execFileSync('bash', ['-c', `printf '%s' ${bashQuote(word)}`]).toString();
     expect(printed).toBe(word);
   });

@@ -16,7 +16,18 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('testyard exec over 
 
   async function exec(test: string) {
     const artifacts = await newArtifactsDir();
-    const run = await runCli(['exec', ...transport.cliArgs, '--tree', fixtureTree('results'), '--plan', '/plan', '--test', test, '--artifacts', artifacts]);
+    const run = await runCli([
+      'exec',
+      ...transport.cliArgs,
+      '--tree',
+      fixtureTree('results'),
+      '--plan',
+      '/plan',
+      '--test',
+      test,
+      '--artifacts',
+      artifacts,
+    ]);
     return { run, attempt: await readAttempt(artifacts) };
   }
 
@@ -32,7 +43,11 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('testyard exec over 
     const { run, attempt } = await exec('/noresult_abort');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('TestAbortedError: test duration timeout reached');
-    expect(JSON.parse(run.stdout)).toEqual({ status: 'infra', note: 'TestAbortedError(test duration timeout reached)', files: ['output.txt'] });
+    expect(JSON.parse(run.stdout)).toEqual({
+      status: 'infra',
+      note: 'TestAbortedError(test duration timeout reached)',
+      files: ['output.txt'],
+    });
     expect(attempt.files).toEqual(['output.txt']);
   });
 
@@ -49,7 +64,19 @@ describe('testyard exec usage', () => {
     const missing = await runCli(['exec', '--connection', 'local']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing --tree, --test, --artifacts');
-    const unknown = await runCli(['exec', '--connection', 'local', '--tree', fixtureTree('results'), '--plan', '/plan', '--test', '/nope', '--artifacts', await newArtifactsDir()]);
+    const unknown = await runCli([
+      'exec',
+      '--connection',
+      'local',
+      '--tree',
+      fixtureTree('results'),
+      '--plan',
+      '/plan',
+      '--test',
+      '/nope',
+      '--artifacts',
+      await newArtifactsDir(),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('test /nope not found');
   });
@@ -59,7 +86,18 @@ describe('testyard exec usage', () => {
     try {
       const args = [...transport.cliArgs];
       args[args.indexOf('--host-key') + 1] = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-      const run = await runCli(['exec', ...args, '--tree', fixtureTree('results'), '--plan', '/plan', '--test', '/trivial', '--artifacts', await newArtifactsDir()]);
+      const run = await runCli([
+        'exec',
+        ...args,
+        '--tree',
+        fixtureTree('results'),
+        '--plan',
+        '/plan',
+        '--test',
+        '/trivial',
+        '--artifacts',
+        await newArtifactsDir(),
+      ]);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('host key mismatch');
     } finally {

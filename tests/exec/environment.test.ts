@@ -35,7 +35,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test environment ov
     expect((await sub.file('output.txt')).toString()).toBe('456\n');
   });
 
-  it('test_named_section / test_two_sections: each section\'s tree under its name, tests in their own directories', async () => {
+  it("test_named_section / test_two_sections: each section's tree under its name, tests in their own directories", async () => {
     const named = await open('cwd', '/plan_named');
     expect((await (await attempt(named.executor, '/section/test_cwd')).file('output.txt')).toString()).toBe('123\n');
     expect((await (await attempt(named.executor, '/section/subdir/test_subdir_cwd')).file('output.txt')).toString()).toBe('456\n');
@@ -57,7 +57,15 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test environment ov
     expect(written.error).toBeUndefined();
     const result = await attempt(remote.executor, '/test_env', { environment: { VAR_FROM_PARAM: 'foo bar' } });
     const output = (await result.file('output.txt')).toString();
-    for (const line of ['VAR_FROM_PLAN=foo bar', 'VAR_FROM_PARAM=foo bar', 'VAR_FROM_TEST=foo bar', 'VAR_FROM_TEST_METADATA=from metadata', 'TMT_TEST_NAME=/test_env', 'TMT_REBOOT_COUNT=0', 'TMT_TEST_RESTART_COUNT=0']) {
+    for (const line of [
+      'VAR_FROM_PLAN=foo bar',
+      'VAR_FROM_PARAM=foo bar',
+      'VAR_FROM_TEST=foo bar',
+      'VAR_FROM_TEST_METADATA=from metadata',
+      'TMT_TEST_NAME=/test_env',
+      'TMT_REBOOT_COUNT=0',
+      'TMT_TEST_RESTART_COUNT=0',
+    ]) {
       expect(output).toContain(`${line}\n`);
     }
     expect(output).toMatch(/^ATEX_TEST_CONTROL=\d+$/m);
@@ -130,7 +138,12 @@ async function treeWithLibraries(): Promise<string> {
     '',
   ].join('\n');
   return directoryWith(
-    { '.fmf/version': '1\n', 'lib/greeting/main.fmf': 'summary: a library\n', 'lib/greeting/lib.sh': 'echo in-tree library\n', 'main.fmf': main },
+    {
+      '.fmf/version': '1\n',
+      'lib/greeting/main.fmf': 'summary: a library\n',
+      'lib/greeting/lib.sh': 'echo in-tree library\n',
+      'main.fmf': main,
+    },
     'testyard-libraries-',
   );
 }

@@ -139,10 +139,7 @@ export async function attempt(
   return readAttempt(artifactsDir, { error, exitCode });
 }
 
-export async function readAttempt(
-  artifactsDir: string,
-  { error, exitCode }: { error?: Error; exitCode?: number } = {},
-): Promise<Attempt> {
+export async function readAttempt(artifactsDir: string, { error, exitCode }: { error?: Error; exitCode?: number } = {}): Promise<Attempt> {
   const resultsText = await readFile(path.join(artifactsDir, 'results'), 'utf8').catch(() => '');
   return {
     artifactsDir,

@@ -22,9 +22,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('reboot over %s', (t
     const result = await attempt(remote.executor, '/test_reboot');
     expect(result.error).toBeUndefined();
     expect(result.results).toEqual([{ status: 'pass', files: ['output.txt'] }]);
-    expect((await result.file('output.txt')).toString()).toBe(
-      'disconnecting\nrebooted: TMT_REBOOT_COUNT=1 TMT_TEST_RESTART_COUNT=1\n',
-    );
+    expect((await result.file('output.txt')).toString()).toBe('disconnecting\nrebooted: TMT_REBOOT_COUNT=1 TMT_TEST_RESTART_COUNT=1\n');
   });
 
   it('test_reboot_count: two reboots, three boots, one output', async () => {

@@ -9,7 +9,17 @@
 // written, and nothing lands outside the artifacts folder.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attempt, openExecutor, pathExists, processAlive, startTransport, type Attempt, type OpenExecutor, type Transport, type TransportName } from './harness';
+import {
+  attempt,
+  openExecutor,
+  pathExists,
+  processAlive,
+  startTransport,
+  type Attempt,
+  type OpenExecutor,
+  type Transport,
+  type TransportName,
+} from './harness';
 
 interface Case {
   results: Array<Record<string, unknown>>;
@@ -300,4 +310,3 @@ describe('results: runner-side endings (local)', () => {
     }
   });
 });
-

@@ -13,7 +13,15 @@ function testyard(args: string[], input?: string) {
 
 describe('testyard fmf', () => {
   it('show --json prints every node with resolved data, keeping floats', () => {
-    const { status, stdout } = testyard(['show', tree('synth-adjust'), '--json', '--context', 'distro=fedora-40,rhel-9', '--context', 'arch=x86_64']);
+    const { status, stdout } = testyard([
+      'show',
+      tree('synth-adjust'),
+      '--json',
+      '--context',
+      'distro=fedora-40,rhel-9',
+      '--context',
+      'arch=x86_64',
+    ]);
     expect(status).toBe(0);
     const nodes = JSON.parse(stdout) as Record<string, { tag: string[]; require: string[] }>;
     expect(Object.keys(nodes)[0]).toBe('/');
@@ -44,7 +52,10 @@ describe('testyard fmf', () => {
       '{"filter": "/a", "data": {}, "regexp": true, "name": "/a/b"}',
       'not json',
     ].join('\n');
-    const lines = testyard(['eval'], input).stdout.trim().split('\n').map((line) => JSON.parse(line) as { result: unknown });
+    const lines = testyard(['eval'], input)
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { result: unknown });
     expect(lines.map((line) => line.result)).toEqual([
       true,
       'cannot-decide',

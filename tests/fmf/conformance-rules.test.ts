@@ -12,7 +12,9 @@ function goldenList(name: string): FmfMapping[] {
 /** The reference's `parsed` form: OR groups of `[dimension, operator, values]` (constants are `[null, bool, null]`). */
 function parsedForm(parsed: ParsedRule): FmfValue {
   return parsed.map((group) =>
-    group.map((expression) => (expression.kind === 'constant' ? [null, expression.value, null] : [expression.dimension, expression.operator, expression.values])),
+    group.map((expression) =>
+      expression.kind === 'constant' ? [null, expression.value, null] : [expression.dimension, expression.operator, expression.values],
+    ),
   );
 }
 
@@ -44,7 +46,11 @@ describe('fmf conformance: context rules', () => {
 describe('fmf conformance: filters', () => {
   for (const [index, entry] of goldenList('filter_cases.json').entries()) {
     it(`#${index} [${String(entry.group)}] ${JSON.stringify(entry.filter)} regexp=${String(entry.regexp)} sensitive=${String(entry.sensitive)}`, () => {
-      const options = { regexp: entry.regexp === true, sensitive: entry.sensitive !== false, name: typeof entry.name === 'string' ? entry.name : undefined };
+      const options = {
+        regexp: entry.regexp === true,
+        sensitive: entry.sensitive !== false,
+        name: typeof entry.name === 'string' ? entry.name : undefined,
+      };
       expect(outcome(() => matchesFilter(entry.filter as string | null, entry.data, options))).toEqual(expectedOutcome(entry.result));
     });
   }

@@ -38,7 +38,14 @@ function dump(golden: FmfMapping): FmfMapping {
       adjustTree(tree.rootNode, context, {
         undecided: golden.undecided === 'raise' ? 'raise' : 'skip',
         caseSensitive: golden.case_sensitive === true,
-        onDecision: (node, rule, applied) => adjustLog.push(mapping([['node', node.name], ['rule', rule], ['applied', applied]])),
+        onDecision: (node, rule, applied) =>
+          adjustLog.push(
+            mapping([
+              ['node', node.name],
+              ['rule', rule],
+              ['applied', applied],
+            ]),
+          ),
       });
     }
     const relative = (source: string) => path.relative(tree.root, source);
@@ -76,17 +83,29 @@ function expected(golden: FmfMapping, actual: FmfMapping): FmfMapping {
     let value = golden[key];
     if ((key === 'pruned' || key === 'pruned_whole') && isMapping(value)) {
       const pruned = value;
-      value = mapping(Object.keys(pruned).map((filter) => {
-        const outcome = pruned[filter];
-        return [filter, isMapping(outcome) ? mapping([['error_class', outcome.error_class]]) : outcome];
-      }));
+      value = mapping(
+        Object.keys(pruned).map((filter) => {
+          const outcome = pruned[filter];
+          return [filter, isMapping(outcome) ? mapping([['error_class', outcome.error_class]]) : outcome];
+        }),
+      );
     }
     if (key === 'node_info' && isMapping(value)) {
       const info = value;
-      value = mapping(Object.keys(info).map((name) => {
-        const entry = info[name] as FmfMapping;
-        return [name, mapping([...Object.entries(entry).map(([field, fieldValue]): [string, FmfValue] => [field, field === 'children' ? [...(fieldValue as string[])].sort() : fieldValue])])];
-      }));
+      value = mapping(
+        Object.keys(info).map((name) => {
+          const entry = info[name] as FmfMapping;
+          return [
+            name,
+            mapping([
+              ...Object.entries(entry).map(([field, fieldValue]): [string, FmfValue] => [
+                field,
+                field === 'children' ? [...(fieldValue as string[])].sort() : fieldValue,
+              ]),
+            ]),
+          ];
+        }),
+      );
     }
     result[key] = value === undefined ? null : value;
   }
@@ -105,7 +124,12 @@ describe('fmf conformance: tree dumps', () => {
         }
       }
       expect(Object.keys(actual).sort()).toEqual(
-        Object.keys(golden).filter((key) => !['case', 'tree_path', 'tree', 'context', 'undecided', 'case_sensitive', 'filters', 'error', 'error_mro'].includes(key)).sort(),
+        Object.keys(golden)
+          .filter(
+            (key) =>
+              !['case', 'tree_path', 'tree', 'context', 'undecided', 'case_sensitive', 'filters', 'error', 'error_mro'].includes(key),
+          )
+          .sort(),
       );
     });
   }

@@ -11,7 +11,11 @@ let cacheDir: string;
 let firstCommit: string;
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
+  }).trim();
 }
 
 function write(file: string, content: string): void {
@@ -26,7 +30,10 @@ beforeAll(() => {
   mkdirSync(origin);
   git(origin, 'init', '--quiet', '--initial-branch=main');
   write(path.join(origin, '.fmf', 'version'), '1\n');
-  write(path.join(origin, 'main.fmf'), 'duration: 10m\n/remote_test:\n  test: echo remote\n  require: [library(nolib/none), library(mylib/helper)]\n');
+  write(
+    path.join(origin, 'main.fmf'),
+    'duration: 10m\n/remote_test:\n  test: echo remote\n  require: [library(nolib/none), library(mylib/helper)]\n',
+  );
   write(path.join(origin, 'lib', 'main.fmf'), '/helpers:\n  summary: a library\n  require: [lib-dependency]\n');
   git(origin, 'add', '-A');
   git(origin, 'commit', '--quiet', '-m', 'first');

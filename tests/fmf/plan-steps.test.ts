@@ -28,7 +28,9 @@ async function refusal(plan: string): Promise<FmfError> {
 describe('plan steps', () => {
   it('keeps install and shell steps, in order', async () => {
     const discovered = await discoverTests(
-      withPlan('  prepare:\n    - how: install\n      package: [make]\n    - how: shell\n      script: echo hi\n  finish:\n    how: shell\n    script: [echo bye]\n'),
+      withPlan(
+        '  prepare:\n    - how: install\n      package: [make]\n    - how: shell\n      script: echo hi\n  finish:\n    how: shell\n    script: [echo bye]\n',
+      ),
       { plan: '/plans/main' },
     );
     expect(discovered.prepare).toEqual([
@@ -41,7 +43,9 @@ describe('plan steps', () => {
   it('refuses a prepare step of another kind, naming plan, step and kind', async () => {
     const error = await refusal('  prepare:\n    - how: shell\n      script: "true"\n    - how: ansible\n      playbook: setup.yml\n');
     expect(error.kind).toBe('ValueError');
-    expect(error.message).toBe("plan /plans/main: prepare step 2 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)");
+    expect(error.message).toBe(
+      "plan /plans/main: prepare step 2 is 'how: ansible', which Testyard does not run (it runs 'install' and 'shell' steps)",
+    );
   });
 
   it('names a step by its name when it has one, in finish too', async () => {

@@ -36,8 +36,18 @@ describe('merge suffixes', () => {
   });
 
   it('merges a dict into every item of a list, and a list of dicts into copies of a dict', () => {
-    expect(merged({ l: [{ a: 1 }, { a: 2 }] }, { 'l+': { b: 0 } })).toEqual({ l: [{ a: 1, b: 0 }, { a: 2, b: 0 }] });
-    expect(merged({ d: { a: 1 } }, { 'd+': [{ b: 1 }, { b: 2 }] })).toEqual({ d: [{ a: 1, b: 1 }, { a: 1, b: 2 }] });
+    expect(merged({ l: [{ a: 1 }, { a: 2 }] }, { 'l+': { b: 0 } })).toEqual({
+      l: [
+        { a: 1, b: 0 },
+        { a: 2, b: 0 },
+      ],
+    });
+    expect(merged({ d: { a: 1 } }, { 'd+': [{ b: 1 }, { b: 2 }] })).toEqual({
+      d: [
+        { a: 1, b: 1 },
+        { a: 1, b: 2 },
+      ],
+    });
     expect(() => merged({ l: ['x'] }, { 'l+': { b: 0 } })).toThrow(/Item 'x' in \/node must be a dictionary/);
   });
 
@@ -67,7 +77,8 @@ describe('merge suffixes', () => {
 });
 
 describe('context rules', () => {
-  const decide = (context: Record<string, FmfValue | FmfValue[]>, rule: FmfValue, caseSensitive = true) => new Context(context, caseSensitive).decide(rule);
+  const decide = (context: Record<string, FmfValue | FmfValue[]>, rule: FmfValue, caseSensitive = true) =>
+    new Context(context, caseSensitive).decide(rule);
 
   it('compares versions part by part, numerically when both parts are integers', () => {
     expect(decide({ distro: 'fedora-40' }, 'distro > fedora-9')).toBe(true);

@@ -52,7 +52,19 @@ describe('tree loading', () => {
 
   it('handles virtual nodes, nested keys, directives and scattered definitions', () => {
     const root = makeTree({
-      'main.fmf': ['tag: [root]', '/a/b/c:', '  x: 1', '/a:', '  /b:', '    y: 2', '/free:', '  /:', '    inherit: false', '  z: 3', ''].join('\n'),
+      'main.fmf': [
+        'tag: [root]',
+        '/a/b/c:',
+        '  x: 1',
+        '/a:',
+        '  /b:',
+        '    y: 2',
+        '/free:',
+        '  /:',
+        '    inherit: false',
+        '  z: 3',
+        '',
+      ].join('\n'),
       'a.fmf': '/b:\n  w: 0\n  /:\n    select: true\n',
     });
     const tree = loadTree(root);
@@ -68,10 +80,10 @@ describe('tree loading', () => {
       'main.fmf': 'root: 1\n',
       'real/main.fmf': 'test: real\n',
       'real/back': '->..',
-      'link': '->real',
-      'escape': `->${path.join(outside, 'secret')}`,
+      link: '->real',
+      escape: `->${path.join(outside, 'secret')}`,
       'escape-file.fmf': `->${path.join(outside, 'secret', 'main.fmf')}`,
-      'loop': '->.',
+      loop: '->.',
     });
     expect(names(root)).toEqual(['/', '/link', '/real']);
   });
@@ -103,7 +115,9 @@ describe('tree loading', () => {
     const fresh = loadTree(root);
     adjustTree(fresh.rootNode.find('/child')!, new Context({ arch: 'x86_64' }));
     expect(fresh.rootNode.find('/child')?.data.tag).toEqual(['c', 'x86']);
-    const viaApi = loadAdjustedTree(makeTree({ 'main.fmf': 'adjust:\n  tag+: [x86]\n  when: arch == x86_64\n/t:\n  tag: [t]\n' }), { arch: 'x86_64' });
+    const viaApi = loadAdjustedTree(makeTree({ 'main.fmf': 'adjust:\n  tag+: [x86]\n  when: arch == x86_64\n/t:\n  tag: [t]\n' }), {
+      arch: 'x86_64',
+    });
     expect(viaApi.rootNode.find('/t')?.data.tag).toEqual(['t', 'x86']);
   });
 });

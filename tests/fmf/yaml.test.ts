@@ -91,12 +91,64 @@ describe('YAML loading', () => {
   });
 
   const scalar = fc.oneof(
-    fc.constantFrom('yes', 'no', 'true', 'False', 'null', '~', '017', '0o17', '0x1F', '1_000', '7.0', '.5', '-.5', '1e3', '.inf', '-7', '+7'),
-    fc.constantFrom('2024-01-02', '12:30', 'a b', 'x#y', 'a,b', 'a]b', '-x', '?x', ':x', 'fedora-40', '/path/to', 'a: b', 'a #c', '[x]', "'q'", '"d"'),
-    fc.constantFrom("'it''s'", "'a: b'", '"plain"', '"with \\\\ escape"', '&anchor', '*alias', '!tag x', '|', '>', '{a: 1}', '%x', '@x', '`x'),
+    fc.constantFrom(
+      'yes',
+      'no',
+      'true',
+      'False',
+      'null',
+      '~',
+      '017',
+      '0o17',
+      '0x1F',
+      '1_000',
+      '7.0',
+      '.5',
+      '-.5',
+      '1e3',
+      '.inf',
+      '-7',
+      '+7',
+    ),
+    fc.constantFrom(
+      '2024-01-02',
+      '12:30',
+      'a b',
+      'x#y',
+      'a,b',
+      'a]b',
+      '-x',
+      '?x',
+      ':x',
+      'fedora-40',
+      '/path/to',
+      'a: b',
+      'a #c',
+      '[x]',
+      "'q'",
+      '"d"',
+    ),
+    fc.constantFrom(
+      "'it''s'",
+      "'a: b'",
+      '"plain"',
+      '"with \\\\ escape"',
+      '&anchor',
+      '*alias',
+      '!tag x',
+      '|',
+      '>',
+      '{a: 1}',
+      '%x',
+      '@x',
+      '`x',
+    ),
     fc.stringMatching(/^[a-z0-9 ._:#,-]{1,8}$/),
   );
-  const key = fc.oneof(fc.constantFrom('tag', 'tag+', '/child', 'adjust', '1', 'true', 'a b', '<<', '-k', 'k:x', '"q"'), fc.stringMatching(/^[a-z/+~-]{1,6}$/));
+  const key = fc.oneof(
+    fc.constantFrom('tag', 'tag+', '/child', 'adjust', '1', 'true', 'a b', '<<', '-k', 'k:x', '"q"'),
+    fc.stringMatching(/^[a-z/+~-]{1,6}$/),
+  );
   const flow = fc.array(scalar, { maxLength: 4 }).map((items) => `[${items.join(', ')}]`);
 
   type Block = string[];
@@ -108,8 +160,12 @@ describe('YAML loading', () => {
       fc.oneof(
         fc.tuple(key, leaf).map(([k, v]) => [`${k}: ${v}`]),
         fc.tuple(key, block(depth - 1), fc.integer({ min: 1, max: 4 })).map(([k, inner, by]) => [`${k}:`, ...indent(inner, by)]),
-        fc.tuple(key, fc.array(leaf, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 3 })).map(([k, items, by]) => [`${k}:`, ...items.map((item) => `${' '.repeat(by)}- ${item}`)]),
-        fc.tuple(key, block(depth - 1), fc.integer({ min: 0, max: 2 })).map(([k, inner, by]) => [`${k}:`, `${' '.repeat(by)}- ${inner[0]}`, ...indent(inner.slice(1), by + 2)]),
+        fc
+          .tuple(key, fc.array(leaf, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 3 }))
+          .map(([k, items, by]) => [`${k}:`, ...items.map((item) => `${' '.repeat(by)}- ${item}`)]),
+        fc
+          .tuple(key, block(depth - 1), fc.integer({ min: 0, max: 2 }))
+          .map(([k, inner, by]) => [`${k}:`, `${' '.repeat(by)}- ${inner[0]}`, ...indent(inner.slice(1), by + 2)]),
       ),
       { minLength: 1, maxLength: 4 },
     );

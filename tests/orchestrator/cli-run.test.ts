@@ -26,10 +26,27 @@ describe('testyard run', () => {
     const jsonl = path.join(out, 'results.jsonl');
     const junit = path.join(out, 'junit.xml');
     const artifacts = path.join(out, 'files');
-    const result = await run(['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--jsonl', jsonl, '--junit', junit, '--artifacts', artifacts]);
+    const result = await run([
+      'run',
+      '--tree',
+      root,
+      '--plan',
+      '/plans/main',
+      '--platform',
+      'here=local',
+      '--jsonl',
+      jsonl,
+      '--junit',
+      junit,
+      '--artifacts',
+      artifacts,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('here: passed, 2 passed, 0 failed of 2');
-    const lines = (await readFile(jsonl, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
+    const lines = (await readFile(jsonl, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown[]);
     expect(lines.map((line) => line[2]).sort()).toEqual(['/tests/one', '/tests/two']);
     expect(lines[0]).toEqual(['here', 'pass', expect.any(String), null, ['output.txt'], null]);
     expect(await readFile(path.join(artifacts, 'here', 'tests', 'one', 'output.txt'), 'utf8')).toBe('one\n');
@@ -43,7 +60,23 @@ describe('testyard run', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'testyard-cli-run-'));
     const junit = path.join(out, 'junit.xml');
     const jsonl = path.join(out, 'results.jsonl');
-    const result = await run(['run', '--tree', root, '--plan', '/plans/main', '--platform', 'a=local', '--platform', 'b=local', '--reruns', '1', '--junit', junit, '--jsonl', jsonl]);
+    const result = await run([
+      'run',
+      '--tree',
+      root,
+      '--plan',
+      '/plans/main',
+      '--platform',
+      'a=local',
+      '--platform',
+      'b=local',
+      '--reruns',
+      '1',
+      '--junit',
+      junit,
+      '--jsonl',
+      jsonl,
+    ]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toContain('/tests/bad runs again (attempt 2): exit code 4');
     const xml = await readFile(junit, 'utf8');
@@ -70,9 +103,13 @@ describe('testyard run', () => {
 
   it('ends within seconds of the last result whatever its tests did, leaving no process behind', async () => {
     const root = await writeTree(abortingTests);
-    const cli = spawn(testyard, ['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--max-remotes', '3', '--reruns', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const cli = spawn(
+      testyard,
+      ['run', '--tree', root, '--plan', '/plans/main', '--platform', 'here=local', '--max-remotes', '3', '--reruns', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let lastResultAt = 0;
     cli.stdout.on('data', (chunk: Buffer) => {

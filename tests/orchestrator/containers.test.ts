@@ -22,7 +22,9 @@ describe('ad-hoc orchestrator on real containers (Podman API)', () => {
   });
 
   it('runs 30 tests on 4 containers with reruns, a destructive test and a failing setup, leaving no container behind', async () => {
-    const tests = Object.fromEntries(Array.from({ length: 27 }, (_, index) => [`t${String(index).padStart(2, '0')}`, { test: 'sleep 0.1' }]));
+    const tests = Object.fromEntries(
+      Array.from({ length: 27 }, (_, index) => [`t${String(index).padStart(2, '0')}`, { test: 'sleep 0.1' }]),
+    );
     const root = await writeTree({
       ...tests,
       // fails the first time on a system; its rerun (highest priority) is taken at once by the same, still healthy system
@@ -58,11 +60,12 @@ describe('ad-hoc orchestrator on real containers (Podman API)', () => {
     expect(outcome).toMatchObject({ status: 'failed', total: 30, passed: 29, failed: 1, releaseErrors: [] });
     const finals = aggregator.attempts().filter((attempt) => attempt.rerunReason === null);
     expect(finals.map((attempt) => attempt.testName).sort()).toEqual(schedulable.map((test) => test.name).sort());
-    expect(aggregator.attempts().filter((attempt) => attempt.testName === '/tests/broken').map((attempt) => attempt.rerunReason)).toEqual([
-      'exit code 7',
-      'exit code 7',
-      null,
-    ]);
+    expect(
+      aggregator
+        .attempts()
+        .filter((attempt) => attempt.testName === '/tests/broken')
+        .map((attempt) => attempt.rerunReason),
+    ).toEqual(['exit code 7', 'exit code 7', null]);
     expect(aggregator.attempts().filter((attempt) => attempt.testName === '/tests/flaky')).toHaveLength(2);
     expect(eventsOf(events, 'remote.setup-failed')).toHaveLength(1);
     const provisioned = eventsOf(events, 'remote.provisioned').map((event) => event.remote);

@@ -80,7 +80,8 @@ async function runAbortingTests(provisioner: Provisioner) {
 
 function expectEveryAttemptCleanedUp(result: Awaited<ReturnType<typeof runAbortingTests>>) {
   expect(result.outcome.failed).toBe(Object.keys(abortingTests).length);
-  for (const test of Object.keys(abortingTests)) expect(result.exceptions.get(`/tests/${test}`), test).toMatch(/^(ControlStreamError|TestAbortedError)\(/);
+  for (const test of Object.keys(abortingTests))
+    expect(result.exceptions.get(`/tests/${test}`), test).toMatch(/^(ControlStreamError|TestAbortedError)\(/);
   expect(result.leftAfterAttempt.filter((attempt) => attempt.processes.length > 0)).toEqual([]);
   expect(result.leftAfterRun).toEqual([]);
 }
@@ -122,7 +123,11 @@ describe('no process outlives an aborted attempt or a released remote', () => {
 
     it('nothing the tests started is left in a container after its attempt, and no container after the run', async () => {
       const runId = `cleanup-${randomUUID().slice(0, 8)}`;
-      const provisioner = new ContainerProvisioner({ image, dockerHost: podman.dockerHost, ownership: { runId, platformId: 'cleanup', owner: runId } });
+      const provisioner = new ContainerProvisioner({
+        image,
+        dockerHost: podman.dockerHost,
+        ownership: { runId, platformId: 'cleanup', owner: runId },
+      });
       expectEveryAttemptCleanedUp(await runAbortingTests(provisioner));
       expect(await podman.docker.listContainers({ all: true, filters: { label: [`testyard.run=${runId}`] } })).toEqual([]);
     });

@@ -12,14 +12,20 @@ describe('ad-hoc orchestrator on real local systems', () => {
     const outcome = await run();
     expect(outcome).toMatchObject({ status: 'passed', passed: 6, failed: 0, total: 6 });
     expect(eventsOf(events, 'remote.requested')).toEqual([{ type: 'remote.requested', platform: 'local', count: 2 }]);
-    expect(eventsOf(events, 'test.started').map((event) => event.test).sort()).toEqual(['/tests/a', '/tests/b', '/tests/c', '/tests/d', '/tests/e', '/tests/f']);
+    expect(
+      eventsOf(events, 'test.started')
+        .map((event) => event.test)
+        .sort(),
+    ).toEqual(['/tests/a', '/tests/b', '/tests/c', '/tests/d', '/tests/e', '/tests/f']);
     expect(eventsOf(events, 'remote.setup-started')).toHaveLength(2);
     expect(remotes.held).toEqual([]);
     expect(eventsOf(events, 'remote.released').every((event) => !event.destroyed)).toBe(true);
     const jsonl = (await readFile(path.join(output, 'results.jsonl'), 'utf8')).trim().split('\n');
     expect(jsonl).toHaveLength(6);
     expect(JSON.parse(jsonl[0]!)).toEqual(['local', 'pass', expect.stringMatching(/^\/tests\//), null, ['output.txt'], null]);
-    expect(eventsOf(events, 'platform.finished')).toEqual([{ type: 'platform.finished', platform: 'local', status: 'passed', error: null }]);
+    expect(eventsOf(events, 'platform.finished')).toEqual([
+      { type: 'platform.finished', platform: 'local', status: 'passed', error: null },
+    ]);
   });
 
   it('reruns an unsuccessful test up to `reruns` times and keeps every attempt, earlier ones superseded', async () => {
@@ -46,7 +52,11 @@ describe('ad-hoc orchestrator on real local systems', () => {
       [3, 3, null],
     ]);
     expect(of('/tests/fine')).toHaveLength(1);
-    expect(eventsOf(events, 'test.rerun-scheduled').filter((event) => event.test === '/tests/broken').map((event) => event.attempt)).toEqual([2, 3]);
+    expect(
+      eventsOf(events, 'test.rerun-scheduled')
+        .filter((event) => event.test === '/tests/broken')
+        .map((event) => event.attempt),
+    ).toEqual([2, 3]);
     // a failing exit code does not destroy the remote: one system ran all seven attempts
     expect(remotes.handedOut).toHaveLength(1);
   });
@@ -128,10 +138,22 @@ describe('ad-hoc orchestrator on real local systems', () => {
     });
     const defaults = await runPlatform(root, { maxRemotes: 1 });
     await defaults.run();
-    expect(eventsOf(defaults.events, 'test.started').map((event) => event.test)).toEqual(['/tests/c', '/tests/b', '/tests/e', '/tests/a', '/tests/d']);
+    expect(eventsOf(defaults.events, 'test.started').map((event) => event.test)).toEqual([
+      '/tests/c',
+      '/tests/b',
+      '/tests/e',
+      '/tests/a',
+      '/tests/d',
+    ]);
     const fifo = await runPlatform(root, { maxRemotes: 1, policies: { nextTest: inQueueOrder } });
     await fifo.run();
-    expect(eventsOf(fifo.events, 'test.started').map((event) => event.test)).toEqual(['/tests/a', '/tests/b', '/tests/c', '/tests/d', '/tests/e']);
+    expect(eventsOf(fifo.events, 'test.started').map((event) => event.test)).toEqual([
+      '/tests/a',
+      '/tests/b',
+      '/tests/c',
+      '/tests/d',
+      '/tests/e',
+    ]);
   });
 
   it('stop() cancels running tests, stores nothing of them and releases every remote', async () => {
@@ -155,16 +177,31 @@ describe('ad-hoc orchestrator on real local systems', () => {
     const root = await writeTree({ a: { test: 'true' }, b: { test: 'exit 1' }, c: { test: 'true' } });
     const { run, events, aggregator } = await runPlatform(root, {
       reruns: 2,
-      resume: { finished: new Map([['/tests/a', false]]), lastAttempts: new Map([['/tests/a', 3], ['/tests/b', 2]]) },
+      resume: {
+        finished: new Map([['/tests/a', false]]),
+        lastAttempts: new Map([
+          ['/tests/a', 3],
+          ['/tests/b', 2],
+        ]),
+      },
     });
     const outcome = await run();
     expect(outcome).toMatchObject({ status: 'failed', total: 3, passed: 1, failed: 2 });
-    expect(eventsOf(events, 'test.started').map((event) => [event.test, event.attempt]).sort()).toEqual([
+    expect(
+      eventsOf(events, 'test.started')
+        .map((event) => [event.test, event.attempt])
+        .sort(),
+    ).toEqual([
       ['/tests/b', 3],
       ['/tests/c', 1],
     ]);
     // b had used its two reruns before the restart: attempt 3 is final
-    expect(aggregator.attempts().map((attempt) => [attempt.testName, attempt.attempt, attempt.rerunReason]).sort()).toEqual([
+    expect(
+      aggregator
+        .attempts()
+        .map((attempt) => [attempt.testName, attempt.attempt, attempt.rerunReason])
+        .sort(),
+    ).toEqual([
       ['/tests/b', 3, null],
       ['/tests/c', 1, null],
     ]);
@@ -174,7 +211,10 @@ describe('ad-hoc orchestrator on real local systems', () => {
 
 /** Resolves once `condition` holds, checking after every macrotask (events arrive from child processes). */
 async function vitestWaitFor(condition: () => boolean): Promise<void> {
-  await vi.waitFor(() => {
-    if (!condition()) throw new Error('not yet');
-  }, { timeout: 20_000, interval: 20 });
+  await vi.waitFor(
+    () => {
+      if (!condition()) throw new Error('not yet');
+    },
+    { timeout: 20_000, interval: 20 },
+  );
 }

@@ -138,8 +138,7 @@ export function eventsOf<T extends RunEvent['type']>(events: readonly RecordedEv
 }
 
 /** Writes one control-stream `result` with this JSON, then whatever follows. */
-const report = (json: string, after = '') =>
-  `j='${json}'; printf 'result %d\\n%s${after}' "\${#j}" "$j" >&"$ATEX_TEST_CONTROL"`;
+const report = (json: string, after = '') => `j='${json}'; printf 'result %d\\n%s${after}' "\${#j}" "$j" >&"$ATEX_TEST_CONTROL"`;
 
 /**
  * Every way a test gets aborted by the runner (TEST_CONTROL.md "Limits and

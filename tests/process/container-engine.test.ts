@@ -19,15 +19,28 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const noSockets: string[] = [];
 
 test('TESTYARD_DOCKER_HOST, else DOCKER_HOST, is used as it is', async () => {
-  expect(await chooseContainerEngine(path.join(dir, 'podman.sock'), { TESTYARD_DOCKER_HOST: 'tcp://engine:2375', DOCKER_HOST: 'unix:///other.sock' }, noSockets)).toEqual({
+  expect(
+    await chooseContainerEngine(
+      path.join(dir, 'podman.sock'),
+      { TESTYARD_DOCKER_HOST: 'tcp://engine:2375', DOCKER_HOST: 'unix:///other.sock' },
+      noSockets,
+    ),
+  ).toEqual({
     how: 'configured',
     dockerHost: 'tcp://engine:2375',
   });
-  expect(await chooseContainerEngine(path.join(dir, 'podman.sock'), { DOCKER_HOST: 'unix:///other.sock' }, noSockets)).toEqual({ how: 'configured', dockerHost: 'unix:///other.sock' });
+  expect(await chooseContainerEngine(path.join(dir, 'podman.sock'), { DOCKER_HOST: 'unix:///other.sock' }, noSockets)).toEqual({
+    how: 'configured',
+    dockerHost: 'unix:///other.sock',
+  });
 });
 
 test('the rootful and rootless Podman sockets, then Docker, are where engines are looked for', () => {
-  expect(wellKnownSockets({ XDG_RUNTIME_DIR: '/run/user/1000' })).toEqual(['/run/podman/podman.sock', '/run/user/1000/podman/podman.sock', '/var/run/docker.sock']);
+  expect(wellKnownSockets({ XDG_RUNTIME_DIR: '/run/user/1000' })).toEqual([
+    '/run/podman/podman.sock',
+    '/run/user/1000/podman/podman.sock',
+    '/var/run/docker.sock',
+  ]);
 });
 
 test('an answering socket is found; without one and without podman there is none', async () => {
@@ -35,7 +48,9 @@ test('an answering socket is found; without one and without podman there is none
   try {
     service = await startPodmanService();
     const socket = service.dockerHost.slice('unix://'.length);
-    expect(await chooseContainerEngine(path.join(dir, 'absent.sock'), { PATH: process.env.PATH }, ['/nonexistent/podman.sock', socket])).toEqual({ how: 'found', dockerHost: service.dockerHost });
+    expect(
+      await chooseContainerEngine(path.join(dir, 'absent.sock'), { PATH: process.env.PATH }, ['/nonexistent/podman.sock', socket]),
+    ).toEqual({ how: 'found', dockerHost: service.dockerHost });
   } finally {
     await service?.stop();
   }

@@ -4,7 +4,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, test } from 'vitest';
-import { defaultRestartPolicy, planRestart, Supervisor, type RestartPolicy, type UnexpectedExit } from '../../lib/server/process/supervisor';
+import {
+  defaultRestartPolicy,
+  planRestart,
+  Supervisor,
+  type RestartPolicy,
+  type UnexpectedExit,
+} from '../../lib/server/process/supervisor';
 
 describe('planRestart', () => {
   const policy = defaultRestartPolicy;

@@ -24,7 +24,11 @@ afterAll(async () => {
   await podman.stop();
 });
 
-function provisionerFor(runId: string, owner = `${runId}-owner`, extra: Partial<ConstructorParameters<typeof ContainerProvisioner>[0]> = {}) {
+function provisionerFor(
+  runId: string,
+  owner = `${runId}-owner`,
+  extra: Partial<ConstructorParameters<typeof ContainerProvisioner>[0]> = {},
+) {
   return new ContainerProvisioner({
     image,
     dockerHost: podman.dockerHost,

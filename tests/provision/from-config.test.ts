@@ -9,7 +9,13 @@ import { TestingFarmProvisioner } from '../../lib/engine/provision/testing-farm'
 import { startFakeTestingFarm } from '../support/fake-testing-farm';
 
 const context: ProvisionerContext = { platformId: 'p1', runId: 'r1', owner: 'rp1' };
-const libvirt = provisionerConfig.parse({ kind: 'libvirt', uri: 'qemu+ssh://virt@vmhost.example.com:2222/system', domains: 'lab-*', pool: 'default', template: 'fedora-41.qcow2' });
+const libvirt = provisionerConfig.parse({
+  kind: 'libvirt',
+  uri: 'qemu+ssh://virt@vmhost.example.com:2222/system',
+  domains: 'lab-*',
+  pool: 'default',
+  template: 'fedora-41.qcow2',
+});
 
 describe('createProvisioner', () => {
   it('builds each kind from a stored platform config', async () => {
@@ -25,7 +31,10 @@ describe('createProvisioner', () => {
     expect(ssh).toBeInstanceOf(SshPoolProvisioner);
     expect(ssh.label).toBe('ssh pool lab1:22,lab2:2222');
 
-    const tf = await createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), { ...context, secret: 'token' });
+    const tf = await createProvisioner(provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' }), {
+      ...context,
+      secret: 'token',
+    });
     expect(tf).toBeInstanceOf(TestingFarmProvisioner);
     expect(await createProvisioner({ kind: 'local' }, context)).toBeInstanceOf(LocalProvisioner);
 
@@ -36,7 +45,9 @@ describe('createProvisioner', () => {
 
   it('names what is missing', async () => {
     const ssh = provisionerConfig.parse({ kind: 'ssh', hosts: [{ host: 'lab1' }] });
-    await expect(createProvisioner(ssh, { ...context, hostLeases: new MemoryHostLeases() })).rejects.toThrow(/ssh platform: secret is missing/);
+    await expect(createProvisioner(ssh, { ...context, hostLeases: new MemoryHostLeases() })).rejects.toThrow(
+      /ssh platform: secret is missing/,
+    );
     await expect(createProvisioner(ssh, { ...context, secret: 'key' })).rejects.toThrow(/hostLeases/);
     const tf = provisionerConfig.parse({ kind: 'testing-farm', compose: 'Fedora-41' });
     await expect(createProvisioner(tf, context)).rejects.toThrow(/testing-farm platform: secret is missing .*API token/);

@@ -15,8 +15,18 @@ import { defineTestDomains, startLibvirtTestBed, templateVolume, testPool, virsh
 describe('libvirt platform config', () => {
   it('accepts qemu:///system and qemu+ssh://user@host[:port]/system only', () => {
     expect(parseVmHostUri('qemu:///system')).toEqual({ kind: 'local' });
-    expect(parseVmHostUri('qemu+ssh://virt@vm1.example.com/system')).toEqual({ kind: 'ssh', user: 'virt', host: 'vm1.example.com', port: 22 });
-    expect(parseVmHostUri('qemu+ssh://root@[2001:db8::1]:2222/system')).toEqual({ kind: 'ssh', user: 'root', host: '2001:db8::1', port: 2222 });
+    expect(parseVmHostUri('qemu+ssh://virt@vm1.example.com/system')).toEqual({
+      kind: 'ssh',
+      user: 'virt',
+      host: 'vm1.example.com',
+      port: 22,
+    });
+    expect(parseVmHostUri('qemu+ssh://root@[2001:db8::1]:2222/system')).toEqual({
+      kind: 'ssh',
+      user: 'root',
+      host: '2001:db8::1',
+      port: 2222,
+    });
     for (const hostile of [
       'qemu:///session',
       'qemu+ssh://root@host/system?keyfile=/etc/shadow',
@@ -98,7 +108,11 @@ describe('domain reservations on a real VM host', () => {
   it('of many holders racing for two domains, at most one holds each, and a release lets the next in', async () => {
     const reservations = Array.from({ length: 8 }, () => new DomainReservations(local));
     const attempts = reservations.flatMap((reservation, index) =>
-      domains.map(async (domain) => ({ domain, holder: `racer.${index}`, won: await reservation.tryReserve(domain, `racer.${index}`, `owner-${index}`, 60_000) })),
+      domains.map(async (domain) => ({
+        domain,
+        holder: `racer.${index}`,
+        won: await reservation.tryReserve(domain, `racer.${index}`, `owner-${index}`, 60_000),
+      })),
     );
     const results = await Promise.all(attempts);
     for (const domain of domains) {
@@ -130,7 +144,11 @@ describe('domain reservations on a real VM host', () => {
   });
 
   it('reaches the VM host over qemu+ssh through one SSH session, and wipes a clone', async () => {
-    const vmHost = new VmHostConnection({ host: parseVmHostUri(bed.uri), privateKey: bed.privateKey, hostKey: { kind: 'pinned', fingerprint: bed.vmHost.hostKeyFingerprint } });
+    const vmHost = new VmHostConnection({
+      host: parseVmHostUri(bed.uri),
+      privateKey: bed.privateKey,
+      hostKey: { kind: 'pinned', fingerprint: bed.vmHost.hostKeyFingerprint },
+    });
     try {
       const pool = new DomainPool(await vmHost.virsh(), { pool: testPool, template: templateVolume, matches: globMatcher('ty-lock-*') });
       expect((await pool.candidates()).sort()).toEqual(domains);
@@ -141,7 +159,11 @@ describe('domain reservations on a real VM host', () => {
     } finally {
       await vmHost.close();
     }
-    const wrongKey = new VmHostConnection({ host: parseVmHostUri(bed.uri), privateKey: bed.privateKey, hostKey: { kind: 'pinned', fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    const wrongKey = new VmHostConnection({
+      host: parseVmHostUri(bed.uri),
+      privateKey: bed.privateKey,
+      hostKey: { kind: 'pinned', fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
     await expect(wrongKey.virsh()).rejects.toThrow(/host key mismatch/);
     await wrongKey.close();
   });

@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostKey, MemoryHostLeases, SshPoolProvisioner, type HostLeases, type SshPoolProvisionerOptions } from '../../lib/engine/provision/ssh-pool';
+import {
+  hostKey,
+  MemoryHostLeases,
+  SshPoolProvisioner,
+  type HostLeases,
+  type SshPoolProvisionerOptions,
+} from '../../lib/engine/provision/ssh-pool';
 import { ProvisionError } from '../../lib/engine/provision/types';
 import { startSshdPool, type SshdPool } from '../support/sshd-pool';
 import { settledWithin, shell } from './support';

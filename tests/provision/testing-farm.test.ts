@@ -12,7 +12,9 @@ beforeEach(async ({ onTestFailed }) => {
   // A rare CI time-out here could not be reproduced: say where each request got to.
   onTestFailed(() => {
     const requests = [...farm.requests.values()].map(({ id, state, pipelineLog }) => ({ id, state, pipelineLog }));
-    console.error(`fake Testing Farm after the failure: ${farm.calls.length} calls, the last ${JSON.stringify(farm.calls.slice(-20))}; requests ${JSON.stringify(requests)}`);
+    console.error(
+      `fake Testing Farm after the failure: ${farm.calls.length} calls, the last ${JSON.stringify(farm.calls.slice(-20))}; requests ${JSON.stringify(requests)}`,
+    );
   });
 });
 

@@ -68,7 +68,7 @@ describe('testyard tf', () => {
     expect((await tf(['search-requests', '--after', 'yesterday'])).stderr).toMatch(/--after must be an ISO 8601 date/);
   });
 
-  it('composes of the token\'s ranch or a named one; an unknown ranch exits 1', async () => {
+  it("composes of the token's ranch or a named one; an unknown ranch exits 1", async () => {
     const own = await tf(['composes']);
     expect(own.stdout.trim().split('\n').sort()).toEqual(['CentOS-Stream-9', 'Fedora-41']);
     expect(JSON.parse((await tf(['composes', 'public', '--json'])).stdout)).toEqual(['Fedora-41', 'CentOS-Stream-9']);
@@ -77,10 +77,16 @@ describe('testyard tf', () => {
     expect(unknown.stderr).toContain("Ranch 'nowhere' not found");
   });
 
-  it('search-requests: the token\'s own live ones by default, --all, time windows, --page and --json; stats counts tokens and repositories', async () => {
+  it("search-requests: the token's own live ones by default, --all, time windows, --page and --json; stats counts tokens and repositories", async () => {
     const mine = farm.seedRequest({ state: 'running', created: '2025-06-01T10:00:00.000000', testUrl: 'https://example.com/mine.git' });
     const queued = farm.seedRequest({ state: 'queued', created: '2025-06-01T09:00:00.000000' });
-    const theirs = farm.seedRequest({ state: 'running', created: '2025-06-02T10:00:00.000000', tokenId: 'other-token', userId: 'other-user', testUrl: 'https://example.com/theirs.git' });
+    const theirs = farm.seedRequest({
+      state: 'running',
+      created: '2025-06-02T10:00:00.000000',
+      tokenId: 'other-token',
+      userId: 'other-user',
+      testUrl: 'https://example.com/theirs.git',
+    });
     farm.seedRequest({ state: 'complete', created: '2025-06-01T11:00:00.000000', tokenId: 'other-token', userId: 'other-user' });
 
     const own = await tf(['search-requests']);
@@ -90,11 +96,38 @@ describe('testyard tf', () => {
         `2025-06-01T10:00:00 running  ${mine.id} | test:https://example.com/mine.git | envs:[Fedora-41@x86_64]\n`,
     );
     const all = await tf(['search-requests', '--all', '--state', 'running', '--json']);
-    expect(all.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([mine.id, theirs.id]);
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    ).toEqual([mine.id, theirs.id]);
     const windowed = await tf(['search-requests', '--all', '--state', 'running', '--after', '2025-06-02', '--json']);
-    expect(windowed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([theirs.id]);
-    const paged = await tf(['search-requests', '--all', '--state', 'running', '--after', '2025-06-01', '--before', '2025-06-03', '--page', '3600', '--json']);
-    expect(paged.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([mine.id, theirs.id]);
+    expect(
+      windowed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    ).toEqual([theirs.id]);
+    const paged = await tf([
+      'search-requests',
+      '--all',
+      '--state',
+      'running',
+      '--after',
+      '2025-06-01',
+      '--before',
+      '2025-06-03',
+      '--page',
+      '3600',
+      '--json',
+    ]);
+    expect(
+      paged.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    ).toEqual([mine.id, theirs.id]);
     // 48 one-hour windows, each its own search
     expect(farm.calls.filter((call) => call.path === '/v0.1/requests' && call.method === 'GET').length).toBeGreaterThanOrEqual(48);
     expect((await tf(['search-requests', '--page', '60'])).stderr).toContain('--page needs --after');
@@ -111,15 +144,26 @@ describe('testyard tf', () => {
         { url: 'https://example.com/theirs.git', count: 1 },
       ],
     });
-    expect((await tf(['stats', 'public', 'running'])).stdout).toContain('Top 10 token IDs:\n1  fake-token\n1  other-token\nTop 10 repository URLs:\n');
+    expect((await tf(['stats', 'public', 'running'])).stdout).toContain(
+      'Top 10 token IDs:\n1  fake-token\n1  other-token\nTop 10 repository URLs:\n',
+    );
   });
 
   it('get-request and cancel: IDs, --mine, an unknown request exits 1', async () => {
     const live = farm.seedRequest({ state: 'queued', created: '2025-06-01T09:00:00.000000' });
-    const other = farm.seedRequest({ state: 'running', created: '2025-06-01T09:00:00.000000', tokenId: 'other-token', userId: 'other-user' });
+    const other = farm.seedRequest({
+      state: 'running',
+      created: '2025-06-01T09:00:00.000000',
+      tokenId: 'other-token',
+      userId: 'other-user',
+    });
     const shown = await tf(['get-request', live.id]);
     expect(shown.stdout).toContain(`queued   ${live.id}`);
-    expect(JSON.parse((await tf(['get-request', live.id, '--json'])).stdout)).toMatchObject({ id: live.id, state: 'queued', token_id: 'fake-token' });
+    expect(JSON.parse((await tf(['get-request', live.id, '--json'])).stdout)).toMatchObject({
+      id: live.id,
+      state: 'queued',
+      token_id: 'fake-token',
+    });
     const missing = await tf(['get-request', '00000000-0000-0000-0000-000000000000']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such request');
@@ -142,7 +186,10 @@ describe('testyard tf', () => {
     const submitted = await fetch(`${farm.apiUrl}/v0.1/requests`, {
       method: 'POST',
       headers: { authorization: `Bearer ${farm.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ test: { fmf: { url: 'https://example.com/t.git' } }, environments: [{ arch: 'x86_64', os: { compose: 'Fedora-41' } }] }),
+      body: JSON.stringify({
+        test: { fmf: { url: 'https://example.com/t.git' } },
+        environments: [{ arch: 'x86_64', os: { compose: 'Fedora-41' } }],
+      }),
     });
     const { id } = (await submitted.json()) as { id: string };
     const watching = tf(['watch-pipeline', id]);
@@ -151,7 +198,9 @@ describe('testyard tf', () => {
     farm.finishRequest(id, 'failed');
     const watched = await watching;
     expect(watched.code).toBe(1);
-    expect(watched.stdout).toMatch(/pipeline started\n.*Guest is ready: ArtemisGuest\(.*\n.*starting tests execution\n.*pipeline finished: failed\nrequest .* ended: complete, failed\n$/);
+    expect(watched.stdout).toMatch(
+      /pipeline started\n.*Guest is ready: ArtemisGuest\(.*\n.*starting tests execution\n.*pipeline finished: failed\nrequest .* ended: complete, failed\n$/,
+    );
   });
 });
 
@@ -177,12 +226,20 @@ describe('testyard tf reserve', () => {
 
   it('reserves a system, opens a shell on it, and cancels the request when the shell exits', async () => {
     const session = reserveOnTerminal(['--compose', 'Fedora-41', '--timeout', '30']);
-    await waitFor(() => session.screen().includes('system ready'), 60_000, () => session.screen());
+    await waitFor(
+      () => session.screen().includes('system ready'),
+      60_000,
+      () => session.screen(),
+    );
     const [request] = [...farm.requests.values()];
     expect(request?.state).toBe('running');
     expect(request?.body.environments?.[0]).toMatchObject({ arch: 'x86_64', os: { compose: 'Fedora-41' } });
     session.type('echo "on the $(tty | cut -c1-8) of $(whoami): $((6 * 7))"\r');
-    await waitFor(() => session.screen().includes('on the /dev/pts of root: 42'), 30_000, () => session.screen());
+    await waitFor(
+      () => session.screen().includes('on the /dev/pts of root: 42'),
+      30_000,
+      () => session.screen(),
+    );
     session.type('exit 3\r');
     expect(await session.exited).toBe(1);
     expect(session.screen()).toContain('shell ended (3); cancelling request');
@@ -196,7 +253,11 @@ describe('testyard tf reserve', () => {
     const key = generateEphemeralKey('mine');
     await writeFile(path.join(dir, 'id_ed25519'), key.privateKey, { mode: 0o600 });
     const session = reserveOnTerminal(['--compose', 'Fedora-41', '--ssh-key', path.join(dir, 'id_ed25519')]);
-    await waitFor(() => session.screen().includes('submitted'), 30_000, () => session.screen());
+    await waitFor(
+      () => session.screen().includes('submitted'),
+      30_000,
+      () => session.screen(),
+    );
     const [request] = [...farm.requests.values()];
     const authorized = Buffer.from(request!.body.environments![0]!.secrets!.TF_RESERVATION_AUTHORIZED_KEYS_BASE64!, 'base64').toString();
     expect(authorized).toBe(`${key.publicKey.split(' ').slice(0, 2).join(' ')} testyard\n`);

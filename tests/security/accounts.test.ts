@@ -27,36 +27,58 @@ test('signing up with a taken address answers exactly as with a new one; the own
   expect(a.status).toBe(b.status);
   expect(a.headers.getSetCookie()).toEqual([]);
   expect(b.headers.getSetCookie()).toEqual([]);
-  const shape = (body: { user: Record<string, unknown>; token: unknown }) => ({ token: body.token, keys: Object.keys(body.user).sort(), emailVerified: body.user.emailVerified });
+  const shape = (body: { user: Record<string, unknown>; token: unknown }) => ({
+    token: body.token,
+    keys: Object.keys(body.user).sort(),
+    emailVerified: body.user.emailVerified,
+  });
   expect(shape(await a.json())).toEqual(shape(await b.json()));
-  await expect.poll(async () => (await mailsTo(inject('appDataDir'), existing.email)).map((mail) => mail.subject)).toContain('Someone tried to sign up with your address');
+  await expect
+    .poll(async () => (await mailsTo(inject('appDataDir'), existing.email)).map((mail) => mail.subject))
+    .toContain('Someone tried to sign up with your address');
 });
 
 test('sign-in does not tell a missing account from a wrong password', async () => {
   const user = await signUp('known');
   const signIn = (email: string) =>
-    fetch(`${app()}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: app() }, body: JSON.stringify({ email, password: 'not the password at all' }) });
+    fetch(`${app()}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: app() },
+      body: JSON.stringify({ email, password: 'not the password at all' }),
+    });
   const [wrong, missing] = await Promise.all([signIn(user.email), signIn(`nobody-${Date.now()}@example.com`)]);
   expect(wrong.status).toBe(missing.status);
   expect(await wrong.json()).toEqual(await missing.json());
 });
 
-test.each(['aaaaaaaa', 'aaaaaaaaaaaaaaaa', 'password1234', 'qwertyuiop123', 'abababababab', 'short1!'])('the password %s is refused', async (password) => {
-  const response = await signUpRequest(`weak-${Date.now()}-${Math.random()}@example.com`, password);
-  expect(response.status).toBe(400);
-  expect((await response.json()).message).toMatch(/password/i);
-});
+test.each(['aaaaaaaa', 'aaaaaaaaaaaaaaaa', 'password1234', 'qwertyuiop123', 'abababababab', 'short1!'])(
+  'the password %s is refused',
+  async (password) => {
+    const response = await signUpRequest(`weak-${Date.now()}-${Math.random()}@example.com`, password);
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toMatch(/password/i);
+  },
+);
 
 test('an unconfirmed account cannot sign in or accept an invitation; after confirming, it can', async () => {
   const t = await securityTeam();
   const email = `unconfirmed-${Date.now()}@example.com`;
   expect((await signUpRequest(email)).status).toBe(200);
   const invitation = await api('POST', t.path('/invitations'), t.owner, { email, role: 'admin' });
-  const signIn = await fetch(`${app()}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: app() }, body: JSON.stringify({ email, password: 'correct horse battery' }) });
+  const signIn = await fetch(`${app()}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: app() },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
   expect(signIn.status).toBe(403);
-  expect(signIn.headers.getSetCookie().filter((cookie) => cookie.includes('session_token=') && !cookie.includes('session_token=;'))).toEqual([]);
+  expect(
+    signIn.headers.getSetCookie().filter((cookie) => cookie.includes('session_token=') && !cookie.includes('session_token=;')),
+  ).toEqual([]);
   const confirmed = await fetch(await linkInMail(inject('appDataDir'), email), { redirect: 'manual' });
-  const cookie = confirmed.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
+  const cookie = confirmed.headers
+    .getSetCookie()
+    .map((item) => item.split(';')[0])
+    .join('; ');
   const token = new URL(invitation.body.url).pathname.split('/').pop();
   expect((await api('POST', `/api/v1/invitations/${token}/accept`, { cookie })).status).toBe(200);
 });
@@ -80,7 +102,9 @@ test('.fmf/config and .fmf/version that link out of the tree are refused', async
 });
 
 test('the health API shows no host names or process ids', async () => {
-  const health = await fetch(`${app()}/api/v1/health`).then((response) => response.json() as Promise<{ ok: boolean; processes: Record<string, unknown>[] }>);
+  const health = await fetch(`${app()}/api/v1/health`).then(
+    (response) => response.json() as Promise<{ ok: boolean; processes: Record<string, unknown>[] }>,
+  );
   expect(health.ok).toBe(true);
   for (const process of health.processes) {
     expect(Object.keys(process).sort()).toEqual(['alive', 'kind', 'lastSeenAt', 'serves', 'startedAt', 'unavailable']);

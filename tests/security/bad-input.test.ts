@@ -54,7 +54,8 @@ test('NUL and malformed percent-encoding in paths and queries are a 400, pages i
 
 test('numbers beyond what the database stores are a 400 naming the parameter', async () => {
   const t = await securityTeam();
-  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } })).body.id;
+  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } }))
+    .body.id;
   const repoId = (await api('POST', t.path('/repos'), t.admin, { name: 'tree', path: await fixtureFolder() })).body.id;
   const run = (await api('POST', t.path('/runs'), t.member, { repoId, plan: '/plans/smoke', platforms: [platform] })).body;
   const events = await api('GET', t.path(`/runs/${run.number}/events?after=3000000000`), t.member);

@@ -56,7 +56,11 @@ test('the same request from the app itself works', async () => {
   const page = await pageWithCookie(browser, inject('appUrl'), t.team.members.owner.cookie);
   await page.goto(`/t/${t.team.team.slug}`);
   const status = await page.evaluate(async (url) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'colleague@example.com', role: 'member' }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'colleague@example.com', role: 'member' }),
+    });
     return response.status;
   }, invitationsUrl());
   expect(status).toBe(201);
@@ -72,14 +76,24 @@ test('over HTTP: foreign or missing Origin with a cookie is 403, a non-JSON body
   expect((await post({ cookie, 'sec-fetch-site': 'same-site' })).status).toBe(403);
   expect((await post({ cookie })).status).toBe(403);
   expect((await post({ cookie, origin: inject('appUrl'), 'content-type': 'text/plain' })).status).toBe(415);
-  expect((await post({ cookie, origin: inject('appUrl'), 'content-type': 'application/x-www-form-urlencoded' }, 'email=a@example.com')).status).toBe(415);
+  expect(
+    (await post({ cookie, origin: inject('appUrl'), 'content-type': 'application/x-www-form-urlencoded' }, 'email=a@example.com')).status,
+  ).toBe(415);
   expect((await post({ authorization: `Bearer ${t.owner.token}` })).status).toBe(201);
   expect((await post({ cookie, origin: inject('appUrl') })).status).toBe(201);
 });
 
 test('the live socket handshake refuses another origin', async () => {
-  const refused = io(inject('appUrl'), { transports: ['websocket'], extraHeaders: { origin: attackerOrigin, cookie: t.team.members.owner.cookie }, reconnection: false });
-  const allowed = io(inject('appUrl'), { transports: ['websocket'], extraHeaders: { origin: inject('appUrl'), cookie: t.team.members.owner.cookie }, reconnection: false });
+  const refused = io(inject('appUrl'), {
+    transports: ['websocket'],
+    extraHeaders: { origin: attackerOrigin, cookie: t.team.members.owner.cookie },
+    reconnection: false,
+  });
+  const allowed = io(inject('appUrl'), {
+    transports: ['websocket'],
+    extraHeaders: { origin: inject('appUrl'), cookie: t.team.members.owner.cookie },
+    reconnection: false,
+  });
   try {
     const outcome = (socket: typeof refused) =>
       new Promise<string>((resolve) => {

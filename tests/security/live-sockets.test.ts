@@ -14,7 +14,8 @@ let runBody: { repoId: string; plan: string; platforms: string[] };
 beforeAll(async () => {
   t = await securityTeam();
   const repoId = (await api('POST', t.path('/repos'), t.admin, { name: 'tree', path: await fixtureFolder() })).body.id;
-  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } })).body.id;
+  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } }))
+    .body.id;
   runBody = { repoId, plan: '/plans/smoke', platforms: [platform] };
 });
 afterAll(() => sockets.forEach((socket) => socket.close()));
@@ -60,7 +61,7 @@ test('a member demoted to viewer keeps the rooms a viewer may see', async () => 
   expect((await eventsDuring(socket, 'run-status', () => api('POST', t.path('/runs'), t.owner, runBody))).length).toBeGreaterThan(0);
 });
 
-test('nobody can join another user\'s room', async () => {
+test("nobody can join another user's room", async () => {
   const socket = connect(t.team.members.viewer.cookie);
   expect(await socket.emitWithAck('subscribe', `user:${t.team.members.owner.id}`)).toBe(false);
 });

@@ -10,7 +10,24 @@ import { parseRepositoryUrl } from '../../lib/engine/network/repository-sources'
 
 const defaults = OutboundPolicy.fromLists([], [], ['10.9.8.7']);
 
-test.each(['127.0.0.1', '127.255.0.1', '0.0.0.0', '169.254.169.254', '100.100.100.200', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::1', '10.9.8.7'])('%s is refused by default', (address) => {
+test.each([
+  '127.0.0.1',
+  '127.255.0.1',
+  '0.0.0.0',
+  '169.254.169.254',
+  '100.100.100.200',
+  '224.0.0.1',
+  '255.255.255.255',
+  '::1',
+  '::',
+  'fe80::1',
+  'fd00:ec2::254',
+  '::ffff:127.0.0.1',
+  '::ffff:7f00:1',
+  '64:ff9b::a9fe:a9fe',
+  '2002:7f00:1::1',
+  '10.9.8.7',
+])('%s is refused by default', (address) => {
   expect(defaults.refusal(address, address)).not.toBeNull();
 });
 

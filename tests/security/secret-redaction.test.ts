@@ -28,7 +28,11 @@ afterAll(() => farm?.close());
 
 test('the token appears nowhere a viewer can read: run, platform error, events, run page, exports', async () => {
   const secretId = (await api('POST', t.path('/secrets'), t.admin, { name: 'tf', kind: 'token', value: token })).body.id;
-  const platform = await api('POST', t.path('/platforms'), t.admin, { name: 'tf', config: { kind: 'testing-farm', compose: 'Fedora-41', apiUrl: farm.url }, secretId });
+  const platform = await api('POST', t.path('/platforms'), t.admin, {
+    name: 'tf',
+    config: { kind: 'testing-farm', compose: 'Fedora-41', apiUrl: farm.url },
+    secretId,
+  });
   expect(platform.status, JSON.stringify(platform.body)).toBe(201);
   const repoId = (await api('POST', t.path('/repos'), t.admin, { name: 'tree', path: await fixtureFolder() })).body.id;
   const created = await api('POST', t.path('/runs'), t.member, { repoId, plan: '/plans/smoke', platforms: [platform.body.id] });
@@ -46,9 +50,18 @@ test('the token appears nowhere a viewer can read: run, platform error, events, 
     JSON.stringify((await api('GET', t.path(`/runs/${created.body.number}/events?after=0`), viewer)).body),
     String((await api('GET', t.path(`/runs/${created.body.number}/export.jsonl`), viewer)).body),
     String((await api('GET', t.path(`/runs/${created.body.number}/export.junit.xml`), viewer)).body),
-    await (await fetch(`${inject('appUrl')}/t/${t.team.team.slug}/runs/${created.body.number}`, { headers: { cookie: t.team.members.viewer.cookie } })).text(),
+    await (
+      await fetch(`${inject('appUrl')}/t/${t.team.team.slug}/runs/${created.body.number}`, {
+        headers: { cookie: t.team.members.viewer.cookie },
+      })
+    ).text(),
   ];
-  const forms = [token, Buffer.from(token).toString('base64').slice(0, 20), encodeURIComponent(token), Buffer.from(`user:${token}`).toString('base64').slice(8, 28)];
+  const forms = [
+    token,
+    Buffer.from(token).toString('base64').slice(0, 20),
+    encodeURIComponent(token),
+    Buffer.from(`user:${token}`).toString('base64').slice(8, 28),
+  ];
   for (const text of seen) for (const form of forms) expect(text).not.toContain(form);
   expect(seen[0]).toContain('[secret]');
   expect(seen[1]).toContain('[secret]');

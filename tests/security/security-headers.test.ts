@@ -30,17 +30,20 @@ afterAll(async () => {
   framer?.close();
 });
 
-test.each(['/', '/sign-in', '/health', '/api/v1/health', '/api/v1/teams', '/api/v1/no-such-route', '/no-such-page'])('%s carries the security headers', async (path) => {
-  const response = await fetch(`${inject('appUrl')}${path}`, { redirect: 'manual' });
-  const csp = response.headers.get('content-security-policy') ?? '';
-  expect(csp).toMatch(/script-src 'self' 'nonce-[\w+/=]+' 'strict-dynamic'/);
-  expect(csp).not.toContain('unsafe-eval');
-  expect(csp).toContain("frame-ancestors 'none'");
-  expect(csp).toContain("object-src 'none'");
-  expect(response.headers.get('x-frame-options')).toBe('DENY');
-  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('referrer-policy')).toBe('same-origin');
-});
+test.each(['/', '/sign-in', '/health', '/api/v1/health', '/api/v1/teams', '/api/v1/no-such-route', '/no-such-page'])(
+  '%s carries the security headers',
+  async (path) => {
+    const response = await fetch(`${inject('appUrl')}${path}`, { redirect: 'manual' });
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self' 'nonce-[\w+/=]+' 'strict-dynamic'/);
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+  },
+);
 
 test('every response gets its own nonce, and the page uses it', async () => {
   const [a, b] = await Promise.all([fetch(`${inject('appUrl')}/sign-in`), fetch(`${inject('appUrl')}/sign-in`)]);
@@ -63,9 +66,17 @@ test("another origin cannot frame a team page, even with the visitor's session",
 /** Opens `path` and collects the CSP violations reported while the page runs. */
 async function visit(page: Page, path: string): Promise<string[]> {
   const problems: string[] = [];
-  page.on('console', (message) => message.type() === 'error' && /Content Security Policy|CSP violation|Refused to/i.test(message.text()) && problems.push(message.text()));
+  page.on(
+    'console',
+    (message) =>
+      message.type() === 'error' &&
+      /Content Security Policy|CSP violation|Refused to/i.test(message.text()) &&
+      problems.push(message.text()),
+  );
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`),
+    );
   });
   await page.goto(path);
   await page.waitForLoadState('networkidle');
@@ -74,7 +85,13 @@ async function visit(page: Page, path: string): Promise<string[]> {
 
 test('the pages run under the policy: no violations, and client code works', async () => {
   const page = await pageWithCookie(browser, inject('appUrl'), t.team.members.owner.cookie);
-  for (const path of ['/teams', `/t/${t.team.team.slug}`, `/t/${t.team.team.slug}/platforms`, `/t/${t.team.team.slug}/runs/new`, '/health']) {
+  for (const path of [
+    '/teams',
+    `/t/${t.team.team.slug}`,
+    `/t/${t.team.team.slug}/platforms`,
+    `/t/${t.team.team.slug}/runs/new`,
+    '/health',
+  ]) {
     expect(await visit(page, path), path).toEqual([]);
   }
   // hydrated React: creating a team through the form navigates to it
@@ -87,7 +104,9 @@ test('the pages run under the policy: no violations, and client code works', asy
 
 test("stored test files keep their sandbox and may be framed only by the app's own result page", async () => {
   const run = await runWithFailedTest(t.team.team, t.owner.token);
-  const response = await fetch(`${inject('appUrl')}${t.path(`/runs/${run.number}/files/${run.fileId}`)}`, { headers: { authorization: `Bearer ${t.owner.token}` } });
+  const response = await fetch(`${inject('appUrl')}${t.path(`/runs/${run.number}/files/${run.fileId}`)}`, {
+    headers: { authorization: `Bearer ${t.owner.token}` },
+  });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-security-policy')).toMatch(/^sandbox;.*frame-ancestors 'self'/);
   expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');

@@ -30,11 +30,18 @@ export async function tcpListener(host = '127.0.0.1', port = 0) {
   });
   server.listen(port, host);
   await once(server, 'listening');
-  return { port: (server.address() as AddressInfo).port, connections: () => connections, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** An HTTP server that records every request and answers with `reply`. */
-export async function httpListener(reply: (request: { url: string; headers: IncomingHttpHeaders }) => { status: number; body: string; type?: string }, port = 0) {
+export async function httpListener(
+  reply: (request: { url: string; headers: IncomingHttpHeaders }) => { status: number; body: string; type?: string },
+  port = 0,
+) {
   const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
   const server = createServer((incoming, response) => {
     const request = { url: incoming.url ?? '', headers: incoming.headers };
@@ -62,7 +69,11 @@ export async function fixtureFolder(): Promise<string> {
 }
 
 /** Polls a run until it has ended. */
-export async function waitForRunEnd(runPath: string, as: { token: string }, timeoutMs = 60_000): Promise<{ status: string; error: string | null; platforms: { error: string | null; status: string }[] }> {
+export async function waitForRunEnd(
+  runPath: string,
+  as: { token: string },
+  timeoutMs = 60_000,
+): Promise<{ status: string; error: string | null; platforms: { error: string | null; status: string }[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await api('GET', runPath, as)).body;

@@ -64,7 +64,8 @@ test('a symlink under an allowed root to the app folder is refused', async () =>
 });
 
 test("a run's url goes through the same policy", async () => {
-  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } })).body.id;
+  const platform = (await api('POST', t.path('/platforms'), t.admin, { name: 'box', config: { kind: 'container', image: 'debian:12' } }))
+    .body.id;
   const response = await api('POST', t.path('/runs'), t.member, { url: `file://${cacheDir}`, plan: '/plans/smoke', platforms: [platform] });
   expect(response.status).toBe(400);
   expect(response.body.issues[0].path).toBe('url');
@@ -86,10 +87,18 @@ test('a library path outside the allowed roots fails the platform without readin
   try {
     const tree = await fixtureFolder();
     await mkdir(path.join(tree, 'tests', 'uses-lib'), { recursive: true });
-    await writeFile(path.join(tree, 'tests', 'uses-lib', 'main.fmf'), `test: "true"\nrequire:\n  - type: library\n    path: ${repoRoot}\n    name: /lib\n`);
+    await writeFile(
+      path.join(tree, 'tests', 'uses-lib', 'main.fmf'),
+      `test: "true"\nrequire:\n  - type: library\n    path: ${repoRoot}\n    name: /lib\n`,
+    );
     const repoId = (await api('POST', t.path('/repos'), t.admin, { name: 'lib-escape', path: tree })).body.id;
-    const secretId = (await api('POST', t.path('/secrets'), t.admin, { name: 'lab', kind: 'ssh-private-key', value: sshd.privateKey })).body.id;
-    const platform = await api('POST', t.path('/platforms'), t.admin, { name: 'lab', config: { kind: 'ssh', hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }] }, secretId });
+    const secretId = (await api('POST', t.path('/secrets'), t.admin, { name: 'lab', kind: 'ssh-private-key', value: sshd.privateKey })).body
+      .id;
+    const platform = await api('POST', t.path('/platforms'), t.admin, {
+      name: 'lab',
+      config: { kind: 'ssh', hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }] },
+      secretId,
+    });
     const created = await api('POST', t.path('/runs'), t.member, { repoId, plan: '/plans/smoke', platforms: [platform.body.id] });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const run = await waitForRunEnd(t.path(`/runs/${created.body.number}`), t.member);

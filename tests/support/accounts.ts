@@ -19,7 +19,9 @@ export async function mailsTo(dataDir: string, to: string): Promise<SentMail[]> 
 export async function linkInMail(dataDir: string, to: string, pathPart = '/verify-email?'): Promise<string> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const links = (await mailsTo(dataDir, to)).flatMap((mail) => mail.text.match(/https?:\/\/\S+/g) ?? []).filter((link) => link.includes(pathPart));
+    const links = (await mailsTo(dataDir, to))
+      .flatMap((mail) => mail.text.match(/https?:\/\/\S+/g) ?? [])
+      .filter((link) => link.includes(pathPart));
     if (links.length) return links.at(-1)!;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -27,7 +29,11 @@ export async function linkInMail(dataDir: string, to: string, pathPart = '/verif
 }
 
 /** Signs up through the API and opens the confirmation link, as a person does: the result is a signed-in session. */
-export async function signUpAndConfirm(appUrl: string, dataDir: string, account: { email: string; password: string; name: string }): Promise<{ cookie: string; id: string }> {
+export async function signUpAndConfirm(
+  appUrl: string,
+  dataDir: string,
+  account: { email: string; password: string; name: string },
+): Promise<{ cookie: string; id: string }> {
   const response = await fetch(`${appUrl}/api/auth/sign-up/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: appUrl },
@@ -35,7 +41,10 @@ export async function signUpAndConfirm(appUrl: string, dataDir: string, account:
   });
   if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
   const confirmed = await fetch(await linkInMail(dataDir, account.email), { redirect: 'manual' });
-  const cookie = confirmed.headers.getSetCookie().map((item) => item.split(';')[0]).join('; ');
+  const cookie = confirmed.headers
+    .getSetCookie()
+    .map((item) => item.split(';')[0])
+    .join('; ');
   if (!cookie) throw new Error(`confirming ${account.email} gave no session: ${confirmed.status} ${await confirmed.text()}`);
   const me = await fetch(`${appUrl}/api/v1/me`, { headers: { cookie } });
   const { id } = (await me.json()) as { id: string };

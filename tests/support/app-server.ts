@@ -52,7 +52,11 @@ export function sharedAppWorkerEnv(databaseUrl: string, dataDir: string, extraEn
  * two processes, or with `asNpmStart` exactly as `npm start` runs them
  * (scripts/start.ts, which migrates, builds when needed and starts both).
  */
-export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}, { asNpmStart = false } = {}): Promise<RunningApp> {
+export async function startApp(
+  databaseUrl: string,
+  extraEnv: Record<string, string> = {},
+  { asNpmStart = false } = {},
+): Promise<RunningApp> {
   const port = await freePort();
   const testingFarmPort = await freePort();
   const url = `http://localhost:${port}`;
@@ -93,7 +97,11 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
 function launch(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   // e.g. TESTYARD_TEST_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/profiles' to profile the app under a benchmark
   const nodeFlags = process.env.TESTYARD_TEST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(repoRoot, script)], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(repoRoot, script)], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${path.basename(script, '.ts')}] `;
   const relay = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, prefix));
   child.stdout!.on('data', process.env.TESTYARD_TEST_LOGS ? relay : () => {});
@@ -106,7 +114,9 @@ async function waitUntilHealthy(url: string, children: ChildProcess[]): Promise<
   while (Date.now() < deadline) {
     const dead = children.find((child) => child.exitCode !== null);
     if (dead) throw new Error(`${dead.spawnargs.at(-1)} exited with code ${dead.exitCode} while starting`);
-    const health = await fetch(`${url}/api/v1/health`).then((r) => r.json() as Promise<{ ok: boolean }>).catch(() => null);
+    const health = await fetch(`${url}/api/v1/health`)
+      .then((r) => r.json() as Promise<{ ok: boolean }>)
+      .catch(() => null);
     if (health?.ok) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -117,10 +127,13 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   await Promise.all(
     children
       .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map((child) => new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-      })),
+      .map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+          }),
+      ),
   );
 }

@@ -35,7 +35,15 @@ export interface FakeTestingFarm {
   /** sshd processes still running (systems not cancelled). */
   runningSystems(): number;
   /** Adds a request of someone else (or of this token), for searches. */
-  seedRequest(request: { state: FakeRequest['state']; created: string; tokenId?: string; userId?: string; ranch?: string; testUrl?: string; compose?: string }): FakeRequest;
+  seedRequest(request: {
+    state: FakeRequest['state'];
+    created: string;
+    tokenId?: string;
+    userId?: string;
+    ranch?: string;
+    testUrl?: string;
+    compose?: string;
+  }): FakeRequest;
   /** Ends a running request the way the pipeline does: a last log line, then `complete` with this overall result. */
   finishRequest(id: string, overall: 'passed' | 'failed' | 'error'): void;
   stop(): Promise<void>;
@@ -67,7 +75,12 @@ interface RequestBody {
 const terminalStates = new Set(['complete', 'error', 'canceled']);
 
 export async function startFakeTestingFarm(
-  options: { token?: string; composes?: string[]; provisioningDelayMs?: number; /** A port the app under test lists in TESTYARD_TESTING_FARM_URLS. */ port?: number } = {},
+  options: {
+    token?: string;
+    composes?: string[];
+    provisioningDelayMs?: number;
+    /** A port the app under test lists in TESTYARD_TESTING_FARM_URLS. */ port?: number;
+  } = {},
 ): Promise<FakeTestingFarm> {
   const token = options.token ?? `fake-token-${randomUUID()}`;
   const composes = new Set(options.composes ?? ['Fedora-41', 'CentOS-Stream-9']);
@@ -180,7 +193,9 @@ export async function startFakeTestingFarm(
       const matching = [...requests.values()].filter(
         (request) =>
           request.state === state &&
-          Object.entries(filters).every(([parameter, field]) => !url.searchParams.has(parameter) || url.searchParams.get(parameter) === request[field]) &&
+          Object.entries(filters).every(
+            ([parameter, field]) => !url.searchParams.has(parameter) || url.searchParams.get(parameter) === request[field],
+          ) &&
           (!after || request.created >= after) &&
           (!before || request.created < before),
       );
@@ -198,13 +213,32 @@ export async function startFakeTestingFarm(
       if (!body.test || !compose) return respond(400, { code: 400, message: 'test and environments[].os.compose are required' });
       if (!composes.has(compose)) return respond(400, { code: 400, message: `Compose '${compose}' is not supported` });
       const now = apiTime();
-      const request: FakeRequest = { id: randomUUID(), state: 'new', tokenId: 'fake-token', userId: 'fake-user', ranch: 'public', body, created: now, updated: now, pipelineLog: '', result: null };
+      const request: FakeRequest = {
+        id: randomUUID(),
+        state: 'new',
+        tokenId: 'fake-token',
+        userId: 'fake-user',
+        ranch: 'public',
+        body,
+        created: now,
+        updated: now,
+        pipelineLog: '',
+        result: null,
+      };
       requests.set(request.id, request);
       const failure = nextRequestFailure;
       nextRequestFailure = undefined;
       later(0, () => setState(request, 'queued'));
       later(provisioningDelayMs, () => bringUp(request, failure));
-      return respond(200, { id: request.id, test: body.test, state: request.state, environments: body.environments, notes: null, created: now, updated: now });
+      return respond(200, {
+        id: request.id,
+        test: body.test,
+        state: request.state,
+        environments: body.environments,
+        notes: null,
+        created: now,
+        updated: now,
+      });
     }
     const byId = /^\/v0\.1\/requests\/([^/]+)$/.exec(url.pathname);
     const request = byId ? requests.get(byId[1] ?? '') : undefined;
@@ -262,7 +296,10 @@ export async function startFakeTestingFarm(
         tokenId: seed.tokenId ?? 'fake-token',
         userId: seed.userId ?? 'fake-user',
         ranch: seed.ranch ?? 'public',
-        body: { test: { fmf: { url: seed.testUrl ?? 'https://example.com/tests.git' } }, environments: [{ arch: 'x86_64', os: { compose: seed.compose ?? 'Fedora-41' } }] },
+        body: {
+          test: { fmf: { url: seed.testUrl ?? 'https://example.com/tests.git' } },
+          environments: [{ arch: 'x86_64', os: { compose: seed.compose ?? 'Fedora-41' } }],
+        },
         created: seed.created,
         updated: seed.created,
         pipelineLog: '',

@@ -31,7 +31,9 @@ const lockFile = '/var/lock/testyard-libvirt.lock';
 /** Runs a script under the test bed's lock; the daemons it starts must not inherit (and so keep) the lock. */
 async function locked(script: string, args: string[] = []): Promise<string> {
   try {
-    const { stdout } = await run('flock', ['--close', lockFile, 'bash', '-euo', 'pipefail', '-c', script, 'libvirt-test-bed', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('flock', ['--close', lockFile, 'bash', '-euo', 'pipefail', '-c', script, 'libvirt-test-bed', ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout;
   } catch (error) {
     const { stderr } = error as { stderr?: string };
@@ -175,7 +177,17 @@ export async function startLibvirtTestBed(): Promise<LibvirtTestBed> {
   const mirror = process.env.TESTYARD_DEBIAN_MIRROR ?? (await aptMirror());
   await locked(buildImage, [imageDir, mirror]);
   const accelerator = (await locked(probeAccelerator, [imageDir])).trim();
-  await locked(startHost, [vmNamespace, vmHostAddress, workerSideAddress, imageDir, testPool, poolDir, testNetwork, templateVolume, bootDir]);
+  await locked(startHost, [
+    vmNamespace,
+    vmHostAddress,
+    workerSideAddress,
+    imageDir,
+    testPool,
+    poolDir,
+    testNetwork,
+    templateVolume,
+    bootDir,
+  ]);
   const clientKeyPath = path.join(imageDir, 'id_ed25519');
   const vmHost = await startSshd({ netns: vmNamespace, listenAddress: vmHostAddress, clientKeyPath });
   return {

@@ -49,7 +49,10 @@ export async function ensureTestImage(): Promise<string> {
 /** The Debian archive this machine's apt uses (deb822 `.sources` files or the classic sources.list). */
 export async function aptMirror(): Promise<string> {
   const dir = '/etc/apt/sources.list.d';
-  const files = [...(existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.sources')).map((f) => path.join(dir, f)) : []), '/etc/apt/sources.list'];
+  const files = [
+    ...(existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.sources')).map((f) => path.join(dir, f)) : []),
+    '/etc/apt/sources.list',
+  ];
   for (const file of files) {
     const text = await readFile(file, 'utf8').catch(() => '');
     const uri = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text)?.[1];

@@ -19,7 +19,9 @@ export async function startSshdPool(count: number): Promise<SshdPool> {
   if (!first) throw new Error('an sshd pool needs at least one server');
   const publicKey = await readFile(`${first.privateKeyPath}.pub`);
   // startSshd keeps authorized_keys next to its client key
-  await Promise.all(servers.slice(1).map((server) => appendFile(path.join(path.dirname(server.privateKeyPath), 'authorized_keys'), publicKey)));
+  await Promise.all(
+    servers.slice(1).map((server) => appendFile(path.join(path.dirname(server.privateKeyPath), 'authorized_keys'), publicKey)),
+  );
   return {
     servers,
     privateKey: first.privateKey,

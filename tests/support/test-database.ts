@@ -16,7 +16,9 @@ export const repoRoot = path.resolve(import.meta.dirname, '../..');
  */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `testyard_test_${Date.now()}_${process.pid}`;
-  const server = process.env.TEST_DATABASE_URL ? { url: process.env.TEST_DATABASE_URL, stop: async () => {} } : await ownEmbeddedServer(name);
+  const server = process.env.TEST_DATABASE_URL
+    ? { url: process.env.TEST_DATABASE_URL, stop: async () => {} }
+    : await ownEmbeddedServer(name);
   const url = await ensureDatabase(server.url, name);
   await applyMigrations(url, path.join(repoRoot, 'prisma', 'migrations'));
   return {

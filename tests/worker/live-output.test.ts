@@ -39,13 +39,17 @@ class ManualClock implements Scheduler {
 
 function setUp() {
   const sent: Array<{ room: string; name: string; chunk: TestOutputChunk }> = [];
-  const live = { to: (room: string) => ({ emit: (name: string, chunk: unknown) => sent.push({ room, name, chunk: chunk as TestOutputChunk }) }) };
+  const live = {
+    to: (room: string) => ({ emit: (name: string, chunk: unknown) => sent.push({ room, name, chunk: chunk as TestOutputChunk }) }),
+  };
   const clock = new ManualClock();
   const publisher = new LiveOutputPublisher('run-1', live, clock);
   const attempt = { platform: 'fedora', test: '/tests/a', attempt: 1, remote: 'local:1' };
   const chunkRoom = rooms.attemptOutput('run-1', attempt);
-  const chunks = () => sent.filter((message) => message.room === chunkRoom && message.name === outputEventNames.chunk).map((message) => message.chunk);
-  const tails = () => sent.filter((message) => message.room === rooms.run('run-1') && message.name === outputEventNames.tail).map((message) => message.chunk);
+  const chunks = () =>
+    sent.filter((message) => message.room === chunkRoom && message.name === outputEventNames.chunk).map((message) => message.chunk);
+  const tails = () =>
+    sent.filter((message) => message.room === rooms.run('run-1') && message.name === outputEventNames.tail).map((message) => message.chunk);
   return { publisher, clock, attempt, chunks, tails, sent };
 }
 
@@ -53,7 +57,9 @@ describe('live output publisher', () => {
   it('sends a line printed after a quiet spell at once, to the attempt and to the run', () => {
     const { publisher, attempt, chunks, tails } = setUp();
     publisher.write(attempt, Buffer.from('step 1\n'));
-    expect(chunks()).toEqual([{ runId: 'run-1', platform: 'fedora', test: '/tests/a', attempt: 1, offset: 0, end: 7, line: 0, text: 'step 1\n' }]);
+    expect(chunks()).toEqual([
+      { runId: 'run-1', platform: 'fedora', test: '/tests/a', attempt: 1, offset: 0, end: 7, line: 0, text: 'step 1\n' },
+    ]);
     expect(tails()).toHaveLength(1);
   });
 

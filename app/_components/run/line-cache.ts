@@ -63,7 +63,8 @@ export class LineCache {
   /** Whether `page` should be fetched now: not held in full, and not being fetched. */
   claimPage(page: number): boolean {
     const held = this.pages.get(page);
-    if (this.requested.has(page) || (held && (held.length === pageLines || page * pageLines + held.length >= this.serverLines))) return false;
+    if (this.requested.has(page) || (held && (held.length === pageLines || page * pageLines + held.length >= this.serverLines)))
+      return false;
     this.requested.add(page);
     return true;
   }

@@ -8,7 +8,12 @@ import { io, type Socket } from 'socket.io-client';
  * any was refused. Handlers are registered before the connection opens, so
  * nothing sent right after a join is missed.
  */
-export function openLiveSocket(rooms: readonly string[], handlers: Record<string, (payload: never) => void>, onJoined: (allowed: boolean) => void, onDisconnect: () => void): Socket {
+export function openLiveSocket(
+  rooms: readonly string[],
+  handlers: Record<string, (payload: never) => void>,
+  onJoined: (allowed: boolean) => void,
+  onDisconnect: () => void,
+): Socket {
   const socket = io({ transports: ['websocket'] });
   // each handler knows its own event's payload type
   for (const [event, handler] of Object.entries(handlers)) socket.on(event, handler as (payload: unknown) => void);

@@ -77,7 +77,12 @@ export function LogLines({
           const text = lineAt(index);
           const selected = selection !== null && index >= selection.from && index <= selection.to;
           return (
-            <div className={`group flex whitespace-pre ${selected ? 'bg-yellow-900/60' : ''}`} data-line={index + 1} data-selected={selected || undefined} style={{ lineHeight: `${rowHeight}px` }}>
+            <div
+              className={`group flex whitespace-pre ${selected ? 'bg-yellow-900/60' : ''}`}
+              data-line={index + 1}
+              data-selected={selected || undefined}
+              style={{ lineHeight: `${rowHeight}px` }}
+            >
               <button
                 type="button"
                 title="Copy a link to this line"
@@ -99,7 +104,9 @@ export function LogLines({
               >
                 {index + 1}
               </a>
-              <span className="overflow-hidden">{text === undefined ? <span className="text-slate-600">…</span> : <LogLine text={text} />}</span>
+              <span className="overflow-hidden">
+                {text === undefined ? <span className="text-slate-600">…</span> : <LogLine text={text} />}
+              </span>
             </div>
           );
         }}
@@ -213,7 +220,8 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
   // A running attempt: its output as it is printed; when it has been stored, the page shows the stored file.
   useEffect(() => {
     if (!feed || !source.growing) return;
-    const ours = (item: { platform: string; test: string; attempt: number }) => item.platform === feed.platform && item.test === feed.test && item.attempt === feed.attempt;
+    const ours = (item: { platform: string; test: string; attempt: number }) =>
+      item.platform === feed.platform && item.test === feed.test && item.attempt === feed.attempt;
     const socket = openLiveSocket(
       [rooms.run(feed.runId), rooms.attemptOutput(feed.runId, feed)],
       {
@@ -248,7 +256,8 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
 
   const lineAt = (index: number) => {
     // pushed lines are shown as they come; a stored file's pages replace them
-    if (!cache.current.hasPaged(index) && (!source.growing || cache.current.lineAt(index) === undefined)) void loadPage(Math.floor(index / pageLines));
+    if (!cache.current.hasPaged(index) && (!source.growing || cache.current.lineAt(index) === undefined))
+      void loadPage(Math.floor(index / pageLines));
     return cache.current.lineAt(index);
   };
 
@@ -256,7 +265,9 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
     setSearching(true);
     setError(null);
     try {
-      const response = await fetch(urlOf(source.search, { ...params, q: text, from: String(fromLine), limit: '200', case: withCase ? 'sensitive' : 'insensitive' }));
+      const response = await fetch(
+        urlOf(source.search, { ...params, q: text, from: String(fromLine), limit: '200', case: withCase ? 'sensitive' : 'insensitive' }),
+      );
       if (!response.ok) throw new Error(`search failed: ${response.status}`);
       const found = (await response.json()) as SearchResult;
       const result = existing ? { matches: [...existing.matches, ...found.matches], nextLine: found.nextLine } : found;
@@ -297,7 +308,13 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
   return (
     <div>
       <form className="mb-2 flex items-center gap-2" onSubmit={onSubmit}>
-        <input className="input w-72" placeholder="search this file" aria-label="search" value={query} onChange={(event) => setQuery(event.target.value)} />
+        <input
+          className="input w-72"
+          placeholder="search this file"
+          aria-label="search"
+          value={query}
+          onChange={(event) => setQuery(event.target.value)}
+        />
         <label className="flex items-center gap-1 text-xs text-slate-600">
           <input type="checkbox" checked={matchCase} onChange={(event) => setMatchCase(event.target.checked)} />
           Match case
@@ -323,7 +340,11 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
         <span className="flex-1" />
         {liveState && source.growing && (
           <span className={`text-xs ${liveState === 'live' ? 'text-green-700' : 'text-slate-500'}`} data-testid="live-output-state">
-            {liveState === 'live' ? 'running: following its output live' : liveState === 'refused' ? 'live output was refused' : 'connecting…'}
+            {liveState === 'live'
+              ? 'running: following its output live'
+              : liveState === 'refused'
+                ? 'live output was refused'
+                : 'connecting…'}
           </span>
         )}
         <span className="text-xs text-slate-500" data-testid="line-count">
@@ -332,7 +353,15 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
         </span>
       </form>
       {error && <p className="mb-2 text-sm text-red-700">{error}</p>}
-      <LogLines count={count} lineAt={lineAt} selection={selection} onSelect={onSelect} scrollTo={scrollTo} followEnd={source.growing} testId="log-viewer" />
+      <LogLines
+        count={count}
+        lineAt={lineAt}
+        selection={selection}
+        onSelect={onSelect}
+        scrollTo={scrollTo}
+        followEnd={source.growing}
+        testId="log-viewer"
+      />
     </div>
   );
 }

@@ -4,7 +4,13 @@
  * The test name keeps its slashes as path segments (each segment
  * percent-encoded); without `attempt` the page shows the final attempt.
  */
-export function resultPath(team: string, runNumber: number, platform: string, testName: string, options: { attempt?: number; file?: string; line?: number } = {}): string {
+export function resultPath(
+  team: string,
+  runNumber: number,
+  platform: string,
+  testName: string,
+  options: { attempt?: number; file?: string; line?: number } = {},
+): string {
   const test = testName.split('/').filter(Boolean).map(encodeURIComponent).join('/');
   const query = new URLSearchParams();
   if (options.attempt !== undefined) query.set('attempt', String(options.attempt));

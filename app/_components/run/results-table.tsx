@@ -47,7 +47,19 @@ function matches(filters: Filters, result: LiveResult): boolean {
  * and name, paged by keyset as the reader scrolls, and kept current by live
  * results (`live` grows; rows are replaced per platform and test).
  */
-export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { team: string; runNumber: number; apiBase: string; platforms: string[]; live: LiveResult[] }) {
+export function ResultsTable({
+  team,
+  runNumber,
+  apiBase,
+  platforms,
+  live,
+}: {
+  team: string;
+  runNumber: number;
+  apiBase: string;
+  platforms: string[];
+  live: LiveResult[];
+}) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const filters = filtersFrom(new URLSearchParams(searchParams.toString()));
@@ -71,7 +83,6 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
       return `${apiBase}/results?${params}`;
     },
     [apiBase, filterKey], // filterKey stands for the filters
-
   );
 
   useEffect(() => {
@@ -130,7 +141,9 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
       const at = updated.findIndex((row) => row.platform === result.platform && row.testName === result.testName);
       const wanted = matches(filters, result);
       if (at >= 0) {
-        updated = wanted ? updated.with(at, { ...updated[at]!, status: result.status, attempt: result.attempt, note: null }) : updated.toSpliced(at, 1);
+        updated = wanted
+          ? updated.with(at, { ...updated[at]!, status: result.status, attempt: result.attempt, note: null })
+          : updated.toSpliced(at, 1);
         if (!wanted) delta--;
         continue;
       }
@@ -139,7 +152,15 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
       const position = updated.findIndex((row) => row.testName > result.testName);
       // Past the loaded pages it arrives with a later page.
       if (position === -1 && next.current) continue;
-      const row: ResultRow = { id: `live:${result.platform}:${result.testName}`, platform: result.platform, testName: result.testName, status: result.status, note: null, attempt: result.attempt, subResults: 0 };
+      const row: ResultRow = {
+        id: `live:${result.platform}:${result.testName}`,
+        platform: result.platform,
+        testName: result.testName,
+        status: result.status,
+        note: null,
+        attempt: result.attempt,
+        subResults: 0,
+      };
       updated = position === -1 ? [...updated, row] : updated.toSpliced(position, 0, row);
     }
     setRows(updated);
@@ -154,7 +175,11 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
   function setFilter(change: Partial<Filters>) {
     const merged = { ...filters, ...change };
     const params = new URLSearchParams(searchParams.toString());
-    for (const [key, value] of [['status', merged.status.join(',')], ['platform', merged.platform], ['name', merged.name]] as const) {
+    for (const [key, value] of [
+      ['status', merged.status.join(',')],
+      ['platform', merged.platform],
+      ['name', merged.name],
+    ] as const) {
       if (value) params.set(key, value);
       else params.delete(key);
     }
@@ -192,13 +217,24 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
             );
           })}
         </div>
-        <select className="input w-auto" aria-label="platform filter" value={filters.platform} onChange={(event) => setFilter({ platform: event.target.value })}>
+        <select
+          className="input w-auto"
+          aria-label="platform filter"
+          value={filters.platform}
+          onChange={(event) => setFilter({ platform: event.target.value })}
+        >
           <option value="">all platforms</option>
           {platforms.map((platform) => (
             <option key={platform}>{platform}</option>
           ))}
         </select>
-        <input className="input w-64" placeholder="test name contains…" aria-label="name filter" value={nameInput} onChange={(event) => setNameInput(event.target.value)} />
+        <input
+          className="input w-64"
+          placeholder="test name contains…"
+          aria-label="name filter"
+          value={nameInput}
+          onChange={(event) => setNameInput(event.target.value)}
+        />
       </div>
       {error && <p className="mb-2 text-sm text-red-700">{error}</p>}
       <div className="grid grid-cols-[6rem_1fr_10rem_4rem_1fr] border-b border-slate-200 px-2 py-1 text-xs font-medium text-slate-500">
@@ -217,7 +253,12 @@ export function ResultsTable({ team, runNumber, apiBase, platforms, live }: { te
         renderRow={(index) => {
           const row = rows[index]!;
           return (
-            <div className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr] items-center border-b border-slate-100 px-2 text-sm" data-testid="result-row" data-test={row.testName} data-status={row.status}>
+            <div
+              className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr] items-center border-b border-slate-100 px-2 text-sm"
+              data-testid="result-row"
+              data-test={row.testName}
+              data-status={row.status}
+            >
               <span>
                 <StatusBadge status={row.status} />
               </span>

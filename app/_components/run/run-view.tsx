@@ -16,7 +16,13 @@ import { useRunEvents } from './use-run-events';
 /** RunDetails as it reaches the browser (dates as strings). */
 export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finishedAt' | 'platforms'> & {
   createdAt: string;
-  platforms: { name: string; status: string; tests: { total: number; byStatus: Record<string, number> }; waitingReason: string | null; plannedTests: number | null }[];
+  platforms: {
+    name: string;
+    status: string;
+    tests: { total: number; byStatus: Record<string, number> };
+    waitingReason: string | null;
+    plannedTests: number | null;
+  }[];
 };
 
 const activeStatuses = ['queued', 'running'];
@@ -26,13 +32,27 @@ const activeStatuses = ['queued', 'running'];
  * (the state the server folded, up to event `lastSeq`) on. A run that had
  * ended when the page was rendered is shown from its details alone.
  */
-export function RunView({ team, run, live: snapshot, canRun }: { team: string; run: RunSnapshot; live: { state: LiveRunState; lastSeq: number } | null; canRun: boolean }) {
+export function RunView({
+  team,
+  run,
+  live: snapshot,
+  canRun,
+}: {
+  team: string;
+  run: RunSnapshot;
+  live: { state: LiveRunState; lastSeq: number } | null;
+  canRun: boolean;
+}) {
   const apiBase = runApiPath(team, run.number);
   const [state, setState] = useState(() => snapshot?.state ?? stateFromDetails(run));
   const [live, setLive] = useState<LiveResult[]>([]);
   const onEvents = useCallback((events: SequencedRunEvent[]) => {
     setState((current) => applyRunEvents(current, events));
-    const results = events.flatMap(({ event }) => (event.type === 'result.ingested' ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }] : []));
+    const results = events.flatMap(({ event }) =>
+      event.type === 'result.ingested'
+        ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }]
+        : [],
+    );
     if (results.length) setLive((current) => [...current, ...results]);
   }, []);
   const onOutputTail = useCallback((chunk: TestOutputChunk) => setState((current) => applyOutputTail(current, chunk)), []);
@@ -125,7 +145,10 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
           {running.length === 0 && <p className="text-sm text-slate-500">None right now.</p>}
           {running.map((test) => (
             <div key={`${test.platform}/${test.test}/${test.attempt}`} className="mb-3">
-              <a className="text-sm text-indigo-700 hover:underline" href={resultPath(team, run.number, test.platform, test.test, { attempt: test.attempt })}>
+              <a
+                className="text-sm text-indigo-700 hover:underline"
+                href={resultPath(team, run.number, test.platform, test.test, { attempt: test.attempt })}
+              >
                 {test.test}
               </a>
               <span className="ml-2 text-xs text-slate-500">
@@ -137,7 +160,13 @@ export function RunView({ team, run, live: snapshot, canRun }: { team: string; r
         </section>
       </div>
 
-      <ResultsTable team={team} runNumber={run.number} apiBase={apiBase} platforms={run.platforms.map((platform) => platform.name)} live={live} />
+      <ResultsTable
+        team={team}
+        runNumber={run.number}
+        apiBase={apiBase}
+        platforms={run.platforms.map((platform) => platform.name)}
+        live={live}
+      />
     </div>
   );
 }
@@ -171,7 +200,11 @@ function PlatformBar({ platform, waitingReason }: { platform: PlatformProgress; 
     <div data-testid="platform-progress" data-platform={platform.name}>
       {platform.status === 'queued' && waitingReason && (
         <p className="mb-1 text-xs text-amber-700" data-testid="platform-waiting">
-          Waiting: {waitingReason} (see <a className="underline" href="/health">health</a>).
+          Waiting: {waitingReason} (see{' '}
+          <a className="underline" href="/health">
+            health
+          </a>
+          ).
         </p>
       )}
       <div className="flex justify-between text-xs text-slate-600">

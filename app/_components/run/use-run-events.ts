@@ -34,7 +34,13 @@ export function useRunEvents(
       if (!response.ok) throw new Error(`loading the timeline failed: ${response.status}`);
       return (await response.json()) as SequencedRunEvent[];
     };
-    const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => handlers.current.onEvents(events), (failure) => setError(failure.message), startAfter);
+    const sequencer = new EventSequencer(
+      fetchAfter,
+      pageSize,
+      (events) => handlers.current.onEvents(events),
+      (failure) => setError(failure.message),
+      startAfter,
+    );
     const socket = openLiveSocket(
       [rooms.run(runId)],
       {

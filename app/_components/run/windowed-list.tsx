@@ -88,7 +88,11 @@ export function WindowedList({
   const rows: ReactNode[] = [];
   for (let index = first; index <= last; index++) {
     rows.push(
-      <div key={index} data-row-index={index} style={{ position: 'absolute', top: scrollTop + index * rowHeight - virtualTop, height: rowHeight, left: 0, right: 0 }}>
+      <div
+        key={index}
+        data-row-index={index}
+        style={{ position: 'absolute', top: scrollTop + index * rowHeight - virtualTop, height: rowHeight, left: 0, right: 0 }}
+      >
         {renderRow(index)}
       </div>,
     );

@@ -53,7 +53,10 @@ export function route<Params = Record<string, never>>(handle: (context: Context<
 
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) {
-    return NextResponse.json({ error: error.message, ...(error.issues.length ? { issues: error.issues } : {}) }, { status: statusOf[error.code] });
+    return NextResponse.json(
+      { error: error.message, ...(error.issues.length ? { issues: error.issues } : {}) },
+      { status: statusOf[error.code] },
+    );
   }
   // Two requests creating the same name at once: the check before the insert saw neither, the unique index sees both.
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -25,7 +25,11 @@ export default async function TeamLayout({ children, params }: { children: React
       </div>
       <nav className="mb-6 flex gap-4 border-b border-slate-200 text-sm">
         {sections.map(([path, label]) => (
-          <Link key={path} href={`/t/${team.slug}${path ? `/${path}` : ''}`} className="-mb-px pb-2 hover:border-b-2 hover:border-indigo-500">
+          <Link
+            key={path}
+            href={`/t/${team.slug}${path ? `/${path}` : ''}`}
+            className="-mb-px pb-2 hover:border-b-2 hover:border-indigo-500"
+          >
             {label}
           </Link>
         ))}

@@ -35,7 +35,16 @@ function rowOf(run: RunDetails & { createdAt: string; startedAt: string | null; 
     tests.total += platform.tests.total;
     tests.passed += platform.tests.byStatus.pass ?? 0;
   }
-  return { id: run.id, number: run.number, plan: run.plan, status: run.status, createdAt: run.createdAt, startedAt: run.startedAt, finishedAt: run.finishedAt, tests };
+  return {
+    id: run.id,
+    number: run.number,
+    plan: run.plan,
+    status: run.status,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    tests,
+  };
 }
 
 function formatDuration(ms: number): string {
@@ -63,7 +72,9 @@ export function LiveRuns({ teamSlug, teamId, initial }: { teamSlug: string; team
   useEffect(() => {
     const api = `/api/v1/teams/${teamSlug}/runs`;
     const upsert = (row: RunRow) =>
-      setRuns((current) => (current.some((run) => run.id === row.id) ? current.map((run) => (run.id === row.id ? row : run)) : [row, ...current]));
+      setRuns((current) =>
+        current.some((run) => run.id === row.id) ? current.map((run) => (run.id === row.id ? row : run)) : [row, ...current],
+      );
 
     async function refresh(runId: string, number: number): Promise<void> {
       if (refreshing.current.has(runId)) {
@@ -141,7 +152,9 @@ export function LiveRuns({ teamSlug, teamId, initial }: { teamSlug: string; team
                   </span>
                 </td>
                 <td data-testid="run-pass-rate">
-                  {run.tests.total === 0 ? '–' : `${run.tests.passed}/${run.tests.total} (${Math.round((100 * run.tests.passed) / run.tests.total)} %)`}
+                  {run.tests.total === 0
+                    ? '–'
+                    : `${run.tests.passed}/${run.tests.total} (${Math.round((100 * run.tests.passed) / run.tests.total)} %)`}
                 </td>
                 <td>{duration === null ? '–' : formatDuration(duration)}</td>
                 <td className="text-xs text-slate-500">{new Date(run.createdAt).toLocaleString()}</td>

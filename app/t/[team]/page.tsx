@@ -12,7 +12,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ team
   const { actor, team, role } = await requireTeamPage((await params).team);
   const runs = await listRunOverviews(db(), actor, team.slug);
   const offerExample = runs.length === 0 && hasRole(role, 'admin');
-  const containers = offerExample ? (await platformKindAvailability(db())).get('container') ?? null : null;
+  const containers = offerExample ? ((await platformKindAvailability(db())).get('container') ?? null) : null;
   return (
     <section className="card">
       <div className="mb-3 flex items-baseline justify-between">

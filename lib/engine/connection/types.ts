@@ -1,10 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 
 /** How a command on the other side ended. `lost`: the transport broke before the command reported its end. */
-export type ExitStatus =
-  | { kind: 'exited'; code: number }
-  | { kind: 'signaled'; signal: string }
-  | { kind: 'lost'; reason: string };
+export type ExitStatus = { kind: 'exited'; code: number } | { kind: 'signaled'; signal: string } | { kind: 'lost'; reason: string };
 
 export interface RunOptions {
   /**

@@ -55,11 +55,7 @@ export class ArtifactsWriter {
   }
 
   /** Fails if a previous attempt left `results`, `files` or the output file in the folder. */
-  static async create(
-    artifactsDir: string,
-    limits: ArtifactsLimits,
-    onLineWritten: (line: string) => void,
-  ): Promise<ArtifactsWriter> {
+  static async create(artifactsDir: string, limits: ArtifactsLimits, onLineWritten: (line: string) => void): Promise<ArtifactsWriter> {
     await mkdir(artifactsDir, { recursive: true });
     for (const name of [resultsFileName, testOutputFileName, filesDirName]) {
       const exists = await lstat(join(artifactsDir, name)).then(

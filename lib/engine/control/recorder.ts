@@ -34,10 +34,7 @@ export class AttemptRecorder {
     this.budget = new ByteBudget(limits.maxTotalBytes);
   }
 
-  static async create(
-    artifactsDir: string,
-    options: { limits?: Partial<ControlLimits> } & ControlHandlers = {},
-  ): Promise<AttemptRecorder> {
+  static async create(artifactsDir: string, options: { limits?: Partial<ControlLimits> } & ControlHandlers = {}): Promise<AttemptRecorder> {
     const { limits: limitOverrides, ...handlers } = options;
     const limits = resolveControlLimits(limitOverrides);
     const artifacts = await ArtifactsWriter.create(artifactsDir, limits, (line) => {

@@ -91,7 +91,15 @@ export class RemoteAgent {
       '[[ $3 == stop ]] && kill -TERM $pids 2>/dev/null',
       'exit 1',
     ].join('\n');
-    const result = await runCommand(connection, ['bash', '-c', check, 'agent-check', this.instance.slice(0, half), this.instance.slice(half), stop ? 'stop' : 'look']);
+    const result = await runCommand(connection, [
+      'bash',
+      '-c',
+      check,
+      'agent-check',
+      this.instance.slice(0, half),
+      this.instance.slice(half),
+      stop ? 'stop' : 'look',
+    ]);
     if (result.status.kind === 'exited' && (result.status.code === 0 || result.status.code === 1)) return result.status.code === 0;
     throw new Error(`checking for the previous test agent failed: ${describeExit(result.status)}`);
   }

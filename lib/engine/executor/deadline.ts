@@ -58,9 +58,12 @@ export class Deadline {
     clearTimeout(this.timer);
     // setTimeout cannot wait longer than about 24 days; longer limits re-arm
     const longestTimerMs = 2 ** 31 - 1;
-    this.timer = setTimeout(() => {
-      if (this.remainingMs() > 0) this.schedule();
-      else this.expire();
-    }, Math.min(this.remainingMs(), longestTimerMs));
+    this.timer = setTimeout(
+      () => {
+        if (this.remainingMs() > 0) this.schedule();
+        else this.expire();
+      },
+      Math.min(this.remainingMs(), longestTimerMs),
+    );
   }
 }

@@ -163,7 +163,10 @@ export class FmfExecutor {
       if (signal?.aborted) resolve('cancel requested');
       signal?.addEventListener('abort', () => resolve('cancel requested'), { once: true });
     });
-    const request = (reboots: number) => ({ ...this.agentRequest(test, layout, recorder, { ...environment, ...rebootCounters(reboots) }), onOutput });
+    const request = (reboots: number) => ({
+      ...this.agentRequest(test, layout, recorder, { ...environment, ...rebootCounters(reboots) }),
+      onOutput,
+    });
 
     for (let reboots = 0; ; reboots++) {
       const agent = await this.startWithin(stopped, () => this.readyAgent(layout));
@@ -312,10 +315,11 @@ export class FmfExecutor {
       const attempt = await Promise.race([
         this.connection.connect().then(
           // a container cannot reboot, and its test never sees the stream break: end what is left of it
-          () => previous.goneFrom(this.connection, { stop: this.connection.disconnectKeepsCommands === true }).then(
-            (gone) => (gone ? ('connected' as const) : ('old boot' as const)),
-            () => 'failed' as const,
-          ),
+          () =>
+            previous.goneFrom(this.connection, { stop: this.connection.disconnectKeepsCommands === true }).then(
+              (gone) => (gone ? ('connected' as const) : ('old boot' as const)),
+              () => 'failed' as const,
+            ),
           () => 'failed' as const,
         ),
         stopped.then(() => 'stopped' as const),

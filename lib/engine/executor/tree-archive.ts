@@ -78,7 +78,11 @@ async function addDirectory(pack: tar.Pack, directories: Set<string>, localDir: 
   }
 }
 
-function addEntry(pack: tar.Pack, header: Partial<tar.Header> & Pick<tar.Header, 'name'>, content: Buffer = Buffer.alloc(0)): Promise<void> {
+function addEntry(
+  pack: tar.Pack,
+  header: Partial<tar.Header> & Pick<tar.Header, 'name'>,
+  content: Buffer = Buffer.alloc(0),
+): Promise<void> {
   return new Promise((resolve, reject) => {
     pack.entry(header, content, (error) => (error ? reject(error) : resolve()));
   });

@@ -23,7 +23,8 @@ export function attemptStatus(attempt: ExportedAttempt): string {
   const own = ownResult(attempt.results)?.status;
   if (own) return own;
   const statuses = attempt.results.map((result) => result.status).filter((status): status is string => status !== null);
-  if (statuses.length > 0) return statuses.reduce((worst, status) => ((statusRank[status] ?? 4) > (statusRank[worst] ?? 4) ? status : worst));
+  if (statuses.length > 0)
+    return statuses.reduce((worst, status) => ((statusRank[status] ?? 4) > (statusRank[worst] ?? 4) ? status : worst));
   if (attempt.exception !== null) return 'error';
   return attempt.exitCode === 0 ? 'pass' : 'fail';
 }

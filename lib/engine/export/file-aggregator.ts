@@ -89,7 +89,13 @@ function pathParts(name: string, what: string): string[] {
 async function moveFiles(source: string, target: string): Promise<void> {
   const entries = await readdir(source).catch(() => []);
   if (entries.length === 0) return;
-  if (await stat(target).then(() => true, () => false)) throw new Error(`${target} already exists`);
+  if (
+    await stat(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new Error(`${target} already exists`);
   await mkdir(path.dirname(target), { recursive: true });
   try {
     await rename(source, target);

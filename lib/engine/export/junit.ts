@@ -90,7 +90,9 @@ function verdictElements(attempt: ExportedAttempt, verdict: Verdict): string[] {
 /** The attempt's end and its sub-results, one per line. */
 function describeAttempt(attempt: ExportedAttempt): string {
   const end = attempt.exception ?? `exit code ${attempt.exitCode}`;
-  const lines = attempt.results.map((result) => `${result.status ?? '?'} ${result.name ?? '(test)'}${result.note ? `: ${result.note}` : ''}`);
+  const lines = attempt.results.map(
+    (result) => `${result.status ?? '?'} ${result.name ?? '(test)'}${result.note ? `: ${result.note}` : ''}`,
+  );
   return [end, ...lines].join('\n');
 }
 

@@ -39,7 +39,8 @@ function withRuleContext(error: unknown, node: FmfNode, rule: FmfMapping): unkno
 
 function applyRules(node: FmfNode, rules: FmfValue[], context: Context, options: AdjustOptions): void {
   for (const rule of rules) {
-    if (!isMapping(rule)) throw new FmfError('FormatError', `Adjust rule should be a dictionary (node '${node.name}', got ${pyRepr(rule)}).`);
+    if (!isMapping(rule))
+      throw new FmfError('FormatError', `Adjust rule should be a dictionary (node '${node.name}', got ${pyRepr(rule)}).`);
     const condition = hasKey(rule, 'when') ? rule.when : true;
     const continueAfterMatch = hasKey(rule, 'continue') ? rule.continue : true;
     if (typeof continueAfterMatch !== 'boolean') {

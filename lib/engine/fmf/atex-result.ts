@@ -35,8 +35,9 @@ export function toAtexResult(discovered: DiscoveredTests): { [key: string]: Json
     })),
     all_pkg_requires: discovered.allPkgRequires,
     libs: discovered.libraries.map((placement) =>
-      'symlink' in placement ? { path: placement.path, symlink: placement.symlink } : { path: placement.path, copy_from: placement.copyFrom },
+      'symlink' in placement
+        ? { path: placement.path, symlink: placement.symlink }
+        : { path: placement.path, copy_from: placement.copyFrom },
     ),
   };
 }
-

@@ -1,6 +1,19 @@
 import { FmfError } from './errors';
 import { memoByText } from './memo';
-import { FmfFloat, hasKey, isMapping, newMapping, numericValue, pyArithmetic, pyEquals, pyStr, pyTruthy, pyTypeName, type FmfMapping, type FmfValue } from './values';
+import {
+  FmfFloat,
+  hasKey,
+  isMapping,
+  newMapping,
+  numericValue,
+  pyArithmetic,
+  pyEquals,
+  pyStr,
+  pyTruthy,
+  pyTypeName,
+  type FmfMapping,
+  type FmfValue,
+} from './values';
 
 /**
  * `conditions` of fmf's prune are Python expressions evaluated with the node
@@ -154,7 +167,11 @@ class ConditionParser {
       this.position++;
       return 'in';
     }
-    if (this.isName('not') && this.tokens[this.position + 1].kind === 'name' && (this.tokens[this.position + 1] as { text: string }).text === 'in') {
+    if (
+      this.isName('not') &&
+      this.tokens[this.position + 1].kind === 'name' &&
+      (this.tokens[this.position + 1] as { text: string }).text === 'in'
+    ) {
       this.position += 2;
       return 'not in';
     }
@@ -234,7 +251,12 @@ class ConditionParser {
         this.expect('(');
         const args = this.arguments();
         const receiver = target;
-        target = (namespace) => callMethod(receiver(namespace), token.text, args.map((arg) => arg(namespace)));
+        target = (namespace) =>
+          callMethod(
+            receiver(namespace),
+            token.text,
+            args.map((arg) => arg(namespace)),
+          );
       } else {
         return target;
       }
@@ -273,10 +295,16 @@ class ConditionParser {
       if (this.isOp('(')) {
         this.position++;
         const args = this.arguments();
-        return (namespace) => callFunction(token.text, args.map((arg) => arg(namespace)), namespace);
+        return (namespace) =>
+          callFunction(
+            token.text,
+            args.map((arg) => arg(namespace)),
+            namespace,
+          );
       }
       return (namespace) => {
-        if (!hasKey(namespace, token.text)) throw new FmfError('FilterError', `Key is not defined in data: name '${token.text}' is not defined`);
+        if (!hasKey(namespace, token.text))
+          throw new FmfError('FilterError', `Key is not defined in data: name '${token.text}' is not defined`);
         return namespace[token.text];
       };
     }

@@ -13,13 +13,11 @@ export type Decision = boolean | 'cannot-decide';
 export const CANNOT_DECIDE = 'cannot-decide' as const;
 
 export type ContextOperator =
-  | '<' | '~<' | '<=' | '~<=' | '==' | '~=' | '!=' | '~!=' | '>=' | '~>=' | '>' | '~>' | '~' | '!~'
-  | 'is defined' | 'is not defined';
+  '<' | '~<' | '<=' | '~<=' | '==' | '~=' | '!=' | '~!=' | '>=' | '~>=' | '>' | '~>' | '~' | '!~' | 'is defined' | 'is not defined';
 
 /** One parsed expression: a constant (`true`/`false`) or `dimension operator values`. */
 export type ContextExpression =
-  | { kind: 'constant'; value: boolean }
-  | { kind: 'compare'; dimension: string; operator: ContextOperator; values: string[] | null };
+  { kind: 'constant'; value: boolean } | { kind: 'compare'; dimension: string; operator: ContextOperator; values: string[] | null };
 
 /** OR groups, each a list of expressions joined by AND. */
 export type ParsedRule = ContextExpression[][];
@@ -39,10 +37,7 @@ const word = '[\\p{L}\\p{N}_]';
 const orSplit = new RegExp(`(?<!${word})or(?!${word})`, 'u');
 const andSplit = new RegExp(`(?<!${word})and(?!${word})`, 'u');
 const comparisonOperators = ['<', '~<', '<=', '~<=', '==', '~=', '!=', '~!=', '>=', '~>=', '>', '~>', '~', '!~'];
-const tripleExpression = new RegExp(
-  `^((?:${word}|-)+)\\s*(${comparisonOperators.join('|')})\\s*([^=].*)`,
-  'u',
-);
+const tripleExpression = new RegExp(`^((?:${word}|-)+)\\s*(${comparisonOperators.join('|')})\\s*([^=].*)`, 'u');
 const doubleExpression = new RegExp(`^((?:${word}|-)+)\\s*(is defined|is not defined)`, 'u');
 
 function splitRuleToGroups(rule: string): string[][] {
@@ -61,7 +56,12 @@ function splitExpression(expression: string): ContextExpression {
   if (expression.startsWith('false')) return { kind: 'constant', value: false };
   const triple = tripleExpression.exec(expression);
   if (triple) {
-    return { kind: 'compare', dimension: triple[1], operator: triple[2] as ContextOperator, values: triple[3].split(',').map((value) => value.trim()) };
+    return {
+      kind: 'compare',
+      dimension: triple[1],
+      operator: triple[2] as ContextOperator,
+      values: triple[3].split(',').map((value) => value.trim()),
+    };
   }
   const double = doubleExpression.exec(expression);
   if (double) return { kind: 'compare', dimension: double[1], operator: double[2] as ContextOperator, values: null };
@@ -183,7 +183,9 @@ export class Context {
     for (const [name, value] of Object.entries(dimensions)) {
       const values = (Array.isArray(value) ? value : [value]).map((item) => contextValue(pyStr(item)));
       // The reference stores a set keyed by the split form.
-      const unique = values.filter((item, index) => values.findIndex((other) => other.parts.join('\0') === item.parts.join('\0')) === index);
+      const unique = values.filter(
+        (item, index) => values.findIndex((other) => other.parts.join('\0') === item.parts.join('\0')) === index,
+      );
       this.dimensions.set(name, unique);
     }
   }

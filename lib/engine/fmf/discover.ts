@@ -153,7 +153,8 @@ function discoverSections(plan: FmfMapping): FmfMapping[] {
   });
   if (!sections.length) throw new FmfError('ValueError', 'no fmf discover sections found in the plan');
   if (sections.length > 1) {
-    if (sections.some((section) => !hasKey(section, 'name'))) throw new FmfError('ValueError', ">1 discover sections found: 'name' must be defined for each");
+    if (sections.some((section) => !hasKey(section, 'name')))
+      throw new FmfError('ValueError', ">1 discover sections found: 'name' must be defined for each");
     if (new Set(sections.map((section) => pyStr(section.name))).size < sections.length) {
       throw new FmfError('ValueError', "'name' must be unique for each discover section");
     }
@@ -164,7 +165,8 @@ function discoverSections(plan: FmfMapping): FmfMapping[] {
 function environmentOf(data: FmfMapping, owner: string): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const item of listlike(data, 'environment')) {
-    if (!isMapping(item)) throw new FmfError('ValueError', `'environment' of ${owner} must be a mapping or a list of mappings, got ${pyRepr(item)}`);
+    if (!isMapping(item))
+      throw new FmfError('ValueError', `'environment' of ${owner} must be a mapping or a list of mappings, got ${pyRepr(item)}`);
     for (const key of Object.keys(item)) environment[key] = pyStr(item[key]);
   }
   return environment;
@@ -182,7 +184,10 @@ function planSteps(plan: FmfMapping, planName: string, key: 'prepare' | 'finish'
     if (item.how === 'shell') return { how: 'shell', script: stringList(item, 'script', `plan '${key}'`) };
     const step = `${key} step ${index + 1}${hasKey(item, 'name') ? ` (${pyRepr(item.name)})` : ''}`;
     const kind = hasKey(item, 'how') ? `is 'how: ${pyStr(item.how)}'` : "has no 'how'";
-    throw new FmfError('ValueError', `plan ${planName}: ${step} ${kind}, which Testyard does not run (it runs 'install' and 'shell' steps)`);
+    throw new FmfError(
+      'ValueError',
+      `plan ${planName}: ${step} ${kind}, which Testyard does not run (it runs 'install' and 'shell' steps)`,
+    );
   });
 }
 
@@ -208,7 +213,12 @@ interface SectionTests {
   tests: { name: string; data: FmfMapping; source: string }[];
 }
 
-async function loadSectionTree(section: FmfMapping, localTree: FmfTree, context: Context, options: DiscoverOptions): Promise<{ tree: FmfTree; fetched?: FetchedSource }> {
+async function loadSectionTree(
+  section: FmfMapping,
+  localTree: FmfTree,
+  context: Context,
+  options: DiscoverOptions,
+): Promise<{ tree: FmfTree; fetched?: FetchedSource }> {
   if (!hasKey(section, 'url')) return { tree: localTree };
   const ref = hasKey(section, 'ref') ? pyStr(section.ref) : undefined;
   const repository = await fetchNamed(pyStr(section.url), ref, options);
@@ -259,7 +269,8 @@ export async function discoverTests(source: string | FmfTree, options: DiscoverO
 
   for (const section of discoverSections(plan)) {
     const prefix = hasKey(section, 'name') ? pyStr(section.name) : '';
-    if (prefix.includes('/') || prefix === '.' || prefix === '..') throw new FmfError('ValueError', `invalid discover section 'name': ${prefix}`);
+    if (prefix.includes('/') || prefix === '.' || prefix === '..')
+      throw new FmfError('ValueError', `invalid discover section 'name': ${prefix}`);
     const { tree: sectionTree, fetched } = await loadSectionTree(section, tree, context, options);
     trees.push({ prefix, root: sectionTree.root, ...(fetched ? { fetched } : {}) });
     const selected = selectSectionTests(sectionTree, section, options);
@@ -358,7 +369,8 @@ class LibraryResolver {
     const require: Requirement[] = [];
     const recommend: string[] = [];
     for (const entry of listlike(data, 'recommend')) {
-      if (typeof entry !== 'string') throw new FmfError('ValueError', `non-string '${pyTypeName(entry)}' not allowed in 'recommend': ${pyStr(entry)}`);
+      if (typeof entry !== 'string')
+        throw new FmfError('ValueError', `non-string '${pyTypeName(entry)}' not allowed in 'recommend': ${pyStr(entry)}`);
       recommend.push(entry);
     }
     for (const entry of listlike(data, 'require')) {
@@ -410,7 +422,15 @@ class LibraryResolver {
       node = (await this.remoteNode(url, undefined, '.', name)).node;
     } catch (error) {
       // A library that does not exist is left for the package manager, as atex does.
-      if (!(error instanceof FmfError) || !(error.is('ReferenceError') || error.is('RootError') || /not found|does not exist|does not appear to be a git repository/i.test(error.message))) throw error;
+      if (
+        !(error instanceof FmfError) ||
+        !(
+          error.is('ReferenceError') ||
+          error.is('RootError') ||
+          /not found|does not exist|does not appear to be a git repository/i.test(error.message)
+        )
+      )
+        throw error;
     }
     if (!node) {
       this.notFound.add(key);
@@ -432,7 +452,9 @@ class LibraryResolver {
     if (this.fromCache(key, require, recommend)) return undefined;
     const relativeName = node.name.replace(/^\/+/, '');
     const target = path.posix.join(this.libsDir, pyStr(nick), relativeName);
-    const alreadyThere = existsSync(path.join(this.tree.root, 'libs', pyStr(nick), relativeName)) || this.placements.some((placement) => placement.path === target);
+    const alreadyThere =
+      existsSync(path.join(this.tree.root, 'libs', pyStr(nick), relativeName)) ||
+      this.placements.some((placement) => placement.path === target);
     if (!alreadyThere) {
       const source = path.posix.join(this.prefix, relativeName);
       this.placements.push({ path: target, symlink: path.posix.relative(path.posix.dirname(target), source) });
@@ -443,7 +465,12 @@ class LibraryResolver {
   private async fetchedLibrary(entry: FmfMapping, require: Requirement[], recommend: string[]) {
     const name = hasKey(entry, 'name') ? pyStr(entry.name) : '/';
     let nick = hasKey(entry, 'nick') && pyTruthy(entry.nick) ? pyStr(entry.nick) : '';
-    if (!nick && hasKey(entry, 'url')) nick = pyStr(entry.url).replace(/\/+$/, '').split('/').pop()!.replace(/\.git$/, '');
+    if (!nick && hasKey(entry, 'url'))
+      nick = pyStr(entry.url)
+        .replace(/\/+$/, '')
+        .split('/')
+        .pop()!
+        .replace(/\.git$/, '');
     else if (!nick && hasKey(entry, 'path')) nick = path.basename(pyStr(entry.path));
     require.push(entry);
     const fmfPath = hasKey(entry, 'path') ? pyStr(entry.path) : '';
@@ -458,8 +485,10 @@ class LibraryResolver {
         ? await this.remoteNode(pyStr(entry.url), hasKey(entry, 'ref') ? pyStr(entry.ref) : undefined, fmfPath || '.', name)
         : await this.localNode(fmfPath, name);
     } catch (error) {
-      if (error instanceof FmfError && error.is('RootError')) throw new FmfError('ValueError', `repository has no fmf metadata: ${pyStr(entry)}`);
-      if (error instanceof FmfError && error.is('ReferenceError')) throw new FmfError('ValueError', `library node not found in repository: ${pyStr(entry)}`);
+      if (error instanceof FmfError && error.is('RootError'))
+        throw new FmfError('ValueError', `repository has no fmf metadata: ${pyStr(entry)}`);
+      if (error instanceof FmfError && error.is('ReferenceError'))
+        throw new FmfError('ValueError', `library node not found in repository: ${pyStr(entry)}`);
       throw error;
     }
     this.place(target, located.node);

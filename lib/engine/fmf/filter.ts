@@ -60,7 +60,8 @@ export function matchesFilter(filter: string | null | undefined, data: FmfValue,
     return key === undefined ? undefined : dataTexts(data[key], sensitive);
   };
 
-  const matchValue = (pattern: string, candidate: string) => (regexp ? compilePythonRegex(`^${pattern}$`).test(candidate) : pattern === candidate);
+  const matchValue = (pattern: string, candidate: string) =>
+    regexp ? compilePythonRegex(`^${pattern}$`).test(candidate) : pattern === candidate;
 
   const checkValue = (items: string[], value: string): boolean => {
     for (const atom of value.split(/\s*,\s*/)) {
@@ -75,7 +76,8 @@ export function matchesFilter(filter: string | null | undefined, data: FmfValue,
   };
 
   const checkName = (pattern: string): boolean => {
-    if (name === undefined) throw new FmfError('FilterError', `Filter by name '${pattern}' requested but node name not provided to 'filter()'.`);
+    if (name === undefined)
+      throw new FmfError('FilterError', `Filter by name '${pattern}' requested but node name not provided to 'filter()'.`);
     return regexp ? pySearch(pattern, name) : pattern === name;
   };
 

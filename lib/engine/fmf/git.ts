@@ -107,7 +107,12 @@ function exportCommit(mirror: string, commit: string, target: string): Promise<v
  * absent) and checks that commit out. With `access`, every command that talks
  * to the remote goes through the transport it allows, checked anew each time.
  */
-export async function fetchRepository(url: string, ref?: string, cacheDir = defaultCacheDir(), access?: SourceAccess): Promise<FetchedRepository> {
+export async function fetchRepository(
+  url: string,
+  ref?: string,
+  cacheDir = defaultCacheDir(),
+  access?: SourceAccess,
+): Promise<FetchedRepository> {
   if (!url) throw new FmfError('FetchError', 'Repository URL is empty');
   let transport: Awaited<ReturnType<SourceAccess['transport']>> | undefined;
   try {
@@ -130,7 +135,11 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
     }
   } else {
     // The remote is named on every fetch (never the stored "origin"), so it goes through this call's transport.
-    await git(['fetch', '--quiet', '--force', '--tags', '--prune', '--', remote, '+refs/heads/*:refs/remotes/origin/*'], { cwd: mirror, transport, cacheDir });
+    await git(['fetch', '--quiet', '--force', '--tags', '--prune', '--', remote, '+refs/heads/*:refs/remotes/origin/*'], {
+      cwd: mirror,
+      transport,
+      cacheDir,
+    });
     await updateDefaultBranch(mirror, remote, transport, cacheDir).catch(() => undefined);
   }
   const commit = await resolveCommit(mirror, ref, cacheDir);
@@ -142,7 +151,10 @@ export async function fetchRepository(url: string, ref?: string, cacheDir = defa
       await exportCommit(mirror, commit, temporary);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
-      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${(error as Error).message.split(cacheDir).join('<cache>')}`);
+      throw new FmfError(
+        'FetchError',
+        `Unable to check out ${commit} of ${url}: ${(error as Error).message.split(cacheDir).join('<cache>')}`,
+      );
     }
     try {
       await rename(temporary, checkout);

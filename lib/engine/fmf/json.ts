@@ -1,5 +1,16 @@
 import { FmfError } from './errors';
-import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, newMapping, pyFloatRepr, pyInt, type FmfMapping, type FmfScalar, type FmfValue } from './values';
+import {
+  FmfDate,
+  FmfFloat,
+  FmfSet,
+  FmfTimestamp,
+  newMapping,
+  pyFloatRepr,
+  pyInt,
+  type FmfMapping,
+  type FmfScalar,
+  type FmfValue,
+} from './values';
 
 /**
  * JSON text for fmf values, in the conventions of the conformance data:
@@ -41,7 +52,9 @@ export function toJson(value: JsonLike, indent = 0): string {
     }
     const keys = Object.keys(item);
     const record = item as Record<string, JsonLike>;
-    return keys.length ? `{${keys.map((key) => `${pad}${JSON.stringify(key)}: ${write(record[key], depth + 1)}`).join(separator)}${close}}` : '{}';
+    return keys.length
+      ? `{${keys.map((key) => `${pad}${JSON.stringify(key)}: ${write(record[key], depth + 1)}`).join(separator)}${close}}`
+      : '{}';
   };
   return write(value, 0);
 }
@@ -129,7 +142,13 @@ function unwrapJson(mapping: FmfMapping): FmfValue {
   if (typeof value !== 'string' && !(keys[0] === '$set' && Array.isArray(value))) return mapping;
   switch (keys[0]) {
     case '$float':
-      return value === 'nan' ? new FmfFloat(NaN) : value === 'inf' ? new FmfFloat(Infinity) : value === '-inf' ? new FmfFloat(-Infinity) : mapping;
+      return value === 'nan'
+        ? new FmfFloat(NaN)
+        : value === 'inf'
+          ? new FmfFloat(Infinity)
+          : value === '-inf'
+            ? new FmfFloat(-Infinity)
+            : mapping;
     case '$bigint':
       return /^-?[0-9]+$/.test(value as string) ? BigInt(value as string) : mapping;
     case '$date':

@@ -1,6 +1,19 @@
 import { FmfError } from './errors';
 import { pySearch, pySub } from './pyregex';
-import { deepCopy, FmfFloat, hasKey, isMapping, numericValue, pyArithmetic, pyEquals, pyRepr, pyStr, pyTypeName, type FmfMapping, type FmfValue } from './values';
+import {
+  deepCopy,
+  FmfFloat,
+  hasKey,
+  isMapping,
+  numericValue,
+  pyArithmetic,
+  pyEquals,
+  pyRepr,
+  pyStr,
+  pyTypeName,
+  type FmfMapping,
+  type FmfValue,
+} from './values';
 
 /**
  * fmf's merge of one mapping into another, with the key suffixes:

@@ -162,7 +162,8 @@ class TreeBuilder {
     if (!isMapping(explore)) throw new FmfError('TypeError', `Invalid config '${this.configPath}': 'explore' should be a mapping`);
     if (!hasKey(explore, 'include')) return [];
     const include = explore.include;
-    if (!Array.isArray(include)) throw new FmfError('GeneralError', `The 'include' config section should be a list, found '${pyRepr(include)}'.`);
+    if (!Array.isArray(include))
+      throw new FmfError('GeneralError', `The 'include' config section should be a list, found '${pyRepr(include)}'.`);
     if (include.includes('.fmf')) throw new FmfError('GeneralError', "The '.fmf' directory cannot be used for storing fmf metadata.");
     return include;
   }
@@ -241,7 +242,10 @@ class TreeBuilder {
       // to the process's working directory; a string normally names nothing there,
       // so the node stays undefined and is pruned. We never read outside the tree.
       if (typeof document.value !== 'string') {
-        throw new FmfError('AttributeError', `Invalid data for node '${child.name}': expected a mapping, got '${pyTypeName(document.value)}'`);
+        throw new FmfError(
+          'AttributeError',
+          `Invalid data for node '${child.name}': expected a mapping, got '${pyTypeName(document.value)}'`,
+        );
       }
       return child;
     }
@@ -253,8 +257,13 @@ class TreeBuilder {
     node.defined = true;
     if (document.kind === 'null') return;
     if (document.kind === 'other') {
-      if (Array.isArray(document.value)) throw new FmfError('TypeError', `Invalid data for node '${node.name}': expected a mapping, got a list`);
-      if (!isMapping(document.value)) throw new FmfError('AttributeError', `Invalid data for node '${node.name}': expected a mapping, got '${pyTypeName(document.value)}'`);
+      if (Array.isArray(document.value))
+        throw new FmfError('TypeError', `Invalid data for node '${node.name}': expected a mapping, got a list`);
+      if (!isMapping(document.value))
+        throw new FmfError(
+          'AttributeError',
+          `Invalid data for node '${node.name}': expected a mapping, got '${pyTypeName(document.value)}'`,
+        );
       document = { kind: 'mapping', entries: Object.entries(document.value) };
     }
     const directives = document.entries.find(([key]) => key === '/');
@@ -262,7 +271,8 @@ class TreeBuilder {
     for (const [key, value] of document.entries) {
       if (key === '/') continue;
       if (key === null) throw new FmfError('FormatError', "Invalid key 'None'.");
-      if (typeof key !== 'string') throw new FmfError('AttributeError', `Invalid key ${pyRepr(key)} in '${node.name}': keys must be strings`);
+      if (typeof key !== 'string')
+        throw new FmfError('AttributeError', `Invalid key ${pyRepr(key)} in '${node.name}': keys must be strings`);
       if (key.startsWith('/')) this.virtualChild(node, key, value);
       else node.ownData[key] = value;
     }
@@ -280,13 +290,19 @@ class TreeBuilder {
 
   private applyDirectives(node: FmfNode, directives: FmfValue): void {
     if (!isMapping(directives)) {
-      throw new FmfError('FormatError', `Invalid fmf directive in '${node.name}': Should be a 'dict', got a '${pyTypeName(directives)}' instead.`);
+      throw new FmfError(
+        'FormatError',
+        `Invalid fmf directive in '${node.name}': Should be a 'dict', got a '${pyTypeName(directives)}' instead.`,
+      );
     }
     for (const key of Object.keys(directives)) {
       if (key !== 'inherit' && key !== 'select') throw new FmfError('FormatError', `Unknown fmf directive '${key}' in '${node.name}'.`);
       const value = directives[key];
       if (typeof value !== 'boolean') {
-        throw new FmfError('FormatError', `Invalid fmf directive '${key}' in '${node.name}': Should be a 'bool', got a '${pyTypeName(value)}' instead.`);
+        throw new FmfError(
+          'FormatError',
+          `Invalid fmf directive '${key}' in '${node.name}': Should be a 'bool', got a '${pyTypeName(value)}' instead.`,
+        );
       }
     }
     Object.assign(node.directives, directives);

@@ -124,7 +124,12 @@ export function pyEquals(left: FmfValue | undefined, right: FmfValue | undefined
   if (left === null || left === undefined || right === null || right === undefined) return left === right;
   if (typeof left === 'string' || typeof right === 'string') return left === right;
   if (Array.isArray(left) || Array.isArray(right)) {
-    return Array.isArray(left) && Array.isArray(right) && left.length === right.length && left.every((item, index) => pyEquals(item, right[index]));
+    return (
+      Array.isArray(left) &&
+      Array.isArray(right) &&
+      left.length === right.length &&
+      left.every((item, index) => pyEquals(item, right[index]))
+    );
   }
   if (left instanceof FmfDate || left instanceof FmfTimestamp) {
     return right.constructor === left.constructor && (right as FmfDate).iso === left.iso;
@@ -133,7 +138,11 @@ export function pyEquals(left: FmfValue | undefined, right: FmfValue | undefined
     return right instanceof Uint8Array && left.length === right.length && left.every((byte, index) => byte === right[index]);
   }
   if (left instanceof FmfSet) {
-    return right instanceof FmfSet && left.items.length === right.items.length && left.items.every((item) => right.items.some((other) => pyEquals(item, other)));
+    return (
+      right instanceof FmfSet &&
+      left.items.length === right.items.length &&
+      left.items.every((item) => right.items.some((other) => pyEquals(item, other)))
+    );
   }
   if (isMapping(left) && isMapping(right)) {
     const keys = Object.keys(left);

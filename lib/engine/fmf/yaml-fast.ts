@@ -125,7 +125,8 @@ export class FastYaml {
     const next = this.lines[this.index];
     if (!next) return null;
     if (next.indent > parentIndent) return this.block(next.indent);
-    if (allowSameIndentSequence && next.indent === parentIndent && /^-(\s|$)/.test(next.text.slice(next.indent))) return this.sequence(parentIndent);
+    if (allowSameIndentSequence && next.indent === parentIndent && /^-(\s|$)/.test(next.text.slice(next.indent)))
+      return this.sequence(parentIndent);
     return null;
   }
 
@@ -206,4 +207,3 @@ export function parseFastYaml(text: string, resolvePlain: (text: string) => FmfS
     throw error;
   }
 }
-

@@ -13,10 +13,7 @@ import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEqu
  */
 
 /** A top-level mapping keeps its raw keys: fmf treats non-string keys there as errors. */
-export type YamlDocument =
-  | { kind: 'mapping'; entries: [FmfScalar, FmfValue][] }
-  | { kind: 'null' }
-  | { kind: 'other'; value: FmfValue };
+export type YamlDocument = { kind: 'mapping'; entries: [FmfScalar, FmfValue][] } | { kind: 'null' } | { kind: 'other'; value: FmfValue };
 
 const boolPattern = /^(?:true|True|TRUE|false|False|FALSE)$/;
 const nullPattern = /^(?:~|null|Null|NULL|)$/;
@@ -153,12 +150,14 @@ class Converter {
         }
         return mapping;
       }
-      if (node.tag && node.tag !== yamlTag('seq')) throw new YamlInputError(`could not determine a constructor for the tag '${node.tag}'`, offset);
+      if (node.tag && node.tag !== yamlTag('seq'))
+        throw new YamlInputError(`could not determine a constructor for the tag '${node.tag}'`, offset);
       return node.items.map((item) => this.value(item as YamlNode));
     }
     if (isMap(node)) {
       if (node.tag === yamlTag('set')) return new FmfSet(this.entries(node).map(([key]) => key));
-      if (node.tag && node.tag !== yamlTag('map')) throw new YamlInputError(`could not determine a constructor for the tag '${node.tag}'`, offset);
+      if (node.tag && node.tag !== yamlTag('map'))
+        throw new YamlInputError(`could not determine a constructor for the tag '${node.tag}'`, offset);
       const mapping = newMapping();
       for (const [key, value] of this.entries(node)) mapping[this.keyText(key, offset)] = value;
       return mapping;
@@ -194,7 +193,13 @@ class Converter {
         continue;
       }
       const key = this.value(keyNode);
-      if (typeof key === 'object' && key !== null && !(key instanceof FmfFloat) && !(key instanceof FmfDate) && !(key instanceof FmfTimestamp)) {
+      if (
+        typeof key === 'object' &&
+        key !== null &&
+        !(key instanceof FmfFloat) &&
+        !(key instanceof FmfDate) &&
+        !(key instanceof FmfTimestamp)
+      ) {
         throw new YamlInputError('found unhashable key', offset);
       }
       if (own.some(([existing]) => pyEquals(existing, key))) {
@@ -221,7 +226,14 @@ export function parseYaml(text: string, fileName: string): YamlDocument {
 /** Parses with the `yaml` library only (the fast path's reference). */
 export function parseYamlWithLibrary(text: string, fileName: string): YamlDocument {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, merge: false, lineCounter, strict: true, prettyErrors: false });
+  const document = parseDocument(text, {
+    schema: 'failsafe',
+    uniqueKeys: false,
+    merge: false,
+    lineCounter,
+    strict: true,
+    prettyErrors: false,
+  });
   const failure = document.errors[0];
   if (failure) {
     const message = failure.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
@@ -253,7 +265,10 @@ export function readUtf8(path: string): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     const firstBad = findInvalidUtf8Offset(bytes);
-    throw new FmfError('UnicodeDecodeError', `'${path}' is not valid UTF-8 (byte 0x${bytes[firstBad]?.toString(16)} at position ${firstBad})`);
+    throw new FmfError(
+      'UnicodeDecodeError',
+      `'${path}' is not valid UTF-8 (byte 0x${bytes[firstBad]?.toString(16)} at position ${firstBad})`,
+    );
   }
 }
 
@@ -284,4 +299,3 @@ function findInvalidUtf8Offset(bytes: Buffer): number {
 export function loadYamlFile(path: string): YamlDocument {
   return parseYaml(readUtf8(path), path);
 }
-

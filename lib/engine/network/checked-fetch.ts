@@ -15,10 +15,12 @@ export function checkedFetch(policy: OutboundPolicy): FetchFunction {
     connect: (options, callback) => {
       const host = options.hostname.replace(/^\[(.*)\]$/, '$1');
       policy.resolveOne(host).then(
-        (address) => connect({ ...options, hostname: address, servername: options.servername ?? (isIP(host) ? undefined : host) }, callback),
+        (address) =>
+          connect({ ...options, hostname: address, servername: options.servername ?? (isIP(host) ? undefined : host) }, callback),
         (error: Error) => callback(error, null),
       );
     },
   });
-  return (url, init) => undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent }) as unknown as Promise<Response>;
+  return (url, init) =>
+    undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent }) as unknown as Promise<Response>;
 }

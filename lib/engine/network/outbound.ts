@@ -65,14 +65,19 @@ export class OutboundPolicy {
     const denied = new BlockList();
     for (const range of builtInDenied) addEntry(denied, range);
     for (const address of ownAddresses) addEntry(denied, address);
-    return new OutboundPolicy(entries(allow), entries(deny.flatMap((entry) => (entry.toLowerCase() === 'private' ? privateRanges : [entry]))), denied);
+    return new OutboundPolicy(
+      entries(allow),
+      entries(deny.flatMap((entry) => (entry.toLowerCase() === 'private' ? privateRanges : [entry]))),
+      denied,
+    );
   }
 
   /** Why `address` (reached as `host`) is refused, or null when it is allowed. */
   refusal(host: string, address: string): string | null {
     const name = host.toLowerCase();
     const candidates = embeddedAddresses(address);
-    if (this.deny.names.has(name) || candidates.some((candidate) => matches(this.deny.blocks, candidate))) return 'the operator denies this destination';
+    if (this.deny.names.has(name) || candidates.some((candidate) => matches(this.deny.blocks, candidate)))
+      return 'the operator denies this destination';
     if (this.allow.names.has(name) || candidates.some((candidate) => matches(this.allow.blocks, candidate))) return null;
     if (candidates.some((candidate) => matches(this.denied, candidate))) {
       return 'it is this server, a loopback, link-local (cloud metadata) or reserved address; the operator can allow it with TESTYARD_OUTBOUND_ALLOW';
@@ -87,7 +92,10 @@ export class OutboundPolicy {
     if (isIP(bare)) addresses = [{ address: bare, family: isIP(bare) as 4 | 6 }];
     else {
       try {
-        addresses = (await lookup(bare, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family as 4 | 6 }));
+        addresses = (await lookup(bare, { all: true, verbatim: true })).map(({ address, family }) => ({
+          address,
+          family: family as 4 | 6,
+        }));
       } catch {
         throw new OutboundRefused(`cannot resolve host ${host}`);
       }
@@ -109,8 +117,10 @@ export class OutboundPolicy {
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     this.resolve(hostname).then(
       (addresses) => {
-        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((entry) => entry.family === options.family) : addresses;
-        if (wanted.length === 0) return callback(Object.assign(new Error(`no IPv${options.family} address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+        const wanted =
+          options.family === 4 || options.family === 6 ? addresses.filter((entry) => entry.family === options.family) : addresses;
+        if (wanted.length === 0)
+          return callback(Object.assign(new Error(`no IPv${options.family} address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
         if (options.all) (callback as unknown as (error: null, all: ResolvedAddress[]) => void)(null, wanted);
         else callback(null, wanted[0]!.address, wanted[0]!.family);
       },
@@ -168,7 +178,8 @@ function expandIpv6(address: string): number[] | null {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const parts = dotted[1]!.split('.').map(Number);
-    text = text.slice(0, -dotted[1]!.length) + `${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
+    text =
+      text.slice(0, -dotted[1]!.length) + `${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
   }
   const [head, tail] = text.split('::');
   const parse = (part: string | undefined) => (part ? part.split(':').map((word) => parseInt(word, 16)) : []);

@@ -6,8 +6,7 @@ import type { OutboundPolicy } from './outbound';
 export class RepositorySourceRefused extends Error {}
 
 export type RepositoryLocation =
-  | { kind: 'remote'; scheme: 'https' | 'ssh' | 'git'; host: string; port: number }
-  | { kind: 'local'; path: string };
+  { kind: 'remote'; scheme: 'https' | 'ssh' | 'git'; host: string; port: number } | { kind: 'local'; path: string };
 
 const defaultPorts = { https: 443, ssh: 22, git: 9418 } as const;
 
@@ -92,7 +91,9 @@ export class RepositorySources {
     const location = parseRepositoryUrl(url);
     if (!location) throw new RepositorySourceRefused('not a git URL: use https://, ssh://, git:// or user@host:path');
     if (location.kind === 'local' && this.options.localRoots.length === 0) {
-      throw new RepositorySourceRefused('local repositories are not allowed on this server (the operator lists their folders in TESTYARD_LOCAL_REPO_ROOTS)');
+      throw new RepositorySourceRefused(
+        'local repositories are not allowed on this server (the operator lists their folders in TESTYARD_LOCAL_REPO_ROOTS)',
+      );
     }
     return location;
   }
@@ -103,7 +104,9 @@ export class RepositorySources {
    * the folder exists, so nobody can probe the server's disk.
    */
   async localFolder(folder: string): Promise<string> {
-    const refused = new RepositorySourceRefused('this folder is not under a folder the operator allows for local repositories (TESTYARD_LOCAL_REPO_ROOTS)');
+    const refused = new RepositorySourceRefused(
+      'this folder is not under a folder the operator allows for local repositories (TESTYARD_LOCAL_REPO_ROOTS)',
+    );
     if (!path.isAbsolute(folder)) throw refused;
     const lexical = path.resolve(folder);
     const under = (candidate: string, root: string) => root === '/' || candidate === root || candidate.startsWith(root + path.sep);

@@ -20,5 +20,11 @@ export function temporaryAttemptDirectories(parent = tmpdir()): AttemptDirectori
 
 /** A test or platform name as one path component: `/tests/a b` → `tests-a_b`. */
 export function safeFileName(name: string): string {
-  return name.replace(/^\/+/, '').replace(/\//g, '-').replace(/[^A-Za-z0-9._@+-]/g, '_').slice(0, 100) || '_';
+  return (
+    name
+      .replace(/^\/+/, '')
+      .replace(/\//g, '-')
+      .replace(/[^A-Za-z0-9._@+-]/g, '_')
+      .slice(0, 100) || '_'
+  );
 }

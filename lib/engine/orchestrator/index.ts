@@ -2,7 +2,14 @@
  * Ad-hoc orchestration of one platform's tests over provisioned remotes
  * (DESIGN.md, "Ad-hoc orchestration rules").
  */
-export { AdHocOrchestrator, type OrchestratorOptions, type PlatformOutcome, type PlatformStatus, type ResumeState, type RunningAttempt } from './adhoc';
+export {
+  AdHocOrchestrator,
+  type OrchestratorOptions,
+  type PlatformOutcome,
+  type PlatformStatus,
+  type ResumeState,
+  type RunningAttempt,
+} from './adhoc';
 export { temporaryAttemptDirectories, safeFileName, type AttemptDirectories } from './attempt-directories';
 export * from './policies';
 export { plannedRun, schedulableTest, type PlannedRun } from './suite';

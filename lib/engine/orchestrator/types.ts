@@ -13,7 +13,11 @@ export interface SchedulableTest {
 export interface TestExecutor {
   setup(): Promise<void>;
   /** Resolves with the exit code when the test ran; rejects when the runner had to end it (the remote is then destroyed). */
-  runTest(name: string, artifactsDir: string, options?: { signal?: AbortSignal; onOutput?: (bytes: Buffer) => void }): Promise<{ exitCode: number }>;
+  runTest(
+    name: string,
+    artifactsDir: string,
+    options?: { signal?: AbortSignal; onOutput?: (bytes: Buffer) => void },
+  ): Promise<{ exitCode: number }>;
   teardown(): Promise<void>;
 }
 

@@ -111,7 +111,8 @@ export async function createProvisioner(config: ProvisionerConfig, context: Prov
 function testingFarmEndpoint(apiUrl: string | undefined, allowed: readonly string[] | undefined): string | undefined {
   if (!allowed) return apiUrl;
   const wanted = apiUrl ? normaliseApiUrl(apiUrl) : allowed[0];
-  if (!wanted || !allowed.includes(wanted)) throw new Error(`testing-farm platform: ${apiUrl} is not a Testing Farm endpoint this server allows`);
+  if (!wanted || !allowed.includes(wanted))
+    throw new Error(`testing-farm platform: ${apiUrl} is not a Testing Farm endpoint this server allows`);
   return wanted;
 }
 

@@ -8,7 +8,12 @@ export async function canJoinRoom(db: Db, actor: Actor | null, room: string): Pr
   if (!actor) return false;
   const [kind, id] = room.split(':', 2);
   if (!id) return false;
-  const teamId = kind === 'team' ? id : kind === 'run' || kind === 'output' ? (await db.run.findUnique({ where: { id }, select: { teamId: true } }))?.teamId : undefined;
+  const teamId =
+    kind === 'team'
+      ? id
+      : kind === 'run' || kind === 'output'
+        ? (await db.run.findUnique({ where: { id }, select: { teamId: true } }))?.teamId
+        : undefined;
   if (!teamId || (actor.tokenTeamId && actor.tokenTeamId !== teamId)) return false;
   return Boolean(await db.membership.findUnique({ where: { teamId_userId: { teamId, userId: actor.userId } } }));
 }

@@ -44,9 +44,15 @@ const repoBody = (required: string[]) =>
   object(
     {
       name: { ...string, pattern: '^[\\w.-]+$' },
-      url: { type: ['string', 'null'], description: "git URL (https://, ssh://, git:// or user@host:path; file:// only under the operator's TESTYARD_LOCAL_REPO_ROOTS)" },
+      url: {
+        type: ['string', 'null'],
+        description: "git URL (https://, ssh://, git:// or user@host:path; file:// only under the operator's TESTYARD_LOCAL_REPO_ROOTS)",
+      },
       ref: { type: ['string', 'null'], description: 'branch, tag or commit' },
-      path: { type: ['string', 'null'], description: "absolute folder on the server and worker hosts under the operator's TESTYARD_LOCAL_REPO_ROOTS (instead of url)" },
+      path: {
+        type: ['string', 'null'],
+        description: "absolute folder on the server and worker hosts under the operator's TESTYARD_LOCAL_REPO_ROOTS (instead of url)",
+      },
     },
     required,
   );
@@ -83,8 +89,16 @@ const runBody = object(
 const searchParameters = [
   { name: 'q', description: 'the text (one line)', schema: string },
   { name: 'from', description: 'first line to search (default 0)', schema: { ...integer, minimum: 0 } },
-  { name: 'limit', description: 'at most this many matches (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
-  { name: 'case', description: '`insensitive` folds ASCII letters (default `sensitive`)', schema: { ...string, enum: ['sensitive', 'insensitive'] } },
+  {
+    name: 'limit',
+    description: 'at most this many matches (default 100, at most 1000)',
+    schema: { ...integer, minimum: 1, maximum: 1000 },
+  },
+  {
+    name: 'case',
+    description: '`insensitive` folds ASCII letters (default `sensitive`)',
+    schema: { ...string, enum: ['sensitive', 'insensitive'] },
+  },
 ];
 
 const liveAttemptQuery = [
@@ -95,11 +109,19 @@ const liveAttemptQuery = [
 
 const paths: Record<string, Partial<Record<Method, Operation>>> = {
   '/openapi.json': { get: { summary: 'This document', open: true, returns: anyObject } },
-  '/health': { get: { summary: 'Whether a web server and a worker are alive, and every process heartbeat', open: true, returns: anyObject } },
+  '/health': {
+    get: { summary: 'Whether a web server and a worker are alive, and every process heartbeat', open: true, returns: anyObject },
+  },
   '/me': { get: { summary: 'The signed-in user', returns: object({ id: string, name: string, email: string }) } },
   '/teams': {
     get: { summary: "The caller's teams and roles", returns: arrayOf(ref('Team')) },
-    post: { conflict: true, summary: 'Create a team (the caller owns it)', body: object({ name: string, slug: string }, ['name']), status: 201, returns: ref('Team') },
+    post: {
+      conflict: true,
+      summary: 'Create a team (the caller owns it)',
+      body: object({ name: string, slug: string }, ['name']),
+      status: 201,
+      returns: ref('Team'),
+    },
   },
   '/invitations/{token}': { get: { summary: 'What an invitation link offers', returns: anyObject } },
   '/invitations/{token}/accept': { post: { summary: 'Join the team of an invitation', returns: anyObject } },
@@ -115,26 +137,58 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/teams/{team}/invitations': {
     get: { summary: 'Open invitations', role: 'admin', returns: arrayOf(anyObject) },
-    post: { summary: 'Create an invitation link', role: 'admin', body: object({ email: { ...string, format: 'email' }, role: roleEnum }, ['email']), status: 201, returns: anyObject },
+    post: {
+      summary: 'Create an invitation link',
+      role: 'admin',
+      body: object({ email: { ...string, format: 'email' }, role: roleEnum }, ['email']),
+      status: 201,
+      returns: anyObject,
+    },
   },
   '/teams/{team}/invitations/{id}': { delete: { summary: 'Revoke an invitation', role: 'admin', status: 204 } },
   '/teams/{team}/tokens': {
     get: { summary: "The caller's API tokens in this team (never their values)", role: 'viewer', returns: arrayOf(anyObject) },
-    post: { summary: 'Create an API token; its value is shown once', role: 'viewer', body: object({ name: string }, ['name']), status: 201, returns: anyObject },
+    post: {
+      summary: 'Create an API token; its value is shown once',
+      role: 'viewer',
+      body: object({ name: string }, ['name']),
+      status: 201,
+      returns: anyObject,
+    },
   },
   '/teams/{team}/tokens/{id}': { delete: { summary: 'Revoke one of your tokens', role: 'viewer', status: 204 } },
   '/teams/{team}/secrets': {
     get: { summary: 'Secrets (names and kinds; values are write-only)', role: 'viewer', returns: arrayOf(anyObject) },
-    post: { conflict: true, summary: 'Store a secret, encrypted', role: 'admin', body: schemaOf(secretInput), status: 201, returns: anyObject },
+    post: {
+      conflict: true,
+      summary: 'Store a secret, encrypted',
+      role: 'admin',
+      body: schemaOf(secretInput),
+      status: 201,
+      returns: anyObject,
+    },
   },
   '/teams/{team}/secrets/{id}': { delete: { summary: 'Delete a secret', role: 'admin', status: 204 } },
   '/teams/{team}/platforms': {
     get: { summary: 'Platforms', role: 'viewer', returns: arrayOf(ref('Platform')) },
-    post: { conflict: true, summary: 'Create a platform', role: 'admin', body: platformBody(['name', 'config']), status: 201, returns: ref('Platform') },
+    post: {
+      conflict: true,
+      summary: 'Create a platform',
+      role: 'admin',
+      body: platformBody(['name', 'config']),
+      status: 201,
+      returns: ref('Platform'),
+    },
   },
   '/teams/{team}/platforms/{id}': {
     get: { summary: 'A platform', role: 'viewer', returns: ref('Platform') },
-    patch: { conflict: true, summary: 'Change a platform; fields left out keep their value', role: 'admin', body: platformBody([]), returns: ref('Platform') },
+    patch: {
+      conflict: true,
+      summary: 'Change a platform; fields left out keep their value',
+      role: 'admin',
+      body: platformBody([]),
+      returns: ref('Platform'),
+    },
     delete: { summary: 'Delete a platform', role: 'admin', status: 204 },
   },
   '/teams/{team}/platforms/{id}/test-connection': {
@@ -144,18 +198,39 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: {
         oneOf: [
           object({ ok: { const: true }, remote: string, output: string, durationMs: integer }, ['ok', 'remote', 'output', 'durationMs']),
-          object({ ok: { const: false }, stage: { type: 'string', enum: ['configure', 'provision', 'command', 'timeout'] }, error: string, durationMs: integer }, ['ok', 'stage', 'error', 'durationMs']),
+          object(
+            {
+              ok: { const: false },
+              stage: { type: 'string', enum: ['configure', 'provision', 'command', 'timeout'] },
+              error: string,
+              durationMs: integer,
+            },
+            ['ok', 'stage', 'error', 'durationMs'],
+          ),
         ],
       },
     },
   },
   '/teams/{team}/repos': {
     get: { summary: 'Test repositories', role: 'viewer', returns: arrayOf(ref('Repo')) },
-    post: { conflict: true, summary: 'Add a repository: a git url (+ ref) or a server-side path', role: 'admin', body: repoBody(['name']), status: 201, returns: ref('Repo') },
+    post: {
+      conflict: true,
+      summary: 'Add a repository: a git url (+ ref) or a server-side path',
+      role: 'admin',
+      body: repoBody(['name']),
+      status: 201,
+      returns: ref('Repo'),
+    },
   },
   '/teams/{team}/repos/{id}': {
     get: { summary: 'A repository', role: 'viewer', returns: ref('Repo') },
-    patch: { conflict: true, summary: 'Change a repository; fields left out keep their value', role: 'admin', body: repoBody([]), returns: ref('Repo') },
+    patch: {
+      conflict: true,
+      summary: 'Change a repository; fields left out keep their value',
+      role: 'admin',
+      body: repoBody([]),
+      returns: ref('Repo'),
+    },
     delete: { summary: 'Delete a repository', role: 'admin', status: 204 },
   },
   '/teams/{team}/repos/{id}/metadata': {
@@ -169,14 +244,24 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: object({
         commit: { type: ['string', 'null'] },
         plans: arrayOf(object({ name: string, summary: { type: ['string', 'null'] } })),
-        tests: arrayOf(object({ name: string, summary: { type: ['string', 'null'] }, duration: string, tags: arrayOf(string), require: arrayOf(string), metadata: anyObject })),
+        tests: arrayOf(
+          object({
+            name: string,
+            summary: { type: ['string', 'null'] },
+            duration: string,
+            tags: arrayOf(string),
+            require: arrayOf(string),
+            metadata: anyObject,
+          }),
+        ),
       }),
     },
   },
   '/teams/{team}/example': {
     post: {
       conflict: true,
-      summary: 'Add the example suite shipped with Testyard (repository "example", plan /plans/example) and a container platform "example" for it; returns those added earlier when called again',
+      summary:
+        'Add the example suite shipped with Testyard (repository "example", plan /plans/example) and a container platform "example" for it; returns those added earlier when called again',
       role: 'admin',
       status: 201,
       returns: object({ repo: ref('Repo'), platform: ref('Platform'), plan: string }, ['repo', 'platform', 'plan']),
@@ -197,22 +282,48 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/teams/{team}/runs': {
     get: { summary: 'Recent runs', role: 'viewer', returns: arrayOf(anyObject) },
-    post: { summary: 'Start a run: pins the commit, snapshots the platforms, queues one job per platform', role: 'member', body: runBody, status: 201, returns: object({ id: string, number: integer, commit: { type: ['string', 'null'] }, platforms: arrayOf(object({ id: string, name: string })) }) },
+    post: {
+      summary: 'Start a run: pins the commit, snapshots the platforms, queues one job per platform',
+      role: 'member',
+      body: runBody,
+      status: 201,
+      returns: object({
+        id: string,
+        number: integer,
+        commit: { type: ['string', 'null'] },
+        platforms: arrayOf(object({ id: string, name: string })),
+      }),
+    },
   },
-  '/teams/{team}/runs/{run}': { get: { summary: 'A run (by number or id) with per-platform counts and its last event sequence number', role: 'viewer', returns: anyObject } },
+  '/teams/{team}/runs/{run}': {
+    get: {
+      summary: 'A run (by number or id) with per-platform counts and its last event sequence number',
+      role: 'viewer',
+      returns: anyObject,
+    },
+  },
   '/teams/{team}/runs/{run}/events': {
     get: {
       summary: "The run's timeline after a sequence number; then apply live events (Socket.IO room run:<id>) with a higher seq",
       role: 'viewer',
       query: [
         { name: 'after', description: 'sequence number to start after (default 0)', schema: { ...integer, minimum: 0 } },
-        { name: 'limit', description: 'at most this many events (default and maximum 5000)', schema: { ...integer, minimum: 1, maximum: 5000 } },
+        {
+          name: 'limit',
+          description: 'at most this many events (default and maximum 5000)',
+          schema: { ...integer, minimum: 1, maximum: 5000 },
+        },
       ],
       returns: arrayOf(object({ runId: string, seq: integer, at: { ...string, format: 'date-time' }, event: anyObject })),
     },
   },
   '/teams/{team}/runs/{run}/rerun-failed': {
-    post: { summary: "Start a new run of this run's failed tests", role: 'member', status: 201, returns: object({ id: string, number: integer }) },
+    post: {
+      summary: "Start a new run of this run's failed tests",
+      role: 'member',
+      status: 201,
+      returns: object({ id: string, number: integer }),
+    },
   },
   '/teams/{team}/runs/{run}/results': {
     get: {
@@ -230,7 +341,7 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/teams/{team}/runs/{run}/attempts': {
     get: {
-      summary: "Every attempt of one test on one platform (reruns, with why each was re-run)",
+      summary: 'Every attempt of one test on one platform (reruns, with why each was re-run)',
       role: 'viewer',
       query: [
         { name: 'platform', description: 'the run platform name', schema: string },
@@ -261,7 +372,8 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/teams/{team}/runs/{run}/live-output/lines': {
     get: {
-      summary: "Lines of a running attempt's output so far (complete lines); 410 once the attempt has ended, 409 where this server cannot read it",
+      summary:
+        "Lines of a running attempt's output so far (complete lines); 410 once the attempt has ended, 409 where this server cannot read it",
       role: 'viewer',
       query: [
         ...liveAttemptQuery,
@@ -288,11 +400,27 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/teams/{team}/runs/{run}/cancel': { post: { summary: 'Cancel a run', role: 'member', returns: anyObject } },
-  '/teams/{team}/runs/{run}/export.jsonl': { get: { summary: "The run's results as atex JSON Lines", role: 'viewer', returns: { contentType: 'application/jsonl', description: 'one result per line' } } },
-  '/teams/{team}/runs/{run}/export.junit.xml': { get: { summary: "The run's results as JUnit XML", role: 'viewer', returns: { contentType: 'application/xml', description: 'JUnit XML with rerun attempts' } } },
+  '/teams/{team}/runs/{run}/export.jsonl': {
+    get: {
+      summary: "The run's results as atex JSON Lines",
+      role: 'viewer',
+      returns: { contentType: 'application/jsonl', description: 'one result per line' },
+    },
+  },
+  '/teams/{team}/runs/{run}/export.junit.xml': {
+    get: {
+      summary: "The run's results as JUnit XML",
+      role: 'viewer',
+      returns: { contentType: 'application/xml', description: 'JUnit XML with rerun attempts' },
+    },
+  },
 };
 
-const parameterDescriptions: Record<string, string> = { team: 'team slug', run: 'run number or id', file: 'the stored file (an id, or a path encoded as one segment)' };
+const parameterDescriptions: Record<string, string> = {
+  team: 'team slug',
+  run: 'run number or id',
+  file: 'the stored file (an id, or a path encoded as one segment)',
+};
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 
@@ -324,7 +452,9 @@ function operationObject(path: string, method: Method, operation: Operation): Re
   return {
     operationId: `${method}${path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_match, letter: string) => letter.toUpperCase())}`,
     summary: operation.summary,
-    ...(operation.role ? { description: `Needs the ${operation.role} role in the team (others: 403; non-members: 404).`, 'x-role': operation.role } : {}),
+    ...(operation.role
+      ? { description: `Needs the ${operation.role} role in the team (others: 403; non-members: 404).`, 'x-role': operation.role }
+      : {}),
     ...(operation.open ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } } : {}),
@@ -332,7 +462,9 @@ function operationObject(path: string, method: Method, operation: Operation): Re
       [status]: success,
       ...(operation.body || operation.query ? { 400: errorResponse('invalid input; `issues` names each bad field') } : {}),
       ...(operation.open ? {} : { 401: errorResponse('no session cookie or API token') }),
-      ...(operation.role ? { 403: errorResponse('the caller lacks the role'), 404: errorResponse('no such team (or not a member), or no such resource') } : {}),
+      ...(operation.role
+        ? { 403: errorResponse('the caller lacks the role'), 404: errorResponse('no such team (or not a member), or no such resource') }
+        : {}),
       ...(operation.conflict ? { 409: errorResponse('the name is taken') } : {}),
     },
   };
@@ -353,7 +485,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths: Object.fromEntries(
       Object.entries(paths).map(([path, operations]) => [
         path,
-        Object.fromEntries(Object.entries(operations).map(([method, operation]) => [method, operationObject(path, method as Method, operation)])),
+        Object.fromEntries(
+          Object.entries(operations).map(([method, operation]) => [method, operationObject(path, method as Method, operation)]),
+        ),
       ]),
     ),
     components: {
@@ -364,7 +498,15 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       schemas: {
         Error: object({ error: string, issues: arrayOf(object({ path: string, message: string }, ['path', 'message'])) }, ['error']),
         Team: object({ id: string, slug: string, name: string, role: roleEnum }),
-        Repo: object({ id: string, name: string, url: { type: ['string', 'null'] }, ref: { type: ['string', 'null'] }, path: { type: ['string', 'null'] }, createdAt: string, updatedAt: string }),
+        Repo: object({
+          id: string,
+          name: string,
+          url: { type: ['string', 'null'] },
+          ref: { type: ['string', 'null'] },
+          path: { type: ['string', 'null'] },
+          createdAt: string,
+          updatedAt: string,
+        }),
         Platform: object({
           id: string,
           name: string,

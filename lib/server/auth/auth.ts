@@ -21,9 +21,15 @@ const checkAccountInput = createAuthMiddleware(async (ctx) => {
   };
   const unsafe = findUnsafeText(body);
   if (unsafe) refuse(`${unsafe.path}: ${unsafe.message}`);
-  if (typeof body.name === 'string' && body.name.length > inputLimits.nameLength) refuse(`name: use at most ${inputLimits.nameLength} characters`);
+  if (typeof body.name === 'string' && body.name.length > inputLimits.nameLength)
+    refuse(`name: use at most ${inputLimits.nameLength} characters`);
   if (typeof body.email === 'string' && body.email.length > 320) refuse('email: too long');
-  const newPassword = ctx.path === '/sign-up/email' ? body.password : ['/change-password', '/reset-password', '/set-password'].includes(ctx.path) ? body.newPassword : undefined;
+  const newPassword =
+    ctx.path === '/sign-up/email'
+      ? body.password
+      : ['/change-password', '/reset-password', '/set-password'].includes(ctx.path)
+        ? body.newPassword
+        : undefined;
   if (typeof newPassword === 'string') {
     const problem = passwordProblem(newPassword, typeof body.email === 'string' ? body.email : undefined);
     if (problem) refuse(`password: ${problem}`);

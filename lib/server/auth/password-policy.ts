@@ -16,7 +16,8 @@ export function passwordProblem(password: string, email?: string): string | null
   if (password.length > passwordLength.max) return `use at most ${passwordLength.max} characters`;
   const lower = password.toLowerCase();
   if (new Set(lower).size < 5) return 'use more different characters';
-  if (commonPasswords().has(lower) || commonPasswords().has(lower.replace(/[\d\W_]+$/, ''))) return 'this password is on a list of common passwords; pick another';
+  if (commonPasswords().has(lower) || commonPasswords().has(lower.replace(/[\d\W_]+$/, '')))
+    return 'this password is on a list of common passwords; pick another';
   const localPart = email?.toLowerCase().split('@')[0] ?? '';
   if (localPart.length >= 4 && lower.includes(localPart)) return 'do not build the password from your email address';
   return null;

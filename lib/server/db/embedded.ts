@@ -55,7 +55,9 @@ export async function startEmbeddedPostgres({ dir, port: wantedPort }: EmbeddedO
     try {
       await pgCtl('start', '-w', '-t', '60', '-l', logFile, '-o', options);
     } catch (error) {
-      throw new Error(`embedded PostgreSQL in ${dir} did not start on port ${port} (is the port taken? set TESTYARD_PG_PORT); see ${logFile}: ${(error as Error).message}`);
+      throw new Error(
+        `embedded PostgreSQL in ${dir} did not start on port ${port} (is the port taken? set TESTYARD_PG_PORT); see ${logFile}: ${(error as Error).message}`,
+      );
     }
   }
   return {

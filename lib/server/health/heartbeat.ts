@@ -46,10 +46,23 @@ export function startHeartbeat(db: Db, kind: ProcessKind, details: HeartbeatDeta
       create: { id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, info },
       update: { lastSeenAt, info },
     });
-    onBeat?.({ id, kind, hostname: hostname(), pid: process.pid, startedAt, lastSeenAt, alive: true, serves: current.serves ?? [], unavailable: current.unavailable ?? {} });
+    onBeat?.({
+      id,
+      kind,
+      hostname: hostname(),
+      pid: process.pid,
+      startedAt,
+      lastSeenAt,
+      alive: true,
+      serves: current.serves ?? [],
+      unavailable: current.unavailable ?? {},
+    });
   };
   const first = beat();
-  const timer = setInterval(() => beat().catch((error) => console.error(`heartbeat failed: ${(error as Error).message}`)), heartbeatIntervalMs);
+  const timer = setInterval(
+    () => beat().catch((error) => console.error(`heartbeat failed: ${(error as Error).message}`)),
+    heartbeatIntervalMs,
+  );
   timer.unref();
   return {
     id,

@@ -51,5 +51,9 @@ export async function recordRestart(db: Db, exitId: string, pid: number): Promis
 
 /** Exits of the last day, newest first. */
 export function listRecentProcessExits(db: Db, limit = 20): Promise<ProcessExitInfo[]> {
-  return db.processExit.findMany({ where: { exitedAt: { gt: new Date(Date.now() - shownForMs) } }, orderBy: { exitedAt: 'desc' }, take: limit });
+  return db.processExit.findMany({
+    where: { exitedAt: { gt: new Date(Date.now() - shownForMs) } },
+    orderBy: { exitedAt: 'desc' },
+    take: limit,
+  });
 }

@@ -11,13 +11,18 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * (the CLI, scripts), unless it carries a session cookie and changes
  * something, which only the app's own pages do, and they always send Origin.
  */
-export function crossSiteRefusal(method: string, headers: IncomingHttpHeaders, trusted: readonly string[] = trustedOrigins()): string | null {
+export function crossSiteRefusal(
+  method: string,
+  headers: IncomingHttpHeaders,
+  trusted: readonly string[] = trustedOrigins(),
+): string | null {
   const site = header(headers, 'sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
   const origin = header(headers, 'origin');
   if (origin && !trusted.includes(origin)) return `cross-site request refused (Origin: ${origin})`;
   if (safeMethods.has(method.toUpperCase()) || origin || site) return null;
-  if (header(headers, 'cookie') && !header(headers, 'authorization')) return 'a request that changes something with a session cookie must come from the app (it sends an Origin header)';
+  if (header(headers, 'cookie') && !header(headers, 'authorization'))
+    return 'a request that changes something with a session cookie must come from the app (it sends an Origin header)';
   return null;
 }
 
@@ -27,7 +32,9 @@ export function bodyTypeRefusal(method: string, headers: IncomingHttpHeaders): s
   const hasBody = Number(header(headers, 'content-length') ?? 0) > 0 || header(headers, 'transfer-encoding') !== undefined;
   if (!hasBody) return null;
   const type = (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type) ? null : `send the body as JSON (Content-Type: application/json), not ${type || 'without a type'}`;
+  return type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)
+    ? null
+    : `send the body as JSON (Content-Type: application/json), not ${type || 'without a type'}`;
 }
 
 /**

@@ -28,8 +28,15 @@ export async function findLiveOutput(db: Db, actor: Actor, teamSlug: string, run
   });
   if (!attempt) throw notFound('attempt');
   if (attempt.finishedAt) throw gone('the attempt has ended: its output is among its stored files');
-  const filePath = liveOutputPath(defaultArtifactStore(), { runId: run.id, runPlatformId: attempt.runPlatformId, testName: ref.test, number: ref.attempt });
-  const unreadable = conflict('the output of this attempt cannot be read here: its worker writes where this server cannot read, or it has just ended');
+  const filePath = liveOutputPath(defaultArtifactStore(), {
+    runId: run.id,
+    runPlatformId: attempt.runPlatformId,
+    testName: ref.test,
+    number: ref.attempt,
+  });
+  const unreadable = conflict(
+    'the output of this attempt cannot be read here: its worker writes where this server cannot read, or it has just ended',
+  );
   if (filePath === null) throw unreadable;
   try {
     const index = growingLineIndexFor(filePath);

@@ -51,7 +51,12 @@ async function withFile<T>(file: LogFile, use: (handle: FileHandle) => Promise<T
 }
 
 /** Calls `onLine` for each line from byte `start` on until it returns false or the file ends; line bytes past maxLineBytes are dropped. */
-async function forEachLine(handle: FileHandle, file: LogFile, start: number, onLine: (bytes: Buffer, truncated: boolean) => boolean): Promise<void> {
+async function forEachLine(
+  handle: FileHandle,
+  file: LogFile,
+  start: number,
+  onLine: (bytes: Buffer, truncated: boolean) => boolean,
+): Promise<void> {
   const buffer = Buffer.allocUnsafe(readChunkBytes);
   let pieces: Buffer[] = [];
   let pieceBytes = 0;
@@ -72,7 +77,7 @@ async function forEachLine(handle: FileHandle, file: LogFile, start: number, onL
     truncated = false;
     return more;
   };
-  for (let position = start; position < file.size; ) {
+  for (let position = start; position < file.size;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(readChunkBytes, file.size - position), position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
@@ -112,7 +117,7 @@ async function lineOfOffset(handle: FileHandle, file: LogFile, offset: number): 
   const checkpoint = await file.index.checkpointForOffset(offset);
   let line = checkpoint.line;
   const buffer = Buffer.allocUnsafe(readChunkBytes);
-  for (let position = checkpoint.offset; position < offset; ) {
+  for (let position = checkpoint.offset; position < offset;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(readChunkBytes, offset - position), position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
@@ -149,7 +154,13 @@ export function countLogLines(file: LogFile): Promise<number> {
  * Streams through the file in fixed-size chunks, so memory stays flat
  * whatever the file's size.
  */
-export async function searchLog(file: LogFile, query: string, fromLine: number, limit: number, { ignoreCase = false } = {}): Promise<SearchResult> {
+export async function searchLog(
+  file: LogFile,
+  query: string,
+  fromLine: number,
+  limit: number,
+  { ignoreCase = false } = {},
+): Promise<SearchResult> {
   const needle = Buffer.from(query, 'utf8');
   const finderIn = ignoreCase ? asciiCaseFoldingFinder(needle) : exactFinder(needle);
   const matches: SearchMatch[] = [];
@@ -165,7 +176,7 @@ export async function searchLog(file: LogFile, query: string, fromLine: number, 
       // A match starting in the last needle-length bytes may run into the next chunk: it is found there.
       const searchEnd = position + bytesRead >= file.size ? bytesRead : Math.max(1, bytesRead - needle.length + 1);
       let next = position + searchEnd;
-      for (let at = find(0); at !== -1 && at < searchEnd; ) {
+      for (let at = find(0); at !== -1 && at < searchEnd;) {
         const lineEnd = chunk.indexOf(newline, at);
         const line = await lineOfOffset(handle, file, position + at);
         matches.push({ line, text: preview(chunk, at, lineEnd === -1 ? bytesRead : lineEnd) });

@@ -10,7 +10,11 @@ export const linesQuery = z.object({
 
 /** `…/search`: lines containing `q`, from line `from` on. */
 export const searchQuery = z.object({
-  q: z.string().min(1).max(1000).refine((text) => !text.includes('\n'), 'searches are within one line'),
+  q: z
+    .string()
+    .min(1)
+    .max(1000)
+    .refine((text) => !text.includes('\n'), 'searches are within one line'),
   from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   case: z.enum(['sensitive', 'insensitive']).default('sensitive'),

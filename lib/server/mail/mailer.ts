@@ -24,7 +24,9 @@ function mailIsDelivered(): boolean {
 
 /** What people waiting for a mail are told when the server delivers none. */
 export function undeliveredMailNote(): string | null {
-  return mailIsDelivered() ? null : 'This server sends no mail (TESTYARD_SMTP_URL is not set): the link is in the server log and in the mail folder of its data directory.';
+  return mailIsDelivered()
+    ? null
+    : 'This server sends no mail (TESTYARD_SMTP_URL is not set): the link is in the server log and in the mail folder of its data directory.';
 }
 
 /**

@@ -10,7 +10,12 @@ import { parseInput } from '../validation';
 import { fmfContext, kindsNeedingSecret, provisionerConfig, type ProvisionerConfig } from './spec';
 import { workerHostRefusal } from './worker-host';
 
-const platformName = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
+const platformName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
 
 const platformFields = {
   name: platformName,
@@ -73,7 +78,11 @@ export async function updatePlatform(db: Db, actor: Actor, teamSlug: string, id:
   const merged = { ...current, ...changes };
   const checked = await checkPlatform(db, team.id, merged);
   if (changes.config) changes.config = checked;
-  if (changes.name && changes.name !== current.name && (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))) {
+  if (
+    changes.name &&
+    changes.name !== current.name &&
+    (await db.platform.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))
+  ) {
     throw conflict(`a platform named ${changes.name} already exists in this team`);
   }
   const { config, ...rest } = changes;
@@ -91,7 +100,11 @@ export async function deletePlatform(db: Db, actor: Actor, teamSlug: string, id:
 }
 
 /** Refuses what this server will not run; returns the config as it is stored (a Testing Farm endpoint in one spelling). */
-async function checkPlatform(db: Db, teamId: string, platform: { config: ProvisionerConfig; secretId: string | null }): Promise<ProvisionerConfig> {
+async function checkPlatform(
+  db: Db,
+  teamId: string,
+  platform: { config: ProvisionerConfig; secretId: string | null },
+): Promise<ProvisionerConfig> {
   const refusal = workerHostRefusal(platform.config);
   if (refusal) throw forbidden(refusal);
   if (kindsNeedingSecret.has(platform.config.kind) && !platform.secretId) {

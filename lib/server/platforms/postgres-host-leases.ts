@@ -4,7 +4,7 @@ import { ReleaseListeners } from '../../engine/provision/ssh-pool/release-listen
 
 // "expiresAt" is a timestamp without time zone holding UTC (Prisma's convention),
 // so every comparison and write uses the database clock in UTC: one clock for all workers.
-const utcNow = 'now() AT TIME ZONE \'UTC\'';
+const utcNow = "now() AT TIME ZONE 'UTC'";
 
 /**
  * Leases in the HostLease table, so one host is held by one test system

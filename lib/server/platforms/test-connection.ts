@@ -19,7 +19,13 @@ export type ConnectionCheck =
   | { ok: false; stage: 'configure' | 'provision' | 'command' | 'timeout'; error: string; durationMs: number };
 
 /** How long one system may take to come up and answer; Testing Farm reservations and VM boots are slow. */
-const timeoutMs: Record<ProvisionerKind, number> = { container: 120_000, ssh: 60_000, local: 30_000, 'testing-farm': 600_000, libvirt: 600_000 };
+const timeoutMs: Record<ProvisionerKind, number> = {
+  container: 120_000,
+  ssh: 60_000,
+  local: 30_000,
+  'testing-farm': 600_000,
+  libvirt: 600_000,
+};
 
 /**
  * Provisions one system of a platform (admin), runs `uname -a` on it and
@@ -64,14 +70,17 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
     const remote = await provisioner.getRemote(deadline.signal);
     stage = 'command';
     const result = await withDeadline(runCommand(remote.connection, ['uname', '-a']), deadline.signal);
-    if (!succeeded(result.status)) throw new Error(`uname -a failed with ${describeExit(result.status)}: ${result.stderr.trim() || result.stdout.trim()}`);
+    if (!succeeded(result.status))
+      throw new Error(`uname -a failed with ${describeExit(result.status)}: ${result.stderr.trim() || result.stdout.trim()}`);
     return { ok: true, remote: remote.id, output: result.stdout.trim(), durationMs: elapsed() };
   } catch (error) {
     return { ok: false, stage: deadline.signal.aborted ? 'timeout' : stage, error: redact(error), durationMs: elapsed() };
   } finally {
     clearTimeout(timer);
     // Releases the system (and anything still coming up) whatever happened above.
-    await provisioner.stop().catch((error: unknown) => console.error(`connection test of platform ${platform.id}: release failed: ${redact(error)}`));
+    await provisioner
+      .stop()
+      .catch((error: unknown) => console.error(`connection test of platform ${platform.id}: release failed: ${redact(error)}`));
   }
 }
 

@@ -38,7 +38,11 @@ export async function engineAnswers(dockerHost: string): Promise<boolean> {
  * this app started earlier (`serviceSocket`), of Podman or of Docker; else,
  * with podman installed, its API service on `serviceSocket`; else none.
  */
-export async function chooseContainerEngine(serviceSocket: string, env: Environment = process.env, sockets = wellKnownSockets(env)): Promise<ContainerEngine> {
+export async function chooseContainerEngine(
+  serviceSocket: string,
+  env: Environment = process.env,
+  sockets = wellKnownSockets(env),
+): Promise<ContainerEngine> {
   const configured = env.TESTYARD_DOCKER_HOST ?? env.DOCKER_HOST;
   if (configured) return { how: 'configured', dockerHost: configured };
   for (const socket of [serviceSocket, ...sockets]) {
@@ -52,7 +56,10 @@ export async function chooseContainerEngine(serviceSocket: string, env: Environm
       // A socket file left by a service that was killed: podman would refuse to listen on it.
       rmSync(serviceSocket, { force: true });
       // Its own process group: Ctrl-C in the terminal must not stop it before the worker has removed its containers.
-      return spawn('podman', ['system', 'service', '--time=0', `unix://${serviceSocket}`], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+      return spawn('podman', ['system', 'service', '--time=0', `unix://${serviceSocket}`], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        detached: true,
+      });
     },
   };
 }

@@ -14,7 +14,11 @@ export interface RestartPolicy {
 export const defaultRestartPolicy: RestartPolicy = { firstDelayMs: 1_000, maxDelayMs: 30_000, stableAfterMs: 60_000, maxQuickCrashes: 5 };
 
 /** What an exit after `uptimeMs` does to the count of quick crashes in a row, and how long to wait before the next start (null: give up). */
-export function planRestart(policy: RestartPolicy, quickCrashesBefore: number, uptimeMs: number): { quickCrashes: number; delayMs: number | null } {
+export function planRestart(
+  policy: RestartPolicy,
+  quickCrashesBefore: number,
+  uptimeMs: number,
+): { quickCrashes: number; delayMs: number | null } {
   const quickCrashes = uptimeMs < policy.stableAfterMs ? quickCrashesBefore + 1 : 0;
   if (quickCrashes >= policy.maxQuickCrashes) return { quickCrashes, delayMs: null };
   return { quickCrashes, delayMs: Math.min(policy.firstDelayMs * 2 ** Math.max(quickCrashes - 1, 0), policy.maxDelayMs) };
@@ -122,7 +126,9 @@ export class Supervisor {
         `${supervised.name} exited (${how}): ${quickCrashes} exits in a row, each within ${this.policy.stableAfterMs / 1000} s of starting; giving up on it (the other processes keep running)`,
       );
     } else {
-      this.options.log(`${supervised.name} exited unexpectedly (${how}) after ${Math.round(uptimeMs / 1000)} s; starting it again in ${delayMs / 1000} s (restart ${supervised.restarts})`);
+      this.options.log(
+        `${supervised.name} exited unexpectedly (${how}) after ${Math.round(uptimeMs / 1000)} s; starting it again in ${delayMs / 1000} s (restart ${supervised.restarts})`,
+      );
     }
     // Recording never holds a restart up (the database may be what is failing).
     void this.report(() => this.options.onExit?.(exit));

@@ -109,7 +109,10 @@ export async function readRepoMetadata(db: Db, actor: Actor, teamSlug: string, r
 export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, input: unknown): Promise<DiscoveryPreview> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
   const data = parseInput(previewInput, input, 'preview');
-  const platforms = await db.platform.findMany({ where: { teamId: team.id, id: { in: data.platforms } }, select: { id: true, name: true, context: true } });
+  const platforms = await db.platform.findMany({
+    where: { teamId: team.id, id: { in: data.platforms } },
+    select: { id: true, name: true, context: true },
+  });
   const missing = data.platforms.findIndex((id) => !platforms.some((platform) => platform.id === id));
   if (missing >= 0) throw invalid('unknown platform', [{ path: `platforms.${missing}`, message: 'no such platform in this team' }]);
   const repo = await checkoutRepo(db, team.id, data.repoId, data.ref);
@@ -119,11 +122,13 @@ export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, i
     const tests = await select(data.context);
     const perPlatform = await Promise.all(
       // In the order they were asked for.
-      data.platforms.map((id) => platforms.find((platform) => platform.id === id)!).map(async (platform) => {
-        // As in a run: the run's context is added to, and overrides, the platform's.
-        const context = { ...fmfContext.parse(platform.context), ...data.context };
-        return { id: platform.id, name: platform.name, count: (await select(context)).length };
-      }),
+      data.platforms
+        .map((id) => platforms.find((platform) => platform.id === id)!)
+        .map(async (platform) => {
+          // As in a run: the run's context is added to, and overrides, the platform's.
+          const context = { ...fmfContext.parse(platform.context), ...data.context };
+          return { id: platform.id, name: platform.name, count: (await select(context)).length };
+        }),
     );
     return {
       commit: repo.commit,
@@ -134,8 +139,12 @@ export async function previewDiscovery(db: Db, actor: Actor, teamSlug: string, i
   });
 }
 
-async function discover(repo: RepoTree, options: { plan: string; names: string[]; excludes: string[]; context: ContextDimensions }): Promise<DiscoveredTest[]> {
-  const run = () => discoverTests(repo.treePath, { ...options, libraries: false, access: operatorPolicy().sources }).then((found) => found.tests);
+async function discover(
+  repo: RepoTree,
+  options: { plan: string; names: string[]; excludes: string[]; context: ContextDimensions },
+): Promise<DiscoveredTest[]> {
+  const run = () =>
+    discoverTests(repo.treePath, { ...options, libraries: false, access: operatorPolicy().sources }).then((found) => found.tests);
   // A server-side folder may change at any time: read it afresh.
   if (!repo.commit) return run();
   return discoveries.getOrCreate(JSON.stringify([repo.treePath, options]), run);
@@ -158,7 +167,10 @@ async function checkoutRepo(db: Db, teamId: string, repoId: string, refOverride:
  * example, a git URL fetched now at `ref`, or a local folder under an
  * allowed root. Failures are a 400 at `issuePath`, without server paths.
  */
-export async function openRepoTree(source: { url: string | null; ref: string | null; path: string | null }, issuePath: string): Promise<RepoTree> {
+export async function openRepoTree(
+  source: { url: string | null; ref: string | null; path: string | null },
+  issuePath: string,
+): Promise<RepoTree> {
   const builtin = source.url ? builtinTreePath(source.url) : null;
   if (builtin) {
     if (source.ref) throw invalid('the built-in example has no refs', [{ path: 'ref', message: 'only git repositories have refs' }]);
@@ -171,7 +183,9 @@ export async function openRepoTree(source: { url: string | null; ref: string | n
     const tree = await loadLocalTree(source.path ?? '', sources);
     return { treePath: tree.root, commit: null };
   } catch (error) {
-    throw invalid(`cannot ${source.url ? 'fetch' : 'read'} ${where}: ${messageOf(error)}`, [{ path: issuePath, message: messageOf(error) }]);
+    throw invalid(`cannot ${source.url ? 'fetch' : 'read'} ${where}: ${messageOf(error)}`, [
+      { path: issuePath, message: messageOf(error) },
+    ]);
   }
 }
 
@@ -189,7 +203,8 @@ export async function requireOnePlan(repo: RepoTree, plan: string, context: Cont
       .filter((candidate) => 'execute' in candidate.data || 'discover' in candidate.data)
       .map((candidate) => candidate.name);
     const under = plans.filter((name) => name.startsWith(`${node?.name ?? plan}/`));
-    const named = (names: string[]) => (names.length ? names.slice(0, 20).join(', ') + (names.length > 20 ? `, and ${names.length - 20} more` : '') : 'none');
+    const named = (names: string[]) =>
+      names.length ? names.slice(0, 20).join(', ') + (names.length > 20 ? `, and ${names.length - 20} more` : '') : 'none';
     if (!node) return `no plan ${plan} in the repository; its plans: ${named(plans)}`;
     if ('test' in node.data) return `${plan} is a test, not a plan; the repository's plans: ${named(plans)}`;
     return `${plan} matches several plans, pick one: ${named(under)}`;
@@ -203,7 +218,11 @@ async function explain<T>(repo: RepoTree, issuePath: string[], work: () => Promi
     return await work();
   } catch (error) {
     if (!(error instanceof FmfError)) throw error;
-    const message = error.message.split(repo.treePath + path.sep).join('').split(repo.treePath).join('.');
+    const message = error.message
+      .split(repo.treePath + path.sep)
+      .join('')
+      .split(repo.treePath)
+      .join('.');
     const issues: FieldIssue[] = issuePath.map((where) => ({ path: where, message }));
     throw invalid(`the repository's metadata cannot be read: ${message}`, issues);
   }

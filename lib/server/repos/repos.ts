@@ -10,7 +10,12 @@ import { parseInput } from '../validation';
 const gitUrl = z.string().trim().min(1).max(2000);
 
 const repoFields = {
-  name: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
   url: gitUrl.nullable(),
   ref: z.string().trim().min(1).max(250).nullable(),
   /** A folder on the worker hosts, under a root the operator allows; for trees that are not in git. */
@@ -62,7 +67,11 @@ export async function updateRepo(db: Db, actor: Actor, teamSlug: string, id: str
   const current = await findRepo(db, team.id, id);
   const changes = parseInput(repoUpdate, input, 'repository');
   await checkSource({ ...current, ...changes });
-  if (changes.name && changes.name !== current.name && (await db.testRepo.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))) {
+  if (
+    changes.name &&
+    changes.name !== current.name &&
+    (await db.testRepo.findUnique({ where: { teamId_name: { teamId: team.id, name: changes.name } } }))
+  ) {
     throw conflict(`a repository named ${changes.name} already exists in this team`);
   }
   return db.testRepo.update({ where: { id }, data: changes, select: publicFields });
@@ -83,13 +92,18 @@ async function findRepo(db: Db, teamId: string, id: string): Promise<RepoInfo> {
 /** One source, and one the operator's policy allows (checked again whenever it is fetched or read). */
 async function checkSource(repo: { url: string | null; path: string | null }): Promise<void> {
   if (!repo.url === !repo.path) {
-    throw invalid('a repository has either a git url or a server-side path', [{ path: repo.url ? 'path' : 'url', message: repo.url ? 'give url or path, not both' : 'give url or path' }]);
+    throw invalid('a repository has either a git url or a server-side path', [
+      { path: repo.url ? 'path' : 'url', message: repo.url ? 'give url or path, not both' : 'give url or path' },
+    ]);
   }
   await checkRepositorySource(repo.url ? { url: repo.url } : { path: repo.path! });
 }
 
 /** A 400 naming the field when the operator's policy refuses a repository URL or folder. */
-export async function checkRepositorySource(source: { url: string } | { path: string }, field = 'url' in source ? 'url' : 'path'): Promise<void> {
+export async function checkRepositorySource(
+  source: { url: string } | { path: string },
+  field = 'url' in source ? 'url' : 'path',
+): Promise<void> {
   const { sources } = operatorPolicy();
   try {
     if ('url' in source) {

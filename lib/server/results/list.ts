@@ -28,7 +28,12 @@ export interface ResultPage {
 
 const commaList = z
   .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(1).max(100)).max(20));
 
 export const resultFilters = z.object({
@@ -58,7 +63,13 @@ function decodeCursor(text: string): Cursor {
   try {
     const [testName, id] = JSON.parse(Buffer.from(text, 'base64url').toString()) as unknown[];
     // the id is a PostgreSQL bigint, the name text (no NUL)
-    if (typeof testName === 'string' && !textProblem(testName) && typeof id === 'string' && /^\d{1,19}$/.test(id) && BigInt(id) <= 2n ** 63n - 1n) {
+    if (
+      typeof testName === 'string' &&
+      !textProblem(testName) &&
+      typeof id === 'string' &&
+      /^\d{1,19}$/.test(id) &&
+      BigInt(id) <= 2n ** 63n - 1n
+    ) {
       return { testName, id: BigInt(id) };
     }
   } catch {
@@ -73,14 +84,22 @@ function decodeCursor(text: string): Cursor {
  * Result indexes that start with (runId, superseded, …, testName), so the
  * 500th page costs what the first does.
  */
-export async function listResults(db: Db, actor: Actor, teamSlug: string, runRef: string, query: Record<string, string>): Promise<ResultPage> {
+export async function listResults(
+  db: Db,
+  actor: Actor,
+  teamSlug: string,
+  runRef: string,
+  query: Record<string, string>,
+): Promise<ResultPage> {
   const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const { after, limit, ...filters } = parseInput(pageQuery, query, 'query');
   const where = await filterSql(db, run.id, filters);
   const cursor = after ? decodeCursor(after) : null;
   const keyset = cursor ? Prisma.sql`AND (r."testName", r."id") > (${cursor.testName}, ${cursor.id})` : Prisma.empty;
   const [rows, [counted]] = await Promise.all([
-    db.$queryRaw<{ id: bigint; platform: string; testName: string; status: string; note: string | null; attempt: number; subResults: number }[]>`
+    db.$queryRaw<
+      { id: bigint; platform: string; testName: string; status: string; note: string | null; attempt: number; subResults: number }[]
+    >`
       SELECT r."id", p."name" AS "platform", r."testName", r."status", r."note", a."number" AS "attempt",
              (SELECT count(*)::int FROM "Result" s WHERE s."attemptId" = r."attemptId" AND s."name" IS NOT NULL) AS "subResults"
       FROM "Result" r
@@ -106,7 +125,9 @@ async function filterSql(db: Db, runId: string, filters: ResultFilters): Promise
   if (filters.platform?.length) {
     // Platform names resolved to ids first, so the (runId, runPlatformId, superseded, testName) index applies.
     const platforms = await db.runPlatform.findMany({ where: { runId, name: { in: filters.platform } }, select: { id: true } });
-    parts.push(platforms.length ? Prisma.sql`r."runPlatformId" IN (${Prisma.join(platforms.map((platform) => platform.id))})` : Prisma.sql`false`);
+    parts.push(
+      platforms.length ? Prisma.sql`r."runPlatformId" IN (${Prisma.join(platforms.map((platform) => platform.id))})` : Prisma.sql`false`,
+    );
   }
   if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${`%${filters.name.replace(/[\\%_]/g, (char) => `\\${char}`)}%`}`);
   return Prisma.join(parts, ' AND ');

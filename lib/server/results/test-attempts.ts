@@ -36,9 +36,19 @@ export interface TestAttempts {
 }
 
 /** Every attempt of one test on one platform of a run (viewer), with results and files. */
-export async function getTestAttempts(db: Db, actor: Actor, teamSlug: string, runRef: string, platformName: string, testName: string): Promise<TestAttempts> {
+export async function getTestAttempts(
+  db: Db,
+  actor: Actor,
+  teamSlug: string,
+  runRef: string,
+  platformName: string,
+  testName: string,
+): Promise<TestAttempts> {
   const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
-  const platform = await db.runPlatform.findUnique({ where: { runId_name: { runId: run.id, name: platformName } }, select: { id: true, name: true } });
+  const platform = await db.runPlatform.findUnique({
+    where: { runId_name: { runId: run.id, name: platformName } },
+    select: { id: true, name: true },
+  });
   if (!platform) throw notFound('platform');
   const attempts = await db.attempt.findMany({
     where: { runPlatformId: platform.id, testName },
@@ -63,7 +73,12 @@ export async function getTestAttempts(db: Db, actor: Actor, teamSlug: string, ru
       startedAt: attempt.startedAt,
       finishedAt: attempt.finishedAt,
       results: attempt.results.map((result) => ({ ...result, id: result.id.toString() })),
-      files: attempt.artifacts.map((artifact) => ({ id: artifact.id, path: artifact.path, size: Number(artifact.size), resultName: artifact.result?.name ?? null })),
+      files: attempt.artifacts.map((artifact) => ({
+        id: artifact.id,
+        path: artifact.path,
+        size: Number(artifact.size),
+        resultName: artifact.result?.name ?? null,
+      })),
     })),
   };
 }

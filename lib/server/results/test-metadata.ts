@@ -13,13 +13,22 @@ export type TestMetadata = { data: Record<string, unknown> } | { error: string }
  * top. Callers check access to the run first.
  */
 export async function getTestMetadata(db: Db, runId: string, platformName: string, testName: string): Promise<TestMetadata> {
-  const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { repo: { select: { url: true, path: true } }, platforms: { where: { name: platformName }, select: { spec: true } } } });
+  const run = await db.run.findUniqueOrThrow({
+    where: { id: runId },
+    include: { repo: { select: { url: true, path: true } }, platforms: { where: { name: platformName }, select: { spec: true } } },
+  });
   let treePath: string | undefined;
   try {
     treePath = await runTreePath(run);
     const spec = run.platforms[0] ? platformSnapshot.parse(run.platforms[0].spec) : null;
     const context = { ...(spec?.context ?? {}), ...runSettings.parse(run.settings).context };
-    const discovered = await discoverTests(treePath, { plan: run.plan, names: exactNamePatterns([testName]), context, libraries: false, access: operatorPolicy().sources });
+    const discovered = await discoverTests(treePath, {
+      plan: run.plan,
+      names: exactNamePatterns([testName]),
+      context,
+      libraries: false,
+      access: operatorPolicy().sources,
+    });
     const test = discovered.tests.find((item) => item.name === testName);
     if (!test) return { error: 'the test is not in the plan any more' };
     return { data: JSON.parse(toJson(test.data)) as Record<string, unknown> };

@@ -18,15 +18,19 @@ const runInput = z
     ref: z.string().trim().min(1).max(250).optional(),
     plan: z.string().trim().min(1).max(500),
     platforms: z.array(z.string().min(1).max(100)).min(1, 'pick at least one platform').max(100),
-    filters: z.object({ names: z.array(pythonRegex).max(100).default([]), excludes: z.array(pythonRegex).max(100).default([]) }).default({ names: [], excludes: [] }),
+    filters: z
+      .object({ names: z.array(pythonRegex).max(100).default([]), excludes: z.array(pythonRegex).max(100).default([]) })
+      .default({ names: [], excludes: [] }),
     context: fmfContext.default({}),
     reruns: z.number().int().min(0).max(20).default(2),
     maxRemotes: z.number().int().min(1).max(1000).optional(),
     environment: environmentVariables.default({}),
   })
   .superRefine((input, context) => {
-    if (!input.repoId === !input.url) context.addIssue({ code: 'custom', path: [input.repoId ? 'url' : 'repoId'], message: 'give a repository id or a url, not both' });
-    if (input.ref && !input.url) context.addIssue({ code: 'custom', path: ['ref'], message: 'a ref goes with a url; a stored repository has its own' });
+    if (!input.repoId === !input.url)
+      context.addIssue({ code: 'custom', path: [input.repoId ? 'url' : 'repoId'], message: 'give a repository id or a url, not both' });
+    if (input.ref && !input.url)
+      context.addIssue({ code: 'custom', path: ['ref'], message: 'a ref goes with a url; a stored repository has its own' });
   });
 
 export interface CreatedRun {
@@ -54,7 +58,12 @@ export async function createRun(db: Db, actor: Actor, teamSlug: string, input: u
   const source = await resolveSource(db, team.id, data);
   await requireOnePlan(source.tree, data.plan, data.context);
 
-  const settings: RunSettings = runSettings.parse({ reruns: data.reruns, maxRemotes: data.maxRemotes, context: data.context, environment: data.environment });
+  const settings: RunSettings = runSettings.parse({
+    reruns: data.reruns,
+    maxRemotes: data.maxRemotes,
+    context: data.context,
+    environment: data.environment,
+  });
   const run = await db.$transaction(async (tx) => {
     // Numbers are per team and permanent (they are in URLs): serialise their allocation per team.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`run-number:${team.id}`}))`;
@@ -111,7 +120,10 @@ interface ResolvedSource {
 async function resolveSource(db: Db, teamId: string, data: { repoId?: string; url?: string; ref?: string }): Promise<ResolvedSource> {
   let repo: { id: string | null; url: string | null; ref: string | null; path: string | null };
   if (data.repoId) {
-    const stored = await db.testRepo.findFirst({ where: { id: data.repoId, teamId }, select: { id: true, url: true, ref: true, path: true } });
+    const stored = await db.testRepo.findFirst({
+      where: { id: data.repoId, teamId },
+      select: { id: true, url: true, ref: true, path: true },
+    });
     if (!stored) throw invalid('unknown repository', [{ path: 'repoId', message: 'no such repository in this team' }]);
     repo = stored;
   } else {

@@ -43,11 +43,22 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
   const { id } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const run = await db.run.findUniqueOrThrow({
     where: { id },
-    include: { platforms: { orderBy: { name: 'asc' }, select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true, spec: true } } },
+    include: {
+      platforms: {
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true, status: true, error: true, startedAt: true, finishedAt: true, spec: true },
+      },
+    },
   });
-  const availability = run.platforms.some((platform) => platform.status === 'queued') ? await platformKindAvailability(db) : new Map<string, string | null>();
+  const availability = run.platforms.some((platform) => platform.status === 'queued')
+    ? await platformKindAvailability(db)
+    : new Map<string, string | null>();
   const planned = await plannedTestsByPlatform(db, id);
-  const counts = await db.result.groupBy({ by: ['runPlatformId', 'status'], where: { runId: id, superseded: false, name: null }, _count: { _all: true } });
+  const counts = await db.result.groupBy({
+    by: ['runPlatformId', 'status'],
+    where: { runId: id, superseded: false, name: null },
+    _count: { _all: true },
+  });
   return {
     id: run.id,
     number: run.number,
@@ -69,7 +80,11 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
       for (const row of counts) if (row.runPlatformId === platform.id) byStatus[row.status] = row._count._all;
       const kind = platformSnapshot.safeParse(spec).data?.config.kind;
       const unavailable = platform.status === 'queued' && kind ? availability.get(kind) : null;
-      const waitingReason = !unavailable ? null : unavailable === noWorkerRunning ? unavailable : `no running worker serves ${kind} platforms: ${unavailable}`;
+      const waitingReason = !unavailable
+        ? null
+        : unavailable === noWorkerRunning
+          ? unavailable
+          : `no running worker serves ${kind} platforms: ${unavailable}`;
       const tests = { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus };
       return { ...platform, tests, waitingReason, plannedTests: planned.get(platform.name) ?? null };
     }),
@@ -86,7 +101,14 @@ async function plannedTestsByPlatform(db: Db, runId: string): Promise<Map<string
 }
 
 /** The run's timeline after `after` (a sequence number), at most `limit` events. */
-export async function listRunEvents(db: Db, actor: Actor, teamSlug: string, runRef: string, after: number, limit: number): Promise<SequencedRunEvent[]> {
+export async function listRunEvents(
+  db: Db,
+  actor: Actor,
+  teamSlug: string,
+  runRef: string,
+  after: number,
+  limit: number,
+): Promise<SequencedRunEvent[]> {
   const { id } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   return readRunEvents(db, id, after, limit);
 }

@@ -18,8 +18,14 @@ export interface RunStatusUpdate {
   type: RunEvent['type'];
 }
 
-
-const teamLevelTypes: ReadonlySet<RunEvent['type']> = new Set(['run.queued', 'run.started', 'run.finished', 'run.cancelled', 'platform.progress', 'platform.finished']);
+const teamLevelTypes: ReadonlySet<RunEvent['type']> = new Set([
+  'run.queued',
+  'run.started',
+  'run.finished',
+  'run.cancelled',
+  'platform.progress',
+  'platform.finished',
+]);
 
 export function recordRunEvent(db: Db, runId: string, event: RunEvent, live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
   return recordRunEvents(db, runId, [event], live);
@@ -31,7 +37,12 @@ export function recordRunEvent(db: Db, runId: string, event: RunEvent, live?: Li
  * the insert's transaction: the row lock orders concurrent writers (on any
  * worker), and a rolled-back insert gives its numbers back, so they have no gaps.
  */
-export async function recordRunEvents(db: Db, runId: string, recorded: readonly RunEvent[], live?: LiveBroadcaster): Promise<SequencedRunEvent[]> {
+export async function recordRunEvents(
+  db: Db,
+  runId: string,
+  recorded: readonly RunEvent[],
+  live?: LiveBroadcaster,
+): Promise<SequencedRunEvent[]> {
   if (recorded.length === 0) return [];
   // Whatever a provisioner or test said, no secret this process knows is stored or broadcast.
   const redactor = processRedactor();

@@ -37,7 +37,9 @@ function asResultLine(result: StoredResult): ResultLine {
 export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string, runRef: string): AsyncGenerator<string> {
   const { id: runId, teamId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const redactor = await teamSecretRedactor(db, teamId);
-  const platforms = new Map((await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.id, platform.name]));
+  const platforms = new Map(
+    (await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.id, platform.name]),
+  );
   let after: bigint | undefined;
   for (;;) {
     const page = await db.result.findMany({
@@ -47,7 +49,9 @@ export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string
       select: { id: true, runPlatformId: true, testName: true, status: true, name: true, note: true, extra: true },
     });
     if (page.length === 0) return;
-    yield redactor.redact(page.map((result) => atexJsonLine(platforms.get(result.runPlatformId) ?? '', result.testName, asResultLine(result))).join(''));
+    yield redactor.redact(
+      page.map((result) => atexJsonLine(platforms.get(result.runPlatformId) ?? '', result.testName, asResultLine(result))).join(''),
+    );
     after = page[page.length - 1]!.id;
   }
 }
@@ -70,19 +74,17 @@ export async function runAsJunitXml(db: Db, actor: Actor, teamSlug: string, runR
       results: { orderBy: { line: 'asc' }, select: { status: true, name: true, note: true, extra: true } },
     },
   });
-  const exported = attempts.map(
-    (attempt): ExportedAttempt => ({
-      platform: attempt.runPlatform.name,
-      testName: attempt.testName,
-      attempt: attempt.number,
-      rerunReason: attempt.rerunReason,
-      exitCode: attempt.exitCode,
-      exception: attempt.exception,
-      startedAt: attempt.startedAt,
-      finishedAt: attempt.finishedAt ?? attempt.startedAt,
-      results: attempt.results.map(asResultLine),
-      outputPath: null,
-    }),
-  );
+  const exported = attempts.map((attempt): ExportedAttempt => ({
+    platform: attempt.runPlatform.name,
+    testName: attempt.testName,
+    attempt: attempt.number,
+    rerunReason: attempt.rerunReason,
+    exitCode: attempt.exitCode,
+    exception: attempt.exception,
+    startedAt: attempt.startedAt,
+    finishedAt: attempt.finishedAt ?? attempt.startedAt,
+    results: attempt.results.map(asResultLine),
+    outputPath: null,
+  }));
   return (await teamSecretRedactor(db, teamId)).redact(junitXml(exported));
 }

@@ -22,7 +22,11 @@ export interface RunPlatformJobData {
 
 export function createJobQueue(databaseUrl: string, role: 'worker' | 'sender'): PgBoss {
   // Only workers do pg-boss's maintenance; a process that merely sends jobs stays light.
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', ...(role === 'sender' ? { supervise: false, schedule: false, max: 2 } : {}) });
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: 'pgboss',
+    ...(role === 'sender' ? { supervise: false, schedule: false, max: 2 } : {}),
+  });
   boss.on('error', (error) => console.error(`job queue error: ${error.message}`));
   return boss;
 }
@@ -43,7 +47,11 @@ export async function ensureRunPlatformQueues(boss: PgBoss): Promise<void> {
 /** Queues the run platform and records its job; nothing happens when a job for it is already waiting. */
 export async function queueRunPlatform(db: Db, boss: PgBoss, runPlatform: { id: string; kind: ProvisionerKind }): Promise<void> {
   const data: RunPlatformJobData = { runPlatformId: runPlatform.id };
-  const jobId = await boss.send(runPlatformQueue(runPlatform.kind), data, { singletonKey: runPlatform.id, retryLimit: 0, expireInHours: 23 });
+  const jobId = await boss.send(runPlatformQueue(runPlatform.kind), data, {
+    singletonKey: runPlatform.id,
+    retryLimit: 0,
+    expireInHours: 23,
+  });
   if (jobId) await db.runPlatform.update({ where: { id: runPlatform.id }, data: { jobId } });
 }
 

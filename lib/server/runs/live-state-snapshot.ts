@@ -26,7 +26,7 @@ export async function liveStateSnapshot(
   // eventSeq and the events it counts are committed together, so every event up to it is readable.
   const { eventSeq: lastSeq } = await db.run.findUniqueOrThrow({ where: { id: runId }, select: { eventSeq: true } });
   let state = base;
-  for (let after = 0; after < lastSeq; ) {
+  for (let after = 0; after < lastSeq;) {
     const rows = await db.runEvent.findMany({
       where: { runId, seq: { gt: after, lte: lastSeq } },
       orderBy: { seq: 'asc' },
@@ -34,12 +34,17 @@ export async function liveStateSnapshot(
       select: { seq: true, payload: true },
     });
     if (rows.length === 0) break;
-    state = applyRunEvents(state, rows.map((row): SequencedRunEvent => ({ runId, seq: row.seq, at: '', event: row.payload as unknown as RunEvent })));
+    state = applyRunEvents(
+      state,
+      rows.map((row): SequencedRunEvent => ({ runId, seq: row.seq, at: '', event: row.payload as unknown as RunEvent })),
+    );
     after = rows.at(-1)!.seq;
   }
   const running = Object.entries(state.running);
   if (running.length === 0) return { state, lastSeq };
-  const platformIds = new Map((await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.name, platform.id]));
+  const platformIds = new Map(
+    (await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.name, platform.id]),
+  );
   const tails = await Promise.all(
     running.map(async ([key, test]) => {
       const runPlatformId = platformIds.get(test.platform);

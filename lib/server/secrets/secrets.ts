@@ -10,10 +10,18 @@ import { loadServerKeys } from './keys';
 import { rememberSecret, SecretRedactor } from './redaction';
 
 export const secretInput = z.object({
-  name: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-"'),
   kind: z.enum(secretKinds),
   // Shorter values could not be told apart from ordinary text when they are blanked out of logs and events.
-  value: z.string().min(8, 'a secret has at least 8 characters').max(64 * 1024),
+  value: z
+    .string()
+    .min(8, 'a secret has at least 8 characters')
+    .max(64 * 1024),
 });
 
 /** What any API or page may show of a secret: never its value. */
@@ -63,6 +71,7 @@ export async function revealSecret(db: Db, teamId: string, secretId: string): Pr
 export async function teamSecretRedactor(db: Db, teamId: string): Promise<SecretRedactor> {
   const redactor = new SecretRedactor();
   const key = loadServerKeys().encryptionKey;
-  for (const secret of await db.secret.findMany({ where: { teamId }, select: { ciphertext: true } })) redactor.add(decryptSecret(key, secret.ciphertext, teamId));
+  for (const secret of await db.secret.findMany({ where: { teamId }, select: { ciphertext: true } }))
+    redactor.add(decryptSecret(key, secret.ciphertext, teamId));
   return redactor;
 }

@@ -7,7 +7,6 @@ import { normaliseApiUrl, publicTestingFarmUrl } from '../../engine/network/endp
 import { OutboundPolicy } from '../../engine/network/outbound';
 import { RepositorySources } from '../../engine/network/repository-sources';
 
-
 /**
  * What the operator lets tenants make the web server and workers reach,
  * from the environment (see the README's table and docs/THREAT_MODEL.md).

@@ -18,12 +18,7 @@ export interface InvitationInfo {
 }
 
 /** Creates an invitation and returns the secret part of its link; mailing it is up to the inviter. */
-export async function inviteMember(
-  db: Db,
-  actor: Actor,
-  teamSlug: string,
-  input: unknown,
-): Promise<InvitationInfo & { token: string }> {
+export async function inviteMember(db: Db, actor: Actor, teamSlug: string, input: unknown): Promise<InvitationInfo & { token: string }> {
   const access = await requireTeamRole(db, actor, teamSlug, 'admin');
   const { email, role } = parseInput(inviteInput, input, 'invitation');
   if (role === 'owner' && access.role !== 'owner') throw forbidden('only an owner can invite an owner');
@@ -31,7 +26,14 @@ export async function inviteMember(
   if (existing) throw conflict(`${email} is already a member`);
   const { token, hash } = newSecretToken('tyi');
   const invitation = await db.invitation.create({
-    data: { teamId: access.team.id, email, role, tokenHash: hash, invitedById: actor.userId, expiresAt: new Date(Date.now() + invitationLifetimeMs) },
+    data: {
+      teamId: access.team.id,
+      email,
+      role,
+      tokenHash: hash,
+      invitedById: actor.userId,
+      expiresAt: new Date(Date.now() + invitationLifetimeMs),
+    },
   });
   return { id: invitation.id, email, role, expiresAt: invitation.expiresAt, token };
 }
@@ -71,7 +73,10 @@ export async function acceptInvitation(db: Db, actor: Actor, token: string): Pro
   const joined = await db.$transaction(async (tx) => {
     const { count } = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
     if (count === 0) return false;
-    await tx.membership.createMany({ data: [{ teamId: invitation.teamId, userId: actor.userId, role: invitation.role }], skipDuplicates: true });
+    await tx.membership.createMany({
+      data: [{ teamId: invitation.teamId, userId: actor.userId, role: invitation.role }],
+      skipDuplicates: true,
+    });
     return true;
   });
   if (!joined) throw notFound('invitation (it may have been used, revoked or expired)');

@@ -25,10 +25,20 @@ export const runEvent = z.discriminatedUnion('type', [
     failed: z.number().int(),
     running: z.number().int(),
   }),
-  z.object({ type: z.literal('platform.finished'), platform, status: z.enum(['passed', 'failed', 'error', 'cancelled']), error: z.string().nullable() }),
+  z.object({
+    type: z.literal('platform.finished'),
+    platform,
+    status: z.enum(['passed', 'failed', 'error', 'cancelled']),
+    error: z.string().nullable(),
+  }),
   z.object({ type: z.literal('remote.requested'), platform, count: z.number().int() }),
   /** A libvirt VM on its way up (`remote` is the id it will have once provisioned), or being given back. */
-  z.object({ type: z.literal('remote.progress'), platform, remote, state: z.enum(['cloning', 'booting', 'waiting-for-ssh', 'failed', 'releasing']) }),
+  z.object({
+    type: z.literal('remote.progress'),
+    platform,
+    remote,
+    state: z.enum(['cloning', 'booting', 'waiting-for-ssh', 'failed', 'releasing']),
+  }),
   z.object({ type: z.literal('remote.provisioned'), platform, remote }),
   z.object({ type: z.literal('remote.provision-failed'), platform, error: z.string() }),
   z.object({ type: z.literal('remote.setup-started'), platform, remote }),

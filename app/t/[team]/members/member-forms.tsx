@@ -32,7 +32,13 @@ export function InviteForm({ teamSlug }: { teamSlug: string }) {
       {link && (
         <div className="mt-4 text-sm">
           <p>Send this link to the person you invited; it works once, for their email, for 7 days:</p>
-          <input readOnly value={link} className="input mt-1 font-mono text-xs" data-testid="invite-link" onFocus={(e) => e.target.select()} />
+          <input
+            readOnly
+            value={link}
+            className="input mt-1 font-mono text-xs"
+            data-testid="invite-link"
+            onFocus={(e) => e.target.select()}
+          />
         </div>
       )}
     </>

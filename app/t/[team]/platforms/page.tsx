@@ -13,7 +13,11 @@ import { PlatformForm } from './platform-form';
 export default async function PlatformsPage({ params }: { params: Promise<{ team: string }> }) {
   const { actor, team, role } = await requireTeamPage((await params).team);
   const isAdmin = hasRole(role, 'admin');
-  const [platforms, secrets, availability] = await Promise.all([listPlatforms(db(), actor, team.slug), listSecrets(db(), actor, team.slug), platformKindAvailability(db())]);
+  const [platforms, secrets, availability] = await Promise.all([
+    listPlatforms(db(), actor, team.slug),
+    listSecrets(db(), actor, team.slug),
+    platformKindAvailability(db()),
+  ]);
   return (
     <ResourceLayout
       title="Platforms"
@@ -54,11 +58,17 @@ export default async function PlatformsPage({ params }: { params: Promise<{ team
                 </Link>
               </td>
               <td>{platform.config.kind}</td>
-              <td className="font-mono text-xs">{Object.entries(platform.context).map(([k, v]) => `${k}=${v}`).join(' ')}</td>
+              <td className="font-mono text-xs">
+                {Object.entries(platform.context)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}
+              </td>
               <td>
                 {platform.maxRemotes} (+{platform.maxSpares} spare)
               </td>
-              <td className="text-right">{isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/platforms/${platform.id}`} what={`platform ${platform.name}`} />}</td>
+              <td className="text-right">
+                {isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/platforms/${platform.id}`} what={`platform ${platform.name}`} />}
+              </td>
             </tr>
           ))}
         </tbody>

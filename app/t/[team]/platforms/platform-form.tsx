@@ -104,7 +104,13 @@ export function PlatformForm({
       {kind === 'container' && (
         <>
           <Field label="Image">
-            <input name="image" required placeholder="registry.example.com/fedora:41" defaultValue={config?.kind === 'container' ? config.image : undefined} className="input" />
+            <input
+              name="image"
+              required
+              placeholder="registry.example.com/fedora:41"
+              defaultValue={config?.kind === 'container' ? config.image : undefined}
+              className="input"
+            />
           </Field>
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" name="privileged" defaultChecked={config?.kind === 'container' && config.privileged} /> privileged
@@ -118,7 +124,9 @@ export function PlatformForm({
               name="hosts"
               required
               rows={3}
-              defaultValue={config?.kind === 'ssh' ? config.hosts.map((host) => `${host.user}@${host.host}:${host.port}`).join('\n') : undefined}
+              defaultValue={
+                config?.kind === 'ssh' ? config.hosts.map((host) => `${host.user}@${host.host}:${host.port}`).join('\n') : undefined
+              }
               className="input font-mono text-xs"
             />
           </Field>
@@ -130,14 +138,24 @@ export function PlatformForm({
       {kind === 'testing-farm' && (
         <>
           <Field label="Compose">
-            <input name="compose" required placeholder="Fedora-41" defaultValue={config?.kind === 'testing-farm' ? config.compose : undefined} className="input" />
+            <input
+              name="compose"
+              required
+              placeholder="Fedora-41"
+              defaultValue={config?.kind === 'testing-farm' ? config.compose : undefined}
+              className="input"
+            />
           </Field>
           <Field label="Architecture">
             <input name="arch" defaultValue={config?.kind === 'testing-farm' ? config.arch : 'x86_64'} className="input" />
           </Field>
           {testingFarmUrls.length > 1 && (
             <Field label="Testing Farm API">
-              <select name="apiUrl" defaultValue={(config?.kind === 'testing-farm' && config.apiUrl) || testingFarmUrls[0]} className="input">
+              <select
+                name="apiUrl"
+                defaultValue={(config?.kind === 'testing-farm' && config.apiUrl) || testingFarmUrls[0]}
+                className="input"
+              >
                 {testingFarmUrls.map((url) => (
                   <option key={url}>{url}</option>
                 ))}
@@ -149,17 +167,41 @@ export function PlatformForm({
       {kind === 'libvirt' && (
         <>
           <Field label="VM host (qemu:///system or qemu+ssh://user@host/system)">
-            <input name="uri" required placeholder="qemu+ssh://virt@vmhost.example.com/system" defaultValue={config?.kind === 'libvirt' ? config.uri : undefined} className="input font-mono text-xs" />
+            <input
+              name="uri"
+              required
+              placeholder="qemu+ssh://virt@vmhost.example.com/system"
+              defaultValue={config?.kind === 'libvirt' ? config.uri : undefined}
+              className="input font-mono text-xs"
+            />
           </Field>
           <Field label="Domains (name pattern, * and ? as wildcards)">
-            <input name="domains" required placeholder="testyard-*" defaultValue={config?.kind === 'libvirt' ? config.domains : undefined} className="input font-mono text-xs" />
+            <input
+              name="domains"
+              required
+              placeholder="testyard-*"
+              defaultValue={config?.kind === 'libvirt' ? config.domains : undefined}
+              className="input font-mono text-xs"
+            />
           </Field>
           <div className="grid grid-cols-2 gap-3">
             <Field label="Storage pool">
-              <input name="pool" required placeholder="default" defaultValue={config?.kind === 'libvirt' ? config.pool : undefined} className="input" />
+              <input
+                name="pool"
+                required
+                placeholder="default"
+                defaultValue={config?.kind === 'libvirt' ? config.pool : undefined}
+                className="input"
+              />
             </Field>
             <Field label="Template volume">
-              <input name="template" required placeholder="fedora-41.qcow2" defaultValue={config?.kind === 'libvirt' ? config.template : undefined} className="input" />
+              <input
+                name="template"
+                required
+                placeholder="fedora-41.qcow2"
+                defaultValue={config?.kind === 'libvirt' ? config.template : undefined}
+                className="input"
+              />
             </Field>
           </div>
           <div className="grid grid-cols-2 gap-3">
@@ -167,7 +209,11 @@ export function PlatformForm({
               <input name="user" defaultValue={config?.kind === 'libvirt' ? config.user : 'root'} className="input" />
             </Field>
             <Field label="VM host key (optional, SHA256:…)">
-              <input name="hostKeyFingerprint" defaultValue={config?.kind === 'libvirt' ? config.hostKeyFingerprint : undefined} className="input font-mono text-xs" />
+              <input
+                name="hostKeyFingerprint"
+                defaultValue={config?.kind === 'libvirt' ? config.hostKeyFingerprint : undefined}
+                className="input font-mono text-xs"
+              />
             </Field>
           </div>
         </>
@@ -190,7 +236,13 @@ export function PlatformForm({
           placeholder="distro=fedora-41 arch=x86_64"
           pattern={contextPattern}
           title="key=value pairs separated by spaces"
-          defaultValue={platform ? Object.entries(platform.context).map(([key, value]) => `${key}=${value}`).join(' ') : undefined}
+          defaultValue={
+            platform
+              ? Object.entries(platform.context)
+                  .map(([key, value]) => `${key}=${value}`)
+                  .join(' ')
+              : undefined
+          }
           className="input font-mono text-xs"
         />
       </Field>

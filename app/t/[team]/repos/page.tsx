@@ -28,9 +28,13 @@ export default async function ReposPage({ params }: { params: Promise<{ team: st
                   {repo.name}
                 </Link>
               </td>
-              <td className="font-mono text-xs">{repo.url === exampleRepoUrl ? 'the example shipped with Testyard' : (repo.url ?? repo.path)}</td>
+              <td className="font-mono text-xs">
+                {repo.url === exampleRepoUrl ? 'the example shipped with Testyard' : (repo.url ?? repo.path)}
+              </td>
               <td>{repo.ref}</td>
-              <td className="text-right">{isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/repos/${repo.id}`} what={`repository ${repo.name}`} />}</td>
+              <td className="text-right">
+                {isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/repos/${repo.id}`} what={`repository ${repo.name}`} />}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -24,7 +24,9 @@ export default async function SecretsPage({ params }: { params: Promise<{ team: 
             <tr key={secret.id}>
               <td className="font-mono">{secret.name}</td>
               <td>{secret.kind}</td>
-              <td className="text-right">{isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/secrets/${secret.id}`} what={`secret ${secret.name}`} />}</td>
+              <td className="text-right">
+                {isAdmin && <DeleteButton url={`/api/v1/teams/${team.slug}/secrets/${secret.id}`} what={`secret ${secret.name}`} />}
+              </td>
             </tr>
           ))}
         </tbody>

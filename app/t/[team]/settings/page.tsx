@@ -8,7 +8,11 @@ export default async function SettingsPage({ params }: { params: Promise<{ team:
     <div className="grid gap-6 md:grid-cols-2">
       <section className="card">
         <h2 className="mb-3 font-semibold">Name</h2>
-        {hasRole(role, 'admin') ? <RenameTeamForm teamSlug={team.slug} name={team.name} /> : <p className="text-sm">Only admins can rename the team.</p>}
+        {hasRole(role, 'admin') ? (
+          <RenameTeamForm teamSlug={team.slug} name={team.name} />
+        ) : (
+          <p className="text-sm">Only admins can rename the team.</p>
+        )}
       </section>
       {role === 'owner' && (
         <section className="card border-red-200">

@@ -22,7 +22,13 @@ export function TokenForm({ teamSlug }: { teamSlug: string }) {
       {token && (
         <div className="mt-4 text-sm">
           <p className="font-medium">Copy it now: it is shown only once.</p>
-          <input readOnly value={token} className="input mt-1 font-mono text-xs" data-testid="new-token" onFocus={(e) => e.target.select()} />
+          <input
+            readOnly
+            value={token}
+            className="input mt-1 font-mono text-xs"
+            data-testid="new-token"
+            onFocus={(e) => e.target.select()}
+          />
         </div>
       )}
     </>

@@ -10,9 +10,7 @@ import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, 
  * How the server's host key is checked: against a known fingerprint, or
  * accepted on first sight (then pinned for every reconnect) and reported.
  */
-export type HostKeyPolicy =
-  | { kind: 'pinned'; fingerprint: string }
-  | { kind: 'accept-new'; onNewHostKey?(fingerprint: string): void };
+export type HostKeyPolicy = { kind: 'pinned'; fingerprint: string } | { kind: 'accept-new'; onNewHostKey?(fingerprint: string): void };
 
 export interface SshConnectionOptions {
   host: string;

@@ -45,8 +45,12 @@ export class DomainPool {
   ownVolume(description: DomainDescription): string {
     const { pool, template } = this.options;
     const disk = description.volumes.find((candidate) => candidate.pool === pool);
-    if (!disk) throw new Error(`domain ${description.name} has no disk that is a volume of pool ${pool} (<disk type='volume'><source pool='${pool}' volume='…'/>)`);
-    if (disk.volume === template) throw new Error(`domain ${description.name} boots from the template ${template} itself; give it a volume of its own`);
+    if (!disk)
+      throw new Error(
+        `domain ${description.name} has no disk that is a volume of pool ${pool} (<disk type='volume'><source pool='${pool}' volume='…'/>)`,
+      );
+    if (disk.volume === template)
+      throw new Error(`domain ${description.name} boots from the template ${template} itself; give it a volume of its own`);
     return disk.volume;
   }
 

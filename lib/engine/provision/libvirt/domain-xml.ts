@@ -21,7 +21,11 @@ export interface DomainDescription {
 
 /** Reads what the provisioner needs from `virsh dumpxml --inactive`. */
 export function parseDomainXml(xml: string): DomainDescription {
-  const document = new DOMParser({ onError: (level, message) => { if (level !== 'warning') throw new Error(`domain XML: ${message}`); } }).parseFromString(xml, 'text/xml');
+  const document = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') throw new Error(`domain XML: ${message}`);
+    },
+  }).parseFromString(xml, 'text/xml');
   const root = document.documentElement;
   if (!root || root.tagName !== 'domain') throw new Error('domain XML: no <domain> element');
   const name = childElements(root, 'name')[0]?.textContent?.trim() ?? '';
@@ -59,4 +63,3 @@ function childElements(parent: Element, localName?: string): Element[] {
   }
   return found;
 }
-

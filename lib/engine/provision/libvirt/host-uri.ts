@@ -22,12 +22,15 @@ export function parseVmHostUri(uri: string): VmHost {
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(address);
   const plain = /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(address);
   const [, host = '', port = '22'] = bracketed ?? plain ?? [];
-  if (bracketed ? !ipv6.test(host) || !host.includes(':') : !hostName.test(host)) throw new Error(`"${address}" is not a host name or address`);
+  if (bracketed ? !ipv6.test(host) || !host.includes(':') : !hostName.test(host))
+    throw new Error(`"${address}" is not a host name or address`);
   const portNumber = Number(port);
   if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) throw new Error(`port ${port} is out of range`);
   return { kind: 'ssh', user, host, port: portNumber };
 }
 
 export function describeVmHost(host: VmHost): string {
-  return host.kind === 'local' ? localUri : `qemu+ssh://${host.user}@${host.host.includes(':') ? `[${host.host}]` : host.host}:${host.port}/system`;
+  return host.kind === 'local'
+    ? localUri
+    : `qemu+ssh://${host.user}@${host.host.includes(':') ? `[${host.host}]` : host.host}:${host.port}/system`;
 }

@@ -70,7 +70,10 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
   constructor(private readonly options: LibvirtProvisionerOptions) {
     super();
     if (!options.privateKey.trim()) throw new Error('libvirt provisioner: privateKey (the platform secret) is empty');
-    for (const [what, value] of [['pool', options.pool], ['template', options.template]] as const) {
+    for (const [what, value] of [
+      ['pool', options.pool],
+      ['template', options.template],
+    ] as const) {
       if (!libvirtName.test(value)) throw new Error(`libvirt provisioner: ${what} "${value}" is not a valid libvirt name`);
     }
     this.matches = globMatcher(options.domains);
@@ -93,7 +96,8 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
     const virsh = await this.vmHost.virsh();
     await virsh.run(['vol-info', '--pool', this.options.pool, this.options.template]);
     this.pool = new DomainPool(virsh, { pool: this.options.pool, template: this.options.template, matches: this.matches });
-    if ((await this.pool.candidates()).length === 0) throw new ProvisionError(`${this.label}: no persistent domain matches ${this.options.domains}`);
+    if ((await this.pool.candidates()).length === 0)
+      throw new ProvisionError(`${this.label}: no persistent domain matches ${this.options.domains}`);
   }
 
   override async stop(): Promise<void> {

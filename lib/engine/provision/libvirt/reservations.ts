@@ -54,6 +54,9 @@ export class DomainReservations {
 
   private async write(domain: string, holder: string, owner: string, expiresAt: number, signal?: AbortSignal): Promise<void> {
     const element = `<reservation owner="${xmlEscape(owner)}" expires="${Math.floor(expiresAt)}"/>`;
-    await this.virsh.run(['metadata', domain, `${reservationNamespace}${holder}`, '--key', metadataKey, '--set', element, '--config'], signal);
+    await this.virsh.run(
+      ['metadata', domain, `${reservationNamespace}${holder}`, '--key', metadataKey, '--set', element, '--config'],
+      signal,
+    );
   }
 }

@@ -24,13 +24,23 @@ export class Virsh {
       execFile(
         'virsh',
         ['--quiet', '--connect', this.options.uri, ...args],
-        { timeout: this.options.timeoutMs ?? 120_000, signal, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } },
+        {
+          timeout: this.options.timeoutMs ?? 120_000,
+          signal,
+          maxBuffer: 16 * 1024 * 1024,
+          env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+        },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           if (signal?.aborted) return reject(signal.reason as Error);
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') return reject(new VirshError('virsh is not installed on this worker (Debian: libvirt-clients)'));
-          const reason = stderr.replace(/^error: /gm, '').trim().split('\n').join('; ') || error.message;
+          const reason =
+            stderr
+              .replace(/^error: /gm, '')
+              .trim()
+              .split('\n')
+              .join('; ') || error.message;
           reject(new VirshError(`virsh ${args[0] ?? ''}: ${reason}`));
         },
       );

@@ -120,18 +120,11 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
     const keys = [...this.hostsByKey.keys()];
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
-      const wake = wakeOnReleaseOrTimeout(
-        this.options.leases,
-        this.options.platformId,
-        backoffDelay(this.recheck, attempt),
-        signal,
-      );
-      const key = await this.options.leases
-        .acquire(this.options.platformId, keys, holder, this.leaseTtlMs)
-        .catch((error: unknown) => {
-          wake.cancel();
-          throw error;
-        });
+      const wake = wakeOnReleaseOrTimeout(this.options.leases, this.options.platformId, backoffDelay(this.recheck, attempt), signal);
+      const key = await this.options.leases.acquire(this.options.platformId, keys, holder, this.leaseTtlMs).catch((error: unknown) => {
+        wake.cancel();
+        throw error;
+      });
       if (key !== null) {
         wake.cancel();
         return key;

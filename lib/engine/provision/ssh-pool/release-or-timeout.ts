@@ -10,12 +10,7 @@ export interface PendingWake {
  * Starts listening before the caller tries to acquire, so a release that
  * happens between a failed acquire and the wait is not missed.
  */
-export function wakeOnReleaseOrTimeout(
-  leases: HostLeases,
-  platformId: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): PendingWake {
+export function wakeOnReleaseOrTimeout(leases: HostLeases, platformId: string, timeoutMs: number, signal: AbortSignal): PendingWake {
   let cleanup = () => {};
   const woken = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(finish, timeoutMs);

@@ -15,8 +15,15 @@ const requestSchema = z.looseObject({
   state: z.string(),
   created: z.string().nullish(),
   token_id: z.string().nullish(),
-  test: z.looseObject({ fmf: z.looseObject({ url: z.string().nullish() }).nullish(), tmt: z.looseObject({ url: z.string().nullish() }).nullish() }).nullish(),
-  environments_requested: z.array(z.looseObject({ arch: z.string().nullish(), os: z.looseObject({ compose: z.string().nullish() }).nullish() })).nullish(),
+  test: z
+    .looseObject({
+      fmf: z.looseObject({ url: z.string().nullish() }).nullish(),
+      tmt: z.looseObject({ url: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+  environments_requested: z
+    .array(z.looseObject({ arch: z.string().nullish(), os: z.looseObject({ compose: z.string().nullish() }).nullish() }))
+    .nullish(),
   result: z.looseObject({ overall: z.string().nullish(), summary: z.string().nullish() }).nullish(),
   run: z.looseObject({ artifacts: z.string().nullish() }).nullish(),
 });
@@ -99,7 +106,13 @@ export class TestingFarmApi {
   /** Requests matching the filters; without a token or user filter the API searches everyone's. */
   async searchRequests(search: RequestSearch, signal?: AbortSignal): Promise<TestingFarmRequest[]> {
     const query = new URLSearchParams({ state: search.state });
-    for (const [name, value] of [['ranch', search.ranch], ['token_id', search.tokenId], ['user_id', search.userId], ['created_before', search.createdBefore], ['created_after', search.createdAfter]] as const) {
+    for (const [name, value] of [
+      ['ranch', search.ranch],
+      ['token_id', search.tokenId],
+      ['user_id', search.userId],
+      ['created_before', search.createdBefore],
+      ['created_after', search.createdAfter],
+    ] as const) {
       if (value) query.set(name, value);
     }
     const reply = await this.call('GET', `/requests?${query}`, signal, undefined, { auth: Boolean(search.tokenId || search.userId) });
@@ -168,7 +181,10 @@ export class TestingFarmApi {
       return JSON.parse(text) as unknown;
     } catch {
       // the body itself is never repeated: whatever answered may not be Testing Farm at all
-      throw new TestingFarmApiError(`Testing Farm: ${what} answered HTTP ${response.status} with something that is not JSON`, response.status);
+      throw new TestingFarmApiError(
+        `Testing Farm: ${what} answered HTTP ${response.status} with something that is not JSON`,
+        response.status,
+      );
     }
   }
 
@@ -196,7 +212,10 @@ export class TestingFarmApi {
     const detail = apiMessage(body);
     const prefix = `Testing Farm: ${what} answered HTTP ${status}`;
     if (status === 401 || status === 403) {
-      return new TestingFarmApiError(`${prefix}: the API token was refused (check the platform's secret)${detail ? `: ${detail}` : ''}`, status);
+      return new TestingFarmApiError(
+        `${prefix}: the API token was refused (check the platform's secret)${detail ? `: ${detail}` : ''}`,
+        status,
+      );
     }
     return new TestingFarmApiError(`${prefix}${detail ? `: ${detail}` : ''}`, status);
   }
@@ -213,7 +232,9 @@ function isRetryable(status: number): boolean {
 function apiMessage(body: string): string {
   try {
     const parsed = z.object({ message: z.string().optional(), detail: z.unknown().optional() }).parse(JSON.parse(body));
-    const message = parsed.message ?? (typeof parsed.detail === 'string' ? parsed.detail : parsed.detail === undefined ? '' : JSON.stringify(parsed.detail));
+    const message =
+      parsed.message ??
+      (typeof parsed.detail === 'string' ? parsed.detail : parsed.detail === undefined ? '' : JSON.stringify(parsed.detail));
     return message.length > 300 ? `${message.slice(0, 300)}…` : message;
   } catch {
     return '';

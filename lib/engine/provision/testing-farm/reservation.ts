@@ -31,9 +31,7 @@ export function reservationRequest(spec: ReservationSpec): object {
           provisioning: {
             tags: { ArtemisUseSpot: 'false' },
             ...(spec.sshSourceCidr && {
-              security_group_rules_ingress: [
-                { type: 'ingress', protocol: '-1', cidr: spec.sshSourceCidr, port_min: 0, port_max: 65535 },
-              ],
+              security_group_rules_ingress: [{ type: 'ingress', protocol: '-1', cidr: spec.sshSourceCidr, port_min: 0, port_max: 65535 }],
             }),
           },
         },

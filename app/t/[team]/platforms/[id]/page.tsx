@@ -23,7 +23,21 @@ export default async function PlatformPage({ params }: { params: Promise<{ team:
   return (
     <ResourceLayout
       title={`Platform ${platform.name}`}
-      side={isAdmin ? { title: 'Edit', content: <PlatformForm teamSlug={team.slug} secrets={secrets.map(({ id, name }) => ({ id, name }))} platform={platform} testingFarmUrls={operatorPolicy().testingFarmUrls} /> } : null}
+      side={
+        isAdmin
+          ? {
+              title: 'Edit',
+              content: (
+                <PlatformForm
+                  teamSlug={team.slug}
+                  secrets={secrets.map(({ id, name }) => ({ id, name }))}
+                  platform={platform}
+                  testingFarmUrls={operatorPolicy().testingFarmUrls}
+                />
+              ),
+            }
+          : null
+      }
     >
       <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm" data-testid="platform-details">
         <dt className="text-slate-500">Provisioner</dt>
@@ -33,7 +47,11 @@ export default async function PlatformPage({ params }: { params: Promise<{ team:
           <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(platform.config, null, 2)}</pre>
         </dd>
         <dt className="text-slate-500">fmf context</dt>
-        <dd className="font-mono text-xs">{Object.entries(platform.context).map(([key, value]) => `${key}=${value}`).join(' ') || '(none)'}</dd>
+        <dd className="font-mono text-xs">
+          {Object.entries(platform.context)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(' ') || '(none)'}
+        </dd>
         <dt className="text-slate-500">Systems</dt>
         <dd>
           up to {platform.maxRemotes} at once, {platform.maxSpares} spare

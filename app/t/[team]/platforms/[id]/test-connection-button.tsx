@@ -33,7 +33,10 @@ export function TestConnectionButton({ url }: { url: string }) {
       </button>
       <ErrorNote error={error} />
       {check && (
-        <div data-testid="connection-check" className={`mt-3 rounded-md p-3 text-sm ${check.ok ? 'bg-green-50 text-green-800' : 'bg-red-50 text-red-700'}`}>
+        <div
+          data-testid="connection-check"
+          className={`mt-3 rounded-md p-3 text-sm ${check.ok ? 'bg-green-50 text-green-800' : 'bg-red-50 text-red-700'}`}
+        >
           {check.ok ? (
             <>
               <p>
@@ -45,7 +48,15 @@ export function TestConnectionButton({ url }: { url: string }) {
             </>
           ) : (
             <p role="alert">
-              Failed while {check.stage === 'timeout' ? 'waiting (timed out)' : check.stage === 'configure' ? 'configuring' : check.stage === 'provision' ? 'provisioning' : 'running uname -a'}: {check.error}
+              Failed while{' '}
+              {check.stage === 'timeout'
+                ? 'waiting (timed out)'
+                : check.stage === 'configure'
+                  ? 'configuring'
+                  : check.stage === 'provision'
+                    ? 'provisioning'
+                    : 'running uname -a'}
+              : {check.error}
             </p>
           )}
         </div>

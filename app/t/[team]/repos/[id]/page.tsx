@@ -13,7 +13,13 @@ import { requireTeamPage } from '../../../../_lib/session';
 type SearchParams = { ref?: string; context?: string };
 
 /** A repository's plans and tests as fmf resolves them, for a ref and an fmf context given in the URL (so a view can be shared). */
-export default async function RepoPage({ params, searchParams }: { params: Promise<{ team: string; id: string }>; searchParams: Promise<SearchParams> }) {
+export default async function RepoPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ team: string; id: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
   const { team: slug, id } = await params;
   const { ref, context = '' } = await searchParams;
   const { actor, team } = await requireTeamPage(slug);
@@ -69,7 +75,10 @@ export default async function RepoPage({ params, searchParams }: { params: Promi
                     <td className="font-mono text-xs">{plan.name}</td>
                     <td>{plan.summary}</td>
                     <td className="text-right">
-                      <Link className="btn-quiet" href={`/t/${team.slug}/runs/new?${new URLSearchParams({ repo: repo.id, plan: plan.name, ...(ref ? { ref } : {}) })}`}>
+                      <Link
+                        className="btn-quiet"
+                        href={`/t/${team.slug}/runs/new?${new URLSearchParams({ repo: repo.id, plan: plan.name, ...(ref ? { ref } : {}) })}`}
+                      >
                         Run…
                       </Link>
                     </td>
@@ -98,7 +107,9 @@ export default async function RepoPage({ params, searchParams }: { params: Promi
                       <details>
                         <summary className="cursor-pointer font-mono text-xs">{test.name}</summary>
                         {test.summary && <p className="mt-1 text-sm">{test.summary}</p>}
-                        <pre className="mt-2 max-w-xl overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(test.metadata, null, 2)}</pre>
+                        <pre className="mt-2 max-w-xl overflow-x-auto rounded bg-slate-50 p-2 text-xs">
+                          {JSON.stringify(test.metadata, null, 2)}
+                        </pre>
                       </details>
                     </td>
                     <td>{test.duration}</td>

@@ -19,7 +19,13 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
   const snapshot = {
     ...run,
     createdAt: run.createdAt.toISOString(),
-    platforms: run.platforms.map(({ name, status, tests, waitingReason, plannedTests }) => ({ name, status, tests, waitingReason, plannedTests })),
+    platforms: run.platforms.map(({ name, status, tests, waitingReason, plannedTests }) => ({
+      name,
+      status,
+      tests,
+      waitingReason,
+      plannedTests,
+    })),
   };
   const active = run.status === 'queued' || run.status === 'running';
   const live = active ? await liveStateSnapshot(db(), run.id, stateFromDetails(run)) : null;

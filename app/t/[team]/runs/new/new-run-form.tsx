@@ -29,7 +29,8 @@ interface Fields {
   environment: string;
 }
 
-type Preview = { state: 'idle' } | { state: 'counting' } | { state: 'done'; preview: DiscoveryPreview } | { state: 'failed'; error: string };
+type Preview =
+  { state: 'idle' } | { state: 'counting' } | { state: 'done'; preview: DiscoveryPreview } | { state: 'failed'; error: string };
 
 const debounceMs = 300;
 
@@ -115,9 +116,18 @@ export function NewRunForm({
     const timer = setTimeout(async () => {
       setPreview({ state: 'counting' });
       try {
-        const response = await fetch(`${api}/discovery`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: previewBody, signal: abort.signal });
+        const response = await fetch(`${api}/discovery`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: previewBody,
+          signal: abort.signal,
+        });
         const payload = (await response.json()) as DiscoveryPreview | { error: string; issues?: FieldIssue[] };
-        setPreview('error' in payload ? { state: 'failed', error: payload.issues?.map((issue) => `${issue.path}: ${issue.message}`).join('; ') || payload.error } : { state: 'done', preview: payload });
+        setPreview(
+          'error' in payload
+            ? { state: 'failed', error: payload.issues?.map((issue) => `${issue.path}: ${issue.message}`).join('; ') || payload.error }
+            : { state: 'done', preview: payload },
+        );
       } catch (failure) {
         if (!abort.signal.aborted) setPreview({ state: 'failed', error: (failure as Error).message });
       }
@@ -173,7 +183,14 @@ export function NewRunForm({
         </Field>
       </div>
       <Field label="Plan">
-        <input value={fields.plan} onChange={(event) => set('plan', event.target.value)} list="plans" required placeholder="/plans/smoke" className="input font-mono text-xs" />
+        <input
+          value={fields.plan}
+          onChange={(event) => set('plan', event.target.value)}
+          list="plans"
+          required
+          placeholder="/plans/smoke"
+          className="input font-mono text-xs"
+        />
         <datalist id="plans">
           {plans.map((plan) => (
             <option key={plan} value={plan} />
@@ -182,14 +199,29 @@ export function NewRunForm({
       </Field>
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label="Test names (regular expressions, one per line)">
-          <textarea value={fields.names} onChange={(event) => set('names', event.target.value)} rows={2} className="input font-mono text-xs" />
+          <textarea
+            value={fields.names}
+            onChange={(event) => set('names', event.target.value)}
+            rows={2}
+            className="input font-mono text-xs"
+          />
         </Field>
         <Field label="Excludes (regular expressions, one per line)">
-          <textarea value={fields.excludes} onChange={(event) => set('excludes', event.target.value)} rows={2} className="input font-mono text-xs" />
+          <textarea
+            value={fields.excludes}
+            onChange={(event) => set('excludes', event.target.value)}
+            rows={2}
+            className="input font-mono text-xs"
+          />
         </Field>
       </div>
       <Field label="fmf context (key=value …, added to each platform's)">
-        <input value={fields.context} onChange={(event) => set('context', event.target.value)} placeholder="distro=fedora-41" className="input font-mono text-xs" />
+        <input
+          value={fields.context}
+          onChange={(event) => set('context', event.target.value)}
+          placeholder="distro=fedora-41"
+          className="input font-mono text-xs"
+        />
       </Field>
       <fieldset className="text-sm">
         <legend className="mb-1 font-medium text-slate-700">Platforms</legend>
@@ -200,7 +232,10 @@ export function NewRunForm({
                 type="checkbox"
                 checked={fields.platforms.includes(platform.id)}
                 onChange={(event) =>
-                  set('platforms', event.target.checked ? [...fields.platforms, platform.id] : fields.platforms.filter((id) => id !== platform.id))
+                  set(
+                    'platforms',
+                    event.target.checked ? [...fields.platforms, platform.id] : fields.platforms.filter((id) => id !== platform.id),
+                  )
                 }
               />
               {platform.name} <span className="text-xs text-slate-500">{platform.kind}</span>
@@ -210,10 +245,22 @@ export function NewRunForm({
       </fieldset>
       <div className="grid gap-3 sm:grid-cols-[8rem_1fr]">
         <Field label="Reruns">
-          <input type="number" min={0} max={20} value={fields.reruns} onChange={(event) => set('reruns', Number(event.target.value))} className="input" />
+          <input
+            type="number"
+            min={0}
+            max={20}
+            value={fields.reruns}
+            onChange={(event) => set('reruns', Number(event.target.value))}
+            className="input"
+          />
         </Field>
         <Field label="Environment (KEY=VALUE, one per line)">
-          <textarea value={fields.environment} onChange={(event) => set('environment', event.target.value)} rows={2} className="input font-mono text-xs" />
+          <textarea
+            value={fields.environment}
+            onChange={(event) => set('environment', event.target.value)}
+            rows={2}
+            className="input font-mono text-xs"
+          />
         </Field>
       </div>
       <ErrorNote error={described.issues.length ? described.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ') : null} />

@@ -7,7 +7,13 @@ import { NewRunForm } from './new-run-form';
 
 type SearchParams = { repo?: string; plan?: string; ref?: string; platform?: string };
 
-export default async function NewRunPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<SearchParams> }) {
+export default async function NewRunPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ team: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
   const { actor, team, role } = await requireTeamPage((await params).team);
   const preset = await searchParams;
   const [repos, platforms] = await Promise.all([listRepos(db(), actor, team.slug), listPlatforms(db(), actor, team.slug)]);

@@ -7,6 +7,7 @@ import { authed } from '../../../../_lib/handler';
 export const GET = authed<{ team: string }>(async ({ db, actor, params }) => listRecentRuns(db, actor, params.team));
 
 export const POST = authed<{ team: string }>(
-  async ({ db, actor, params, body }) => createRun(db, actor, params.team, await body(), { jobQueue: sharedJobQueue(), live: sharedLiveEmitter() }),
+  async ({ db, actor, params, body }) =>
+    createRun(db, actor, params.team, await body(), { jobQueue: sharedJobQueue(), live: sharedLiveEmitter() }),
   201,
 );

@@ -10,7 +10,11 @@ type Params = { team: string; run: string };
  * A file download of a run. Failures before the first chunk (no access, no
  * such run) still get their status code; after it the body streams.
  */
-export function download(contentType: string, fileName: (params: Params) => string, produce: (db: Db, actor: Actor, params: Params) => AsyncIterable<string>) {
+export function download(
+  contentType: string,
+  fileName: (params: Params) => string,
+  produce: (db: Db, actor: Actor, params: Params) => AsyncIterable<string>,
+) {
   return async (request: Request, { params }: { params: Promise<Params> }): Promise<Response> => {
     try {
       const actor = await actorFromHeaders(request.headers);

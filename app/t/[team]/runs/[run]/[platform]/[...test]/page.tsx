@@ -44,7 +44,8 @@ export default async function ResultPage({
   const own = attempt.results.findLast((result) => result.name === null);
   const subResults = attempt.results.filter((result) => result.name !== null);
   const apiBase = runApiPath(team.slug, details.run.number);
-  const link = (options: { attempt?: number; file?: string }) => resultPath(team.slug, details.run.number, details.platform, testName, options);
+  const link = (options: { attempt?: number; file?: string }) =>
+    resultPath(team.slug, details.run.number, details.platform, testName, options);
   const running = attempt.finishedAt === null && !attempt.superseded;
 
   return (
@@ -64,7 +65,11 @@ export default async function ResultPage({
             <StatusBadge status={own?.status ?? (running ? 'running' : 'error')} />
           </span>
         </div>
-        {own?.note && <p className="mt-2 text-sm" data-testid="result-note">{own.note}</p>}
+        {own?.note && (
+          <p className="mt-2 text-sm" data-testid="result-note">
+            {own.note}
+          </p>
+        )}
         <nav className="mt-4 flex flex-wrap gap-2 text-sm" aria-label="attempts">
           {details.attempts.map((item) => (
             <Link
@@ -131,11 +136,17 @@ export default async function ResultPage({
 
       <section className="card">
         <h2 className="mb-2 font-semibold">Files</h2>
-        {attempt.files.length === 0 && <p className="text-sm text-slate-500">{running ? 'Files are stored when the attempt ends.' : 'No files.'}</p>}
+        {attempt.files.length === 0 && (
+          <p className="text-sm text-slate-500">{running ? 'Files are stored when the attempt ends.' : 'No files.'}</p>
+        )}
         <ul className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
           {attempt.files.map((item) => (
             <li key={item.id}>
-              <Link className={item.path === file?.path ? 'font-semibold' : 'text-indigo-700 hover:underline'} href={link({ attempt: attempt.number, file: item.path.slice(filesPrefix.length) })} data-testid="file-link">
+              <Link
+                className={item.path === file?.path ? 'font-semibold' : 'text-indigo-700 hover:underline'}
+                href={link({ attempt: attempt.number, file: item.path.slice(filesPrefix.length) })}
+                data-testid="file-link"
+              >
                 {item.path.slice(filesPrefix.length)}
               </Link>{' '}
               <span className="text-xs text-slate-500">{formatBytes(item.size)}</span>{' '}
@@ -148,7 +159,12 @@ export default async function ResultPage({
         {running ? (
           <LogViewer
             key="output"
-            source={{ lines: `${apiBase}/live-output/lines`, search: `${apiBase}/live-output/search`, params: { platform: details.platform, test: testName, attempt: String(attempt.number) }, growing: true }}
+            source={{
+              lines: `${apiBase}/live-output/lines`,
+              search: `${apiBase}/live-output/search`,
+              params: { platform: details.platform, test: testName, attempt: String(attempt.number) },
+              growing: true,
+            }}
             size={null}
             feed={{ runId: details.run.id, platform: details.platform, test: testName, attempt: attempt.number }}
           />
@@ -187,8 +203,10 @@ function fileView(fileApi: string, path: string, size: number, key: string) {
   const { viewer } = fileKind(path);
   if (viewer === 'image') return <img key={key} src={fileApi} alt={path} className="max-w-full" data-testid="image-viewer" />;
   // No sandbox permissions at all: the report's scripts do not run and it cannot reach this origin.
-  if (viewer === 'html') return <iframe key={key} src={fileApi} sandbox="" title={path} className="h-[70vh] w-full rounded border" data-testid="html-viewer" />;
-  if (viewer === 'text') return <LogViewer key={key} source={{ lines: `${fileApi}/lines`, search: `${fileApi}/search`, growing: false }} size={size} />;
+  if (viewer === 'html')
+    return <iframe key={key} src={fileApi} sandbox="" title={path} className="h-[70vh] w-full rounded border" data-testid="html-viewer" />;
+  if (viewer === 'text')
+    return <LogViewer key={key} source={{ lines: `${fileApi}/lines`, search: `${fileApi}/search`, growing: false }} size={size} />;
   return (
     <a key={key} className="btn-quiet" href={`${fileApi}?download=1`}>
       Download {path.slice(filesPrefix.length)}

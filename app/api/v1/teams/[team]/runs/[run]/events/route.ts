@@ -5,7 +5,12 @@ import { authed } from '../../../../../../_lib/handler';
 
 const query = z.object({
   // a sequence number is a PostgreSQL integer
-  after: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(5000),
 });
 

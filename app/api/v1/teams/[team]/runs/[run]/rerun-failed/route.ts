@@ -4,6 +4,7 @@ import { sharedLiveEmitter } from '@/lib/server/runs/shared-live';
 import { authed } from '../../../../../../_lib/handler';
 
 export const POST = authed<{ team: string; run: string }>(
-  async ({ db, actor, params }) => rerunFailedTests(db, actor, params.team, params.run, { jobQueue: sharedJobQueue(), live: sharedLiveEmitter() }),
+  async ({ db, actor, params }) =>
+    rerunFailedTests(db, actor, params.team, params.run, { jobQueue: sharedJobQueue(), live: sharedLiveEmitter() }),
   201,
 );

@@ -10,10 +10,14 @@ import { errorResponse } from '../../../../../../../_lib/handler';
 
 // Stored files come from tests: whatever they contain runs in no origin of ours.
 // Framed only by the app's own result page (its HTML viewer).
-const sandboxPolicy = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; frame-ancestors 'self'";
+const sandboxPolicy =
+  "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; frame-ancestors 'self'";
 
 /** A stored file, whole or one byte range of it (HTTP Range), streamed from the artifact store. `?download=1` asks for an attachment. */
-export async function GET(request: Request, { params }: { params: Promise<{ team: string; run: string; file: string }> }): Promise<Response> {
+export async function GET(
+  request: Request,
+  { params }: { params: Promise<{ team: string; run: string; file: string }> },
+): Promise<Response> {
   try {
     const actor = await actorFromHeaders(request.headers);
     if (!actor) throw unauthenticated();
@@ -38,7 +42,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ team
     const { start, end } = range ?? { start: 0, end: artifact.size - 1 };
     headers.set('content-length', String(Math.max(0, end - start + 1)));
     if (range) headers.set('content-range', `bytes ${start}-${end}/${artifact.size}`);
-    const body = artifact.size === 0 ? null : (Readable.toWeb(createReadStream(artifact.path, { start, end })) as ReadableStream<Uint8Array>);
+    const body =
+      artifact.size === 0 ? null : (Readable.toWeb(createReadStream(artifact.path, { start, end })) as ReadableStream<Uint8Array>);
     return new Response(body, { status: range ? 206 : 200, headers });
   } catch (error) {
     return errorResponse(error);
