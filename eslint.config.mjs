@@ -7,7 +7,17 @@ import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   {
-    ignores: ['lib/generated/**', '.next/**', 'dist/**', '.data/**', 'coverage/**', 'node_modules/**', 'tests/fixtures/**', 'example/**', 'next-env.d.ts'],
+    ignores: [
+      'lib/generated/**',
+      '.next/**',
+      'dist/**',
+      '.data/**',
+      'coverage/**',
+      'node_modules/**',
+      'tests/fixtures/**',
+      'example/**',
+      'next-env.d.ts',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -22,7 +32,7 @@ export default tseslint.config(
         'error',
         {
           selector: "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression > BlockStatement[body.length=0]",
-          message: 'A swallowed error needs a reason: name it with ignoreError(why) from lib/shared/errors.ts, or handle it.',
+          message: 'Name why the error does not matter (ignoreCleanupFailure or awaitedLater from lib/shared/errors.ts), or handle it.',
         },
       ],
     },
@@ -30,6 +40,6 @@ export default tseslint.config(
   {
     files: ['app/**/*.tsx', 'app/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
-    rules: { ...reactHooks.configs.recommended.rules },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
 );

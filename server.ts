@@ -16,6 +16,7 @@ import { membershipChangedEvent, recheckSockets, type MembershipEvents, type Soc
 import { attachmentsTable } from './lib/server/live/emitter';
 import { rooms } from './lib/shared/rooms';
 import { onShutdown } from './lib/server/process/shutdown';
+import { ignoreCleanupFailure } from './lib/shared/errors';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 3000);
@@ -31,7 +32,7 @@ const handleUpgrade = app.getUpgradeHandler();
 const server = createServer((request, response) => {
   // Rate limits key on the client address: never trust one the client sent.
   request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
-  if (guardRequest(request, response, dev)) handle(request, response);
+  if (guardRequest(request, response, dev)) void handle(request, response);
 });
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
@@ -68,7 +69,7 @@ io.on('connection', (socket) => {
 });
 
 server.on('upgrade', (request, socket, head) => {
-  if (!request.url?.startsWith('/socket.io/')) handleUpgrade(request, socket, head);
+  if (!request.url?.startsWith('/socket.io/')) void handleUpgrade(request, socket, head);
 });
 
 const heartbeat = startHeartbeat(db(), 'web', { port }, (beat) => io.to(rooms.health).emit('heartbeat', beat));
@@ -79,8 +80,8 @@ server.listen(port, host, () =>
 
 onShutdown('web', async () => {
   await heartbeat.stop();
-  io.close();
+  void io.close();
   server.close();
-  await pool.end().catch(() => {});
+  await pool.end().catch(ignoreCleanupFailure);
   await db().$disconnect();
 });

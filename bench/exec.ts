@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startTransport, type Transport, type TransportName } from '../tests/exec/harness';
 import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
 import { loadTestSuite } from '../lib/engine/executor/suite';
+import { ignoreCleanupFailure } from '../lib/shared/errors';
 
 const atex = { perTestMs: 36, throughputMiBs: 950 };
 const targets = { local: 12, ssh: 40, container: 40 } satisfies Record<TransportName, number>;
@@ -115,7 +116,7 @@ try {
       await overhead(transport, executor, artifactsRoot);
       if (name === 'local' || process.env.BENCH_UPLOAD_ALL) await throughput(transport, executor, artifactsRoot);
     } finally {
-      await executor.teardown().catch(() => {});
+      await executor.teardown().catch(ignoreCleanupFailure);
       await connection.close();
       await transport.stop();
     }

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const runs = [first, ...Array.from({ length: 4 }, () => measure(root, context))];
     const median = (pick: (run: PhaseTimes) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 
-    let start = process.hrtime.bigint();
+    const start = process.hrtime.bigint();
     const discovered = await discoverTests(root, { context });
     const discoverMs = milliseconds(start);
 

@@ -17,6 +17,7 @@ import { signUpAndConfirm } from '../tests/support/accounts';
 import { startApp } from '../tests/support/app-server';
 import { launchChromium } from '../tests/support/browser';
 import { createTestDatabase } from '../tests/support/test-database';
+import { ignoreCleanupFailure } from '../lib/shared/errors';
 
 const viewers = 50;
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -178,7 +179,7 @@ try {
   );
 } finally {
   for (const socket of sockets) socket.close();
-  await listener.end().catch(() => {});
+  await listener.end().catch(ignoreCleanupFailure);
   await browser?.close();
   await app?.stop();
   await database.drop();

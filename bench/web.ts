@@ -88,7 +88,7 @@ try {
   const platform = await db.runPlatform.create({ data: { runId: run.id, name: 'bench', spec: {}, status: 'running' } });
   const target = { runId: run.id, runPlatformId: platform.id, teamId: team.id };
 
-  let seeded = Date.now();
+  const seeded = Date.now();
   const statuses = (index: number) => (index % 31 === 0 ? 'error' : index % 13 === 0 ? 'fail' : 'pass');
   for (let start = 0; start < resultCount; start += 20_000) {
     await seedResults(

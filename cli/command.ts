@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { messageOf } from '../lib/shared/errors';
 
 /** A CLI subcommand: gets the arguments after its name, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -48,7 +49,7 @@ export function parseOptions<const O extends OptionsConfig, const P extends bool
     parsed = parseArgs(config) as Parsed<O, P>;
   } catch (error) {
     if (asksForHelp(argv)) throw new HelpRequested(usage);
-    throw new CliError(`${(error as Error).message}\n${usage}`);
+    throw new CliError(`${messageOf(error)}\n${usage}`);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(usage);
   return parsed;

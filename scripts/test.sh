@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs the system packages the suite needs when missing,
-# type-checks, builds the web app if its sources changed and the CLI, runs
-# every test.
+# type-checks, lints (formatting included), builds the web app if its
+# sources changed and the CLI, runs every test.
 # Extra arguments go to vitest (e.g. `npm test -- tests/fmf`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ bash scripts/install-test-deps.sh
 npm run --silent db:generate >/dev/null
 echo "type-checking…"
 npx tsc --noEmit -p .
+echo "linting…"
+npm run --silent lint
 node --import tsx scripts/build-web.ts
 node --import tsx scripts/build-cli.ts
 npx vitest run "$@"

@@ -5,6 +5,7 @@ import { removeLeftoverContainers } from '../lib/engine/provision/container';
 import { platformDomains, releaseLeftoverDomains } from '../lib/engine/provision/libvirt';
 import { revealSecret } from '../lib/server/secrets/secrets';
 import { containerEngineAnswers, virshInstalled, workerDocker, workerDockerHost } from './provisioners';
+import { messageOf } from '../lib/shared/errors';
 
 /** At start: what killed workers left behind on container engines and VM hosts. */
 export async function removeLeftovers(db: Db): Promise<void> {
@@ -28,9 +29,7 @@ async function removeLeftoverContainersOfFinishedRuns(db: Db): Promise<void> {
     const removed = await removeLeftoverContainers(workerDocker(), (runId) => runIsLive(db, runId));
     if (removed.length > 0) console.log(`worker: removed ${removed.length} leftover containers of finished runs`);
   } catch (error) {
-    console.error(
-      `worker: removing leftover containers at ${workerDockerHost() ?? 'the default socket'} failed: ${(error as Error).message}`,
-    );
+    console.error(`worker: removing leftover containers at ${workerDockerHost() ?? 'the default socket'} failed: ${messageOf(error)}`);
   }
 }
 
@@ -63,9 +62,7 @@ async function releaseLeftoverVms(db: Db): Promise<void> {
       if (released.length > 0)
         console.log(`worker: released ${released.length} leftover VMs of platform ${platform.name}: ${released.join(', ')}`);
     } catch (error) {
-      console.error(
-        `worker: releasing leftover VMs of platform ${platform.name} on ${domains.vmHost.label} failed: ${(error as Error).message}`,
-      );
+      console.error(`worker: releasing leftover VMs of platform ${platform.name} on ${domains.vmHost.label} failed: ${messageOf(error)}`);
     } finally {
       await domains.vmHost.close();
     }

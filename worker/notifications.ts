@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { runCancelledChannel } from '../lib/server/runs/cancel';
 import { newJobsChannel } from '../lib/server/runs/job-queue';
+import { ignoreCleanupFailure, messageOf } from '../lib/shared/errors';
 
 /**
  * One LISTEN connection for what workers must react to at once: a run being
@@ -28,12 +29,28 @@ export class WorkerNotifications {
     });
     client.on('error', (error) => {
       console.error(`worker: notification connection lost: ${error.message}`);
-      void client.end().catch(() => {});
-      if (!this.closed) setTimeout(() => void this.start().then(this.onReconnect, () => {}), 1000);
+      void client.end().catch(ignoreCleanupFailure);
+      this.reconnectSoon();
     });
-    await client.connect();
-    await client.query(`LISTEN ${runCancelledChannel}; LISTEN ${newJobsChannel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${runCancelledChannel}; LISTEN ${newJobsChannel}`);
+    } catch (error) {
+      await client.end().catch(ignoreCleanupFailure);
+      throw error;
+    }
     this.client = client;
+  }
+
+  /** Until the database answers again: a worker without notifications would miss cancellations. */
+  private reconnectSoon(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      this.start().then(this.onReconnect, (error: unknown) => {
+        console.error(`worker: cannot listen for notifications yet (${messageOf(error)}); retrying`);
+        this.reconnectSoon();
+      });
+    }, 1000);
   }
 
   /** Calls `onCancel` when the run is cancelled; returns the unsubscribe function. */
@@ -58,6 +75,6 @@ export class WorkerNotifications {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.client?.end().catch(() => {});
+    await this.client?.end().catch(ignoreCleanupFailure);
   }
 }

@@ -4,6 +4,7 @@ import type { Db } from '../lib/server/db/client';
 import { heartbeatIntervalMs } from '../lib/server/health/heartbeat';
 import { queueRunPlatform, runPlatformQueue } from '../lib/server/runs/job-queue';
 import { platformSnapshot } from '../lib/server/runs/settings';
+import { ignoreCleanupFailure } from '../lib/shared/errors';
 
 /** A worker not seen for this long is dead: three missed heartbeats. */
 export const deadWorkerAfterMs = 3 * heartbeatIntervalMs;
@@ -46,7 +47,7 @@ export async function requeueOrphanedPlatforms(db: Db, boss: PgBoss): Promise<st
     if (count === 0) continue;
     const { kind } = platformSnapshot.parse(platform.spec).config;
     if (platform.jobId)
-      await boss.fail(runPlatformQueue(kind), platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(() => {});
+      await boss.fail(runPlatformQueue(kind), platform.jobId, { reason: `worker ${platform.workerId} died` }).catch(ignoreCleanupFailure);
     await queueRunPlatform(db, boss, { id: platform.id, kind });
     requeued.push(platform.id);
   }

@@ -19,6 +19,7 @@ import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type 
 import type { WorkerNotifications } from './notifications';
 import { LiveOutputPublisher } from './live-output';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
+import { messageOf } from '../lib/shared/errors';
 
 export interface WorkerServices {
   db: Db;
@@ -126,7 +127,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     });
     outcome = await orchestrator.run();
   } catch (error) {
-    outcome = { status: 'error', error: (error as Error).message };
+    outcome = { status: 'error', error: messageOf(error) };
   } finally {
     output.close();
     clearInterval(claimCheck);

@@ -54,7 +54,7 @@ export function AuthForm({ mode, mailHint }: { mode: 'sign-in' | 'sign-up'; mail
   }
 
   return (
-    <form onSubmit={submit} className="card mx-auto max-w-sm space-y-4">
+    <form onSubmit={(event) => void submit(event)} className="card mx-auto max-w-sm space-y-4">
       <h1 className="text-lg font-semibold">{mode === 'sign-up' ? 'Create an account' : 'Sign in'}</h1>
       {mode === 'sign-up' && (
         <Field label="Name">

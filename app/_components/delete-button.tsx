@@ -7,7 +7,7 @@ export function DeleteButton({ url, what, label = 'Delete' }: { url: string; wha
   const { call, error, busy } = useApi();
   return (
     <>
-      <button className="btn-quiet" disabled={busy} onClick={() => window.confirm(`${label} ${what}?`) && call('DELETE', url)}>
+      <button className="btn-quiet" disabled={busy} onClick={() => window.confirm(`${label} ${what}?`) && void call('DELETE', url)}>
         {label}
       </button>
       <ErrorNote error={error} />

@@ -8,11 +8,12 @@ export function SignOutButton() {
   return (
     <button
       className="btn-quiet"
-      onClick={async () => {
-        await authClient.signOut();
-        router.push('/sign-in');
-        router.refresh();
-      }}
+      onClick={() =>
+        void authClient.signOut().then(() => {
+          router.push('/sign-in');
+          router.refresh();
+        })
+      }
     >
       Sign out
     </button>

@@ -33,7 +33,7 @@ export function SimpleForm<T>({ method, url, body, submitLabel, danger, confirm,
   }
 
   return (
-    <form onSubmit={submit} className={className ?? 'space-y-3'}>
+    <form onSubmit={(event) => void submit(event)} className={className ?? 'space-y-3'}>
       {children}
       <button className={danger ? 'btn-danger' : 'btn'} disabled={busy}>
         {submitLabel}

@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { messageOf } from '@/lib/shared/errors';
 
 interface ApiError {
   error: string;
@@ -32,7 +33,7 @@ export function useApi() {
       router.refresh();
       return payload as T;
     } catch (failure) {
-      setError(`could not reach the server: ${(failure as Error).message}`);
+      setError(`could not reach the server: ${messageOf(failure)}`);
       return null;
     } finally {
       setBusy(false);

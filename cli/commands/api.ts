@@ -4,6 +4,7 @@ import type { RunDetails } from '../../lib/server/runs/details';
 import { parsePairs } from '../../lib/shared/context-pairs';
 import { EventSequencer } from '../../lib/shared/events/sequencer';
 import { CliError, parseOptions, runSubcommand, type Command } from '../command';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage: testyard api run --server URL --token TOKEN --team SLUG --repo NAME|ID [--ref REF] --plan NAME
                         --platform NAME|ID... [--name RE]... [--exclude RE]... [--context KEY=VALUE]...
@@ -225,7 +226,7 @@ class ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new CliError(`cannot reach ${url.origin}: ${(error as Error).message}`);
+      throw new CliError(`cannot reach ${url.origin}: ${messageOf(error)}`);
     }
     const payload = (await response.json().catch(() => null)) as { error?: string; issues?: { path: string; message: string }[] } | null;
     if (!response.ok) {

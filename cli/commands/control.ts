@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CliError, parseOptions, runSubcommand, type Command } from '../command';
 import { AttemptRecorder } from '../../lib/engine/control/index';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage: testyard control parse --artifacts DIR [--exit-code N] [--output FILE]
 
@@ -19,11 +20,11 @@ async function parseControlStream(argv: string[]): Promise<number> {
   const options = readOptions(argv);
   if (options.outputFile !== undefined) {
     await access(options.outputFile, fsConstants.R_OK).catch((error: unknown) => {
-      throw new CliError(`cannot read --output: ${describe(error)}`);
+      throw new CliError(`cannot read --output: ${messageOf(error)}`);
     });
   }
   const recorder = await AttemptRecorder.create(options.artifactsDir).catch((error: unknown) => {
-    throw new CliError(`cannot use --artifacts ${options.artifactsDir}: ${describe(error)}`);
+    throw new CliError(`cannot use --artifacts ${options.artifactsDir}: ${messageOf(error)}`);
   });
   if (options.outputFile !== undefined) {
     await pipeline(createReadStream(options.outputFile), createWriteStream(recorder.outputPath, { flags: 'a' }));
@@ -38,10 +39,6 @@ async function parseControlStream(argv: string[]): Promise<number> {
   }
   if (end.kind === 'error') throw new CliError(`control stream rejected: ${end.message}`, 1);
   return 0;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 interface ParseOptions {

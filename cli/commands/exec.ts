@@ -8,6 +8,7 @@ import { ExecutorError } from '../../lib/engine/executor/errors';
 import { FmfExecutor } from '../../lib/engine/executor/fmf-executor';
 import { loadTestSuite } from '../../lib/engine/executor/suite';
 import { CliError, parseOptions, type Command } from '../command';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage: testyard exec --connection CONNECTION --tree PATH [--plan NAME] --test NAME --artifacts DIR
 
@@ -71,7 +72,7 @@ async function loadSuite(tree: string, plan: string | undefined): ReturnType<typ
   try {
     return await loadTestSuite(tree, plan);
   } catch (error) {
-    throw new CliError(`cannot load ${tree}: ${(error as Error).message}`);
+    throw new CliError(`cannot load ${tree}: ${messageOf(error)}`);
   }
 }
 
@@ -97,7 +98,7 @@ async function openConnection(
     try {
       privateKey = await readFile(identity, 'utf8');
     } catch (error) {
-      throw new CliError(`cannot read the ssh key ${identity}: ${(error as Error).message}`);
+      throw new CliError(`cannot read the ssh key ${identity}: ${messageOf(error)}`);
     }
     const pinned = options['host-key'];
     return new SshConnection({

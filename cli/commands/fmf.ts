@@ -16,6 +16,7 @@ import {
   type FmfValue,
   type JsonLike,
 } from '../../lib/engine/fmf';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage:
   testyard fmf show PATH [--context KEY=VALUE]... [--no-adjust] [--filter EXPR]... [--json]
@@ -54,7 +55,7 @@ function parseContext(pairs: string[] | undefined): ContextDimensions {
 }
 
 function describeError(error: unknown): string {
-  return error instanceof FmfError ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  return error instanceof FmfError ? `${error.kind}: ${error.message}` : messageOf(error);
 }
 
 async function withFmfErrors<T>(work: () => Promise<T> | T): Promise<T> {

@@ -13,6 +13,7 @@ import { MemoryHostLeases } from '../../lib/engine/provision/ssh-pool/memory-hos
 import type { Provisioner } from '../../lib/engine/provision/types';
 import { onOutputClosed } from '../closed-output';
 import { CliError, parseOptions, type Command } from '../command';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage: testyard run (--tree PATH | --repo URL [--ref REF]) --plan NAME --platform NAME=SPEC...
                     [--context KEY=VALUE]... [--max-remotes N] [--spares N] [--reruns N]
@@ -148,7 +149,7 @@ async function planRun(
     const treePath = source.tree ? path.resolve(source.tree) : (await fetchTestRepository({ url: source.repo!, ref: source.ref })).treePath;
     return plannedRun(await discoverTests(treePath, { plan, context }));
   } catch (error) {
-    throw new CliError(`cannot load plan ${plan} from ${source.tree ?? source.repo}: ${(error as Error).message}`);
+    throw new CliError(`cannot load plan ${plan} from ${source.tree ?? source.repo}: ${messageOf(error)}`);
   }
 }
 

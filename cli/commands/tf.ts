@@ -13,6 +13,7 @@ import {
 } from '../../lib/engine/provision/testing-farm';
 import type { RequestSearch } from '../../lib/engine/provision/testing-farm/api-client';
 import { CliError, type Command } from '../command';
+import { messageOf } from '../../lib/shared/errors';
 
 const usage = `usage: testyard tf [--url URL] [--token TOKEN] <action> [options]
 
@@ -208,7 +209,7 @@ export const command: Command = async (argv) => {
       error.status < 500 &&
       error.status !== 401 &&
       error.status !== 403;
-    throw new CliError((error as Error).message, refused ? 1 : 2);
+    throw new CliError(messageOf(error), refused ? 1 : 2);
   }
 };
 

@@ -11,6 +11,7 @@ import { FmfExecutor, type FmfExecutorOptions } from '../../lib/engine/executor/
 import { loadTestSuite } from '../../lib/engine/executor/suite';
 import { ensureTestImage, startPodmanService, startTestContainer } from '../support/podman';
 import { startSshd } from '../support/sshd';
+import { ignoreCleanupFailure } from '../../lib/shared/errors';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -98,7 +99,7 @@ export async function openExecutor(
     executor,
     connection,
     close: async () => {
-      await executor.teardown().catch(() => {});
+      await executor.teardown().catch(ignoreCleanupFailure);
       await connection.close();
     },
   };

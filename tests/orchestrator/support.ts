@@ -9,6 +9,7 @@ import { discoverTests } from '../../lib/engine/fmf';
 import { AdHocOrchestrator, plannedRun, type OrchestratorOptions, type SchedulableTest } from '../../lib/engine/orchestrator';
 import { FileRunAggregator } from '../../lib/engine/export';
 import type { Provisioner, Remote } from '../../lib/engine/provision/types';
+import { awaitedLater } from '../../lib/shared/errors';
 
 export interface TestDefinition {
   test: string;
@@ -57,7 +58,7 @@ export class LocalRemotes implements Provisioner {
     for (let index = 0; index < count; index++) {
       const next = this.bringUp();
       // the rejection reaches whoever takes this request; until then it is not unhandled
-      next.catch(() => {});
+      next.catch(awaitedLater);
       const waiter = this.waiters.shift();
       if (waiter) waiter(next);
       else this.ready.push(next);

@@ -319,7 +319,7 @@ export async function startFakeTestingFarm(
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
       await Promise.all(pendingWork);
-      await Promise.all([...requests.values()].map((request) => request.system?.stop()));
+      await Promise.all([...requests.values()].flatMap((request) => (request.system ? [request.system.stop()] : [])));
       server.closeAllConnections();
       server.close();
       await once(server, 'close');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { awaitedLater } from '../../lib/shared/errors';
 
 const run = promisify(execFile);
 
@@ -81,7 +82,7 @@ export async function startPodmanService(): Promise<PodmanService> {
     throw new Error(`podman system service exited with ${String(code)}`);
   });
   await Promise.race([appeared, failed]);
-  failed.catch(() => {});
+  failed.catch(awaitedLater);
   const docker = new Docker({ socketPath });
   await untilAnswering(docker);
   return {

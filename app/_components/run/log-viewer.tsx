@@ -12,6 +12,7 @@ import { LineCache, pageLines } from './line-cache';
 import { LogLine } from './log-line';
 import { openLiveSocket } from './live-socket';
 import { WindowedList, type ScrollTarget } from './windowed-list';
+import { messageOf } from '@/lib/shared/errors';
 
 const rowHeight = 18;
 
@@ -175,7 +176,7 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
         redraw();
       } catch (failure) {
         cache.current.pageFailed(page);
-        setError((failure as Error).message);
+        setError(messageOf(failure));
       }
     },
     [source.lines, params],
@@ -204,7 +205,9 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
         if (body.totalLines !== null) setComplete(true);
         redraw();
       })
-      .catch(() => {});
+      .catch((failure: unknown) => {
+        if (!controller.signal.aborted) setError(`reading the file failed: ${messageOf(failure)}`);
+      });
     return () => controller.abort();
   }, [source.lines, source.growing, params, loadPage, jumpTo, router]);
 
@@ -276,7 +279,7 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
       const match = result.matches[current];
       if (match) jumpTo({ from: match.line, to: match.line });
     } catch (failure) {
-      setError((failure as Error).message);
+      setError(messageOf(failure));
     } finally {
       setSearching(false);
     }

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ResultPage, ResultRow } from '@/lib/server/results/list';
 import { resultPath } from './paths';
 import { StatusBadge } from './status-badge';
@@ -62,8 +62,8 @@ export function ResultsTable({
 }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const filters = filtersFrom(new URLSearchParams(searchParams.toString()));
-  const filterKey = `${filters.status.join(',')}|${filters.platform}|${filters.name}`;
+  const searchString = searchParams.toString();
+  const filters = useMemo(() => filtersFrom(new URLSearchParams(searchString)), [searchString]);
   const [rows, setRows] = useState<ResultRow[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
@@ -71,6 +71,7 @@ export function ResultsTable({
   const next = useRef<string | null>(null);
   const fetching = useRef(false);
   const appliedLive = useRef(0);
+  const liveFilters = useRef(filters);
   const [nameInput, setNameInput] = useState(filters.name);
 
   const query = useCallback(
@@ -82,7 +83,7 @@ export function ResultsTable({
       if (after) params.set('after', after);
       return `${apiBase}/results?${params}`;
     },
-    [apiBase, filterKey], // filterKey stands for the filters
+    [apiBase, filters],
   );
 
   useEffect(() => {
@@ -132,6 +133,12 @@ export function ResultsTable({
 
   // Live results: replace the row of the same platform and test, or insert in name order.
   useEffect(() => {
+    // A new filter reloads from the server, which has every result so far.
+    if (liveFilters.current !== filters) {
+      liveFilters.current = filters;
+      appliedLive.current = live.length;
+      return;
+    }
     if (live.length <= appliedLive.current || loading) return;
     const fresh = live.slice(appliedLive.current);
     appliedLive.current = live.length;
@@ -165,33 +172,31 @@ export function ResultsTable({
     }
     setRows(updated);
     setTotal((current) => current + delta);
-  }, [live, loading, rows, filterKey]); // filters are current through filterKey
+  }, [live, loading, rows, filters]);
 
-  // A new filter reloads from the server, which has every result so far.
-  useEffect(() => {
-    appliedLive.current = live.length;
-  }, [filterKey]);
-
-  function setFilter(change: Partial<Filters>) {
-    const merged = { ...filters, ...change };
-    const params = new URLSearchParams(searchParams.toString());
-    for (const [key, value] of [
-      ['status', merged.status.join(',')],
-      ['platform', merged.platform],
-      ['name', merged.name],
-    ] as const) {
-      if (value) params.set(key, value);
-      else params.delete(key);
-    }
-    // The History API updates useSearchParams without a server round trip for the whole page.
-    window.history.replaceState(null, '', `${pathname}${params.size ? `?${params}` : ''}`);
-  }
+  const setFilter = useCallback(
+    (change: Partial<Filters>) => {
+      const merged = { ...filters, ...change };
+      const params = new URLSearchParams(searchParams.toString());
+      for (const [key, value] of [
+        ['status', merged.status.join(',')],
+        ['platform', merged.platform],
+        ['name', merged.name],
+      ] as const) {
+        if (value) params.set(key, value);
+        else params.delete(key);
+      }
+      // The History API updates useSearchParams without a server round trip for the whole page.
+      window.history.replaceState(null, '', `${pathname}${params.size ? `?${params}` : ''}`);
+    },
+    [filters, searchParams, pathname],
+  );
 
   useEffect(() => {
     if (nameInput === filters.name) return;
     const timer = setTimeout(() => setFilter({ name: nameInput }), 250);
     return () => clearTimeout(timer);
-  }, [nameInput]);
+  }, [nameInput, filters.name, setFilter]);
 
   return (
     <section className="card" data-testid="results">

@@ -91,12 +91,12 @@ export function RunView({
           )}
           <span className="flex-1" />
           {canRun && active && (
-            <button type="button" className="btn-danger" disabled={busy} onClick={() => call('POST', `${apiBase}/cancel`)}>
+            <button type="button" className="btn-danger" disabled={busy} onClick={() => void call('POST', `${apiBase}/cancel`)}>
               Cancel run
             </button>
           )}
           {canRun && !active && (
-            <button type="button" className="btn-quiet" disabled={busy} onClick={rerunFailed} data-testid="rerun-failed">
+            <button type="button" className="btn-quiet" disabled={busy} onClick={() => void rerunFailed()} data-testid="rerun-failed">
               Re-run failed tests
             </button>
           )}

@@ -57,7 +57,7 @@ export function WindowedList({
   const revealRow = useRef<number | undefined>(undefined);
   useEffect(() => {
     pendingJump.current = scrollTo;
-  }, [scrollTo?.index, scrollTo?.key]);
+  }, [scrollTo]);
   useEffect(() => {
     const target = pendingJump.current;
     if (!target || !container.current || target.index >= count) return;

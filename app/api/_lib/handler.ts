@@ -5,6 +5,7 @@ import { db, type Db } from '@/lib/server/db/client';
 import { Prisma } from '@/lib/generated/prisma/client';
 import { AppError, invalid, tooLarge, unauthenticated } from '@/lib/server/errors';
 import { inputLimits } from '@/lib/server/validation';
+import { messageOf } from '@/lib/shared/errors';
 
 const statusOf: Record<AppError['code'], number> = {
   invalid: 400,
@@ -79,7 +80,7 @@ async function readJson(request: Request): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw invalid(`the body is not valid JSON: ${(error as Error).message}`);
+    throw invalid(`the body is not valid JSON: ${messageOf(error)}`);
   }
 }
 

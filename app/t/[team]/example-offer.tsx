@@ -38,7 +38,7 @@ export function ExampleOffer({
           No running worker can run containers yet: {containersUnavailable}.
         </p>
       )}
-      <button type="button" className="btn" disabled={busy} onClick={addExample}>
+      <button type="button" className="btn" disabled={busy} onClick={() => void addExample()}>
         Add the example
       </button>
       <ErrorNote error={error} />

@@ -5,6 +5,7 @@ import { badControl, badReport } from './errors';
 import type { ControlHandlers, DurationChange, StreamEnd } from './index';
 import { JsonSyntaxError, parseJson, type JsonValue } from './json';
 import { validateResult } from './result';
+import { messageOf } from '../../shared/errors';
 
 export interface ControlStreamContext {
   reader: ControlReader;
@@ -73,7 +74,7 @@ function parseDurationChange(argument: string): DurationChange {
     if (sign === 0) return { kind: 'set', seconds: parseFmfDuration(argument) };
     return { kind: 'add', seconds: sign * parseFmfDuration(argument.slice(1)) };
   } catch (error) {
-    throw badControl(`duration ${argument}: ${error instanceof Error ? error.message : String(error)}`);
+    throw badControl(`duration ${argument}: ${messageOf(error)}`);
   }
 }
 

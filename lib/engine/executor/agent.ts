@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { describeExit, runCommand } from '../connection/run';
 import type { Connection, ExitStatus, RemoteProcess } from '../connection/types';
 import { MarkerScanner } from './marker';
+import { messageOf } from '../../shared/errors';
 
 /** Queued control bytes above which the agent's stdout is paused until the recorder catches up. */
 const controlHighWaterBytes = 2 * 1024 * 1024;
@@ -329,7 +330,7 @@ class AttemptState implements AgentAttempt {
         while (offset < copy.length) offset += (await handle.write(copy, offset)).bytesWritten;
         this.onOutput?.(copy);
       } catch (error) {
-        this.outputFailure ??= `cannot store the test output: ${(error as Error).message}`;
+        this.outputFailure ??= `cannot store the test output: ${messageOf(error)}`;
       } finally {
         this.pendingOutputBytes -= copy.length;
         if (this.pendingOutputBytes <= outputHighWaterBytes / 2 && source.isPaused()) source.resume();

@@ -10,6 +10,7 @@ import { packageInstallScript, planShellScript, testScript } from './scripts';
 import { startTimer } from './timer';
 import { archiveTree } from './tree-archive';
 import type { ExecutableTest, PlanStep, TestSuite } from './types';
+import { awaitedLater } from '../../shared/errors';
 
 const agentScript = readFileSync(path.join(import.meta.dirname, 'test-agent.sh'), 'utf8');
 
@@ -278,7 +279,7 @@ export class FmfExecutor {
     const started = start();
     const outcome = await Promise.race([started, stopped.then((reason) => new TestAbortedError(reason))]);
     if (outcome instanceof TestAbortedError) {
-      started.catch(() => {});
+      started.catch(awaitedLater);
       throw outcome;
     }
     return outcome as T;

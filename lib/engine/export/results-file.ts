@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJson, type JsonObject, type JsonValue } from '../control/json';
+import { messageOf } from '../../shared/errors';
 
 /** One line of an attempt's `results` file, as atex's exports read it. */
 export interface ResultLine {
@@ -41,7 +42,7 @@ function resultLine(bytes: Uint8Array, where: string): ResultLine {
   try {
     value = parseJson(bytes);
   } catch (error) {
-    throw new Error(`${where}: not a JSON result: ${(error as Error).message}`);
+    throw new Error(`${where}: not a JSON result: ${messageOf(error)}`);
   }
   if (!(value instanceof Map)) throw new Error(`${where}: a result must be a JSON object`);
   const files = value.get('files');

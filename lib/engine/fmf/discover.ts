@@ -9,6 +9,7 @@ import { pySearch } from './pyregex';
 import { prune } from './select';
 import { loadTree, type FmfNode, type FmfTree } from './tree';
 import { hasKey, isMapping, newMapping, pyRepr, pyStr, pyTruthy, pyTypeName, type FmfMapping, type FmfValue } from './values';
+import { messageOf } from '../../shared/errors';
 
 /**
  * Test discovery for a tmt plan, exactly as atex's `discover()` does it
@@ -526,7 +527,7 @@ async function fetchNamed(url: string, ref: string | undefined, options: Pick<Di
 /** A tree in a local folder; with `access`, both the folder and the tree root found above it must be allowed. */
 export async function loadLocalTree(folder: string, access: SourceAccess | undefined): Promise<FmfTree> {
   if (!access) return loadTree(folder);
-  const refused = (error: unknown) => new FmfError('FileError', `cannot read a local folder: ${(error as Error).message}`);
+  const refused = (error: unknown) => new FmfError('FileError', `cannot read a local folder: ${messageOf(error)}`);
   const real = await access.localFolder(path.resolve(folder)).catch((error: unknown) => {
     throw refused(error);
   });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FmfError } from './errors';
+import { messageOf } from '../../shared/errors';
 
 /**
  * Repositories fetched by URL + ref into a cache. Each resolved commit is
@@ -118,7 +119,7 @@ export async function fetchRepository(
   try {
     transport = await access?.transport(url);
   } catch (error) {
-    throw new FmfError('FetchError', (error as Error).message);
+    throw new FmfError('FetchError', messageOf(error));
   }
   const remote = transport?.url ?? url;
   const repositoryDir = path.join(cacheDir, cacheName(url));
@@ -151,10 +152,7 @@ export async function fetchRepository(
       await exportCommit(mirror, commit, temporary);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
-      throw new FmfError(
-        'FetchError',
-        `Unable to check out ${commit} of ${url}: ${(error as Error).message.split(cacheDir).join('<cache>')}`,
-      );
+      throw new FmfError('FetchError', `Unable to check out ${commit} of ${url}: ${messageOf(error).split(cacheDir).join('<cache>')}`);
     }
     try {
       await rename(temporary, checkout);

@@ -1,5 +1,6 @@
 import { FmfError } from './errors';
 import { memoByText } from './memo';
+import { messageOf } from '../../shared/errors';
 
 /**
  * Python `re` patterns run on JavaScript RegExp. The syntax differences that
@@ -94,7 +95,7 @@ function compile(cacheKey: string): RegExp {
   try {
     return new RegExp(source, [...new Set(flags + extraFlags)].join(''));
   } catch (error) {
-    throw new FmfError('RegexError', `invalid regular expression '${pattern}': ${(error as Error).message}`);
+    throw new FmfError('RegexError', `invalid regular expression '${pattern}': ${messageOf(error)}`);
   }
 }
 

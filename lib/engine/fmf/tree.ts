@@ -4,6 +4,7 @@ import { FmfError } from './errors';
 import { mergeSpecial } from './merge';
 import { isMapping, newMapping, deepCopy, hasKey, pyRepr, pyTypeName, type FmfMapping, type FmfScalar, type FmfValue } from './values';
 import { loadYamlFile, readUtf8, parseYaml, type YamlDocument } from './yaml';
+import { messageOf } from '../../shared/errors';
 
 /**
  * Reading an fmf tree from disk: the `.fmf` root, files and folders to node
@@ -361,7 +362,7 @@ export function loadTree(startPath: string): FmfTree {
     versionText = readInsideTree(root, versionPath);
   } catch (error) {
     if (error instanceof FmfError) throw error;
-    throw new FmfError('FormatError', `Unable to detect format version: ${(error as Error).message}`);
+    throw new FmfError('FormatError', `Unable to detect format version: ${messageOf(error)}`);
   }
   const version = parsePythonInt(versionText);
   if (version === undefined) throw new FmfError('FormatError', `Invalid version format in '${versionPath}'`);

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, ty
 import { FmfError } from './errors';
 import { parseFastYaml } from './yaml-fast';
 import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, jsonKeyText, newMapping, pyEquals, pyInt, type FmfScalar, type FmfValue } from './values';
+import { messageOf } from '../../shared/errors';
 
 /**
  * YAML loading with the typing of fmf's parser (ruamel.yaml, safe loader,
@@ -259,7 +260,7 @@ export function readUtf8(path: string): string {
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FmfError(code === 'ENOENT' ? 'FileNotFoundError' : 'FileError', `Unable to read '${path}': ${(error as Error).message}`);
+    throw new FmfError(code === 'ENOENT' ? 'FileNotFoundError' : 'FileError', `Unable to read '${path}': ${messageOf(error)}`);
   }
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

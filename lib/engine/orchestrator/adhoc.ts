@@ -3,6 +3,7 @@ import type { Provisioner, Remote } from '../provision/types';
 import { temporaryAttemptDirectories, type AttemptDirectories } from './attempt-directories';
 import { defaultPolicies, failureReason, type Policies } from './policies';
 import type { Aggregator, AttemptOutcome, SchedulableTest, TestExecutor } from './types';
+import { ignoreCleanupFailure, messageOf } from '../../shared/errors';
 
 export interface ResumeState {
   /** Tests whose final attempt is already stored (they are not run again): name → passed. */
@@ -332,7 +333,7 @@ export class AdHocOrchestrator {
     if (this.halt) {
       // a cancelled attempt is not a result: a resumed platform runs it again
       this.release(slot, true);
-      if (outcome.artifactsDir) void this.directories.dispose(outcome.artifactsDir).catch(() => {});
+      if (outcome.artifactsDir) void this.directories.dispose(outcome.artifactsDir).catch(ignoreCleanupFailure);
       this.checkSettled();
       return;
     }
@@ -372,7 +373,7 @@ export class AdHocOrchestrator {
             else this.failed++;
             this.emitProgress();
           }
-          if (outcome.artifactsDir) await this.directories.dispose(outcome.artifactsDir).catch(() => {});
+          if (outcome.artifactsDir) await this.directories.dispose(outcome.artifactsDir).catch(ignoreCleanupFailure);
         },
         (error: unknown) => this.stopWith('error', `storing ${outcome.testName} attempt ${outcome.attempt} failed: ${messageOf(error)}`),
       )
@@ -397,7 +398,7 @@ export class AdHocOrchestrator {
     this.slots.delete(slot);
     const released = (async () => {
       try {
-        if (!destroyed && slot.executor) await slot.executor.teardown().catch(() => {});
+        if (!destroyed && slot.executor) await slot.executor.teardown().catch(ignoreCleanupFailure);
         await slot.remote.release();
       } catch (error) {
         this.releaseErrors.push(`${slot.remote.id}: ${messageOf(error)}`);
@@ -436,10 +437,6 @@ export class AdHocOrchestrator {
       running: this.running,
     });
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function nonNegativeInteger(value: number, name: string): number {

@@ -4,6 +4,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { messageOf } from '../../shared/errors';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ export async function startEmbeddedPostgres({ dir, port: wantedPort }: EmbeddedO
       await pgCtl('start', '-w', '-t', '60', '-l', logFile, '-o', options);
     } catch (error) {
       throw new Error(
-        `embedded PostgreSQL in ${dir} did not start on port ${port} (is the port taken? set TESTYARD_PG_PORT); see ${logFile}: ${(error as Error).message}`,
+        `embedded PostgreSQL in ${dir} did not start on port ${port} (is the port taken? set TESTYARD_PG_PORT); see ${logFile}: ${messageOf(error)}`,
       );
     }
   }

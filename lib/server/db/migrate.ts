@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { ignoreCleanupFailure, messageOf } from '../../shared/errors';
 
 /**
  * Applies prisma/migrations/* without Prisma's schema engine (which cannot be
@@ -34,7 +35,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
     }
     return done;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [prismaMigrateLockKey]).catch(() => {});
+    await client.query('SELECT pg_advisory_unlock($1)', [prismaMigrateLockKey]).catch(ignoreCleanupFailure);
     await client.end();
   }
 }
@@ -88,6 +89,6 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
-    throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
+    throw new Error(`migration ${migration.name} failed: ${messageOf(error)}`);
   }
 }

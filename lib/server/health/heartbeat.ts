@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/client';
 import type { ProvisionerKind } from '../platforms/spec';
 import { provisionerKinds } from '../runs/job-queue';
+import { ignoreCleanupFailure, messageOf } from '../../shared/errors';
 
 export type ProcessKind = 'web' | 'worker';
 
@@ -60,7 +61,7 @@ export function startHeartbeat(db: Db, kind: ProcessKind, details: HeartbeatDeta
   };
   const first = beat();
   const timer = setInterval(
-    () => beat().catch((error) => console.error(`heartbeat failed: ${(error as Error).message}`)),
+    () => void beat().catch((error) => console.error(`heartbeat failed: ${messageOf(error)}`)),
     heartbeatIntervalMs,
   );
   timer.unref();
@@ -74,7 +75,7 @@ export function startHeartbeat(db: Db, kind: ProcessKind, details: HeartbeatDeta
     },
     stop: async () => {
       clearInterval(timer);
-      await db.heartbeat.delete({ where: { id } }).catch(() => {});
+      await db.heartbeat.delete({ where: { id } }).catch(ignoreCleanupFailure);
     },
   };
 }

@@ -3,6 +3,7 @@ import { inputLimits } from '../validation';
 import { domainGlob, libvirtName } from '../../engine/provision/libvirt/names';
 import { parseVmHostUri } from '../../engine/provision/libvirt/host-uri';
 import type { ProvisionerConfig, ProvisionerKind } from '../../engine/provision/config';
+import { messageOf } from '../../shared/errors';
 
 export type { ProvisionerConfig, ProvisionerKind };
 
@@ -93,7 +94,7 @@ export const provisionerConfig = z.discriminatedUnion('kind', [
         try {
           parseVmHostUri(uri);
         } catch (error) {
-          context.addIssue({ code: 'custom', message: (error as Error).message });
+          context.addIssue({ code: 'custom', message: messageOf(error) });
         }
       }),
     /** Glob over the names of the pre-created domains, e.g. "testyard-*". */

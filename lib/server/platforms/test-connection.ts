@@ -13,6 +13,7 @@ import { provisionerLimits } from '../security/operator-policy';
 import type { ProvisionerKind } from './spec';
 import { provisionerConfig } from './spec';
 import { workerHostRefusal } from './worker-host';
+import { messageOf } from '../../shared/errors';
 
 export type ConnectionCheck =
   | { ok: true; remote: string; output: string; durationMs: number }
@@ -40,7 +41,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
   const secret = platform.secretId ? await revealSecret(db, team.id, platform.secretId) : undefined;
   const started = Date.now();
   const elapsed = () => Date.now() - started;
-  const redact = (error: unknown) => redactSecrets(error instanceof Error ? error.message : String(error));
+  const redact = (error: unknown) => redactSecrets(messageOf(error));
 
   const owner = `connection-test-${randomUUID().slice(0, 8)}`;
   let provisioner: Provisioner;

@@ -1,3 +1,4 @@
+import { messageOf } from '../../shared/errors';
 /**
  * Runs `cleanup` once on SIGINT or SIGTERM, then exits 0; a second signal
  * while cleaning up is ignored, so Ctrl-C twice cannot cut a clean stop short.
@@ -11,11 +12,11 @@ export function onShutdown(name: string, cleanup: () => Promise<void>): void {
     try {
       await cleanup();
     } catch (error) {
-      console.error(`${name}: error while stopping: ${(error as Error).message}`);
+      console.error(`${name}: error while stopping: ${messageOf(error)}`);
       process.exit(1);
     }
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
 }

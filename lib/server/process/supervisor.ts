@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { messageOf } from '../../shared/errors';
 
 /** When a supervised process that exited is started again, and when the supervisor gives up on it. */
 export interface RestartPolicy {
@@ -145,7 +146,7 @@ export class Supervisor {
     try {
       await notify();
     } catch (error) {
-      this.options.log(`recording a process exit failed: ${(error as Error).message}`);
+      this.options.log(`recording a process exit failed: ${messageOf(error)}`);
     }
   }
 }

@@ -24,6 +24,7 @@ import { operatorPolicy } from '../security/operator-policy';
 import { parseInput, pythonRegex } from '../validation';
 import { parsePairs } from '../../shared/context-pairs';
 import { TimedCache } from './timed-cache';
+import { messageOf } from '../../shared/errors';
 
 /** A checked-out tree to read: a fetched commit, or a server-side folder (no commit). */
 interface RepoTree {
@@ -246,8 +247,4 @@ function asPlainJson(data: FmfMapping): unknown {
 
 function stringOrNull(value: FmfValue | undefined): string | null {
   return value === undefined || value === null ? null : pyStr(value);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,6 +4,7 @@ import { platformSnapshot, runSettings } from '../runs/settings';
 import { runTreePath } from '../runs/tree';
 import { operatorPolicy } from '../security/operator-policy';
 import { exactNamePatterns } from './rerun-failed';
+import { messageOf } from '../../shared/errors';
 
 export type TestMetadata = { data: Record<string, unknown> } | { error: string };
 
@@ -33,7 +34,7 @@ export async function getTestMetadata(db: Db, runId: string, platformName: strin
     if (!test) return { error: 'the test is not in the plan any more' };
     return { data: JSON.parse(toJson(test.data)) as Record<string, unknown> };
   } catch (error) {
-    const message = (error as Error).message;
+    const message = messageOf(error);
     // where the checkout is on the server is nobody's business
     return { error: treePath ? message.split(treePath).join('.') : message };
   }

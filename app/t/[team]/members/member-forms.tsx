@@ -55,13 +55,13 @@ export function MemberActions({ teamSlug, userId, role }: { teamSlug: string; us
         defaultValue={role}
         disabled={busy}
         className="input w-auto"
-        onChange={(event) => call('PATCH', url, { role: event.target.value })}
+        onChange={(event) => void call('PATCH', url, { role: event.target.value })}
       >
         {roles.map((option) => (
           <option key={option}>{option}</option>
         ))}
       </select>
-      <button className="btn-quiet" disabled={busy} onClick={() => window.confirm('Remove this member?') && call('DELETE', url)}>
+      <button className="btn-quiet" disabled={busy} onClick={() => window.confirm('Remove this member?') && void call('DELETE', url)}>
         Remove
       </button>
       <ErrorNote error={error} />

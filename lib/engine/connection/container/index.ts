@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { appendToFileUntil, emptyStream } from '../streams';
 import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, type RunOptions } from '../types';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 export interface ContainerConnectionOptions {
   /** Container id or name. */
@@ -41,7 +42,7 @@ export class ContainerConnection implements Connection {
     try {
       running = (await this.container.inspect()).State.Running;
     } catch (error) {
-      throw new ConnectionError(`${this.label}: ${(error as Error).message}`);
+      throw new ConnectionError(`${this.label}: ${messageOf(error)}`);
     }
     if (!running) throw new ConnectionError(`${this.label}: the container is not running`);
   }
@@ -59,7 +60,7 @@ export class ContainerConnection implements Connection {
       });
       stream = await exec.start({ hijack: true, stdin: true });
     } catch (error) {
-      throw new ConnectionError(`${this.label}: cannot start a command: ${(error as Error).message}`);
+      throw new ConnectionError(`${this.label}: cannot start a command: ${messageOf(error)}`);
     }
     this.attachedStreams.add(stream);
     const stdout = new PassThrough();
@@ -79,7 +80,7 @@ export class ContainerConnection implements Connection {
       this.attachedStreams.delete(stream);
       stdout.end();
       stderr.end();
-      await stderrFile?.close().catch(() => {});
+      await stderrFile?.close().catch(ignoreCleanupFailure);
       try {
         const state = await exec.inspect();
         if (state.Running || state.ExitCode === null) {
@@ -87,7 +88,7 @@ export class ContainerConnection implements Connection {
         }
         return { kind: 'exited', code: state.ExitCode };
       } catch (error) {
-        return { kind: 'lost', reason: (error as Error).message };
+        return { kind: 'lost', reason: messageOf(error) };
       }
     });
     const stdin = new Writable({
@@ -113,7 +114,7 @@ export class ContainerConnection implements Connection {
     try {
       await this.container.putArchive(archive, { path: remoteDir });
     } catch (error) {
-      throw new ConnectionError(`${this.label}: upload into ${remoteDir} failed: ${(error as Error).message}`);
+      throw new ConnectionError(`${this.label}: upload into ${remoteDir} failed: ${messageOf(error)}`);
     }
   }
 
@@ -122,7 +123,7 @@ export class ContainerConnection implements Connection {
     try {
       archive = await this.container.getArchive({ path: remotePath });
     } catch (error) {
-      throw new ConnectionError(`${this.label}: cannot download ${remotePath}: ${(error as Error).message}`);
+      throw new ConnectionError(`${this.label}: cannot download ${remotePath}: ${messageOf(error)}`);
     }
     const content = new PassThrough();
     const extract = tar.extract();

@@ -5,6 +5,7 @@ import { describeExit, extractTarWithCommand } from '../run';
 import { shellCommand } from '../shell-quote';
 import { appendToFileUntil, emptyStream } from '../streams';
 import { ConnectionError, type Connection, type ExitStatus, type RemoteProcess, type RunOptions } from '../types';
+import { messageOf } from '../../../shared/errors';
 
 /**
  * How the server's host key is checked: against a known fingerprint, or
@@ -78,7 +79,7 @@ export class SshConnection implements Connection {
       try {
         address = await this.options.destinations.resolveOne(this.options.host);
       } catch (error) {
-        throw new ConnectionError(`${this.label}: ${(error as Error).message}`);
+        throw new ConnectionError(`${this.label}: ${messageOf(error)}`);
       }
     }
     const client = new Client();

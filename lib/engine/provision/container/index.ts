@@ -5,6 +5,7 @@ import { ManagedRemote } from '../shared/managed-remote';
 import { ProvisionError } from '../types';
 import { ownershipLabels, type ContainerOwnership } from './labels';
 import { removeContainer } from './leftovers';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 export { removeContainersOwnedBy, removeLeftoverContainers } from './leftovers';
 export { ownerLabel, platformLabel, runLabel, type ContainerOwnership } from './labels';
@@ -46,7 +47,7 @@ export class ContainerProvisioner extends BackgroundProvisioner<ManagedRemote> {
       await this.docker.ping();
     } catch (error) {
       throw new ProvisionError(
-        `${this.label}: the container engine at ${this.dockerHost ?? 'the default socket'} does not answer: ${(error as Error).message}`,
+        `${this.label}: the container engine at ${this.dockerHost ?? 'the default socket'} does not answer: ${messageOf(error)}`,
       );
     }
     try {
@@ -68,7 +69,7 @@ export class ContainerProvisioner extends BackgroundProvisioner<ManagedRemote> {
         }),
       );
     } catch (error) {
-      throw new ProvisionError(`${this.label}: cannot pull image ${this.options.image}: ${(error as Error).message}`);
+      throw new ProvisionError(`${this.label}: cannot pull image ${this.options.image}: ${messageOf(error)}`);
     }
   }
 
@@ -93,7 +94,7 @@ export class ContainerProvisioner extends BackgroundProvisioner<ManagedRemote> {
       await container.start();
       signal.throwIfAborted();
     } catch (error) {
-      await removeContainer(container).catch(() => {});
+      await removeContainer(container).catch(ignoreCleanupFailure);
       throw error;
     }
     const connection = new ContainerConnection({ container: container.id, dockerHost: this.dockerHost });

@@ -10,6 +10,7 @@ import { DomainPool } from './domain-pool';
 import type { VmHost } from './host-uri';
 import { globMatcher, libvirtName } from './names';
 import { VmHostConnection } from './vm-host';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 export { parseVmHostUri, type VmHost } from './host-uri';
 export { platformDomains, releaseDomainsOwnedBy, releaseLeftoverDomains } from './leftovers';
@@ -116,7 +117,7 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
       try {
         await pool.wipe(domain);
       } finally {
-        await pool.reservations.clear(domain, holder).catch(() => {});
+        await pool.reservations.clear(domain, holder).catch(ignoreCleanupFailure);
         this.held.delete(domain);
       }
     };
@@ -135,15 +136,15 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
       reservation.onLost((reason) => connection?.revoke(reason));
     } catch (error) {
       progress('failed');
-      await connection?.close().catch(() => {});
-      await giveBack().catch(() => {});
+      await connection?.close().catch(ignoreCleanupFailure);
+      await giveBack().catch(ignoreCleanupFailure);
       if (signal.aborted) throw error;
-      throw new ProvisionError(`${this.label}: ${domain}: ${(error as Error).message}`, { cause: error });
+      throw new ProvisionError(`${this.label}: ${domain}: ${messageOf(error)}`, { cause: error });
     }
     const ready = connection;
     return new ManagedRemote(remoteId, ready, async () => {
       progress('releasing');
-      await ready.close().catch(() => {});
+      await ready.close().catch(ignoreCleanupFailure);
       await giveBack();
     });
   }
@@ -221,7 +222,7 @@ export class LibvirtProvisioner extends BackgroundProvisioner<ManagedRemote> {
       } catch (error) {
         connection.disconnect();
         if (signal.aborted) throw signal.reason as Error;
-        if (Date.now() >= deadline) throw new Error(`cannot log in to ${address} (${domain}): ${(error as Error).message}`);
+        if (Date.now() >= deadline) throw new Error(`cannot log in to ${address} (${domain}): ${messageOf(error)}`);
       }
       await sleep(backoffDelay(this.poll, attempt), undefined, { signal });
     }

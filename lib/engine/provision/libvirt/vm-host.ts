@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { SshConnection, type DestinationCheck, type HostKeyPolicy } from '../../connection/ssh';
 import { describeVmHost, type VmHost } from './host-uri';
 import { Virsh } from './virsh';
+import { ignoreCleanupFailure } from '../../../shared/errors';
 
 /** Where libvirt's system daemon listens on a VM host (libvirtd, or virtproxyd with the modular daemons). */
 const remoteLibvirtSocket = '/run/libvirt/libvirt-sock';
@@ -70,7 +71,7 @@ export class VmHostConnection {
       await new Promise<void>((resolve) => tunnel.server.close(() => resolve()));
       await rm(tunnel.dir, { recursive: true, force: true });
     }
-    await ssh?.close().catch(() => {});
+    await ssh?.close().catch(ignoreCleanupFailure);
   }
 
   private async open(): Promise<Virsh> {

@@ -1,6 +1,7 @@
 import { ProvisionError, type Provisioner } from '../types';
 import type { ManagedRemote } from './managed-remote';
 import { OutcomeQueue } from './outcome-queue';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 /**
  * The bookkeeping every provisioner shares: `provision(n)` starts n
@@ -54,7 +55,7 @@ export abstract class BackgroundProvisioner<R extends ManagedRemote> implements 
 
   private async accept(remote: R): Promise<void> {
     if (this.stopping) {
-      await remote.release().catch(() => {});
+      await remote.release().catch(ignoreCleanupFailure);
       return;
     }
     this.live.add(remote);
@@ -64,7 +65,7 @@ export abstract class BackgroundProvisioner<R extends ManagedRemote> implements 
 
   private asProvisionError(error: unknown): ProvisionError {
     if (error instanceof ProvisionError) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return new ProvisionError(`${this.label}: ${message}`, { cause: error });
   }
 

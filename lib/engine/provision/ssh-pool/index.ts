@@ -10,6 +10,7 @@ import { ProvisionError } from '../types';
 import { hostKey, type HostLeases } from './host-leases';
 import { wakeOnReleaseOrTimeout } from './release-or-timeout';
 import { RevocableConnection } from '../shared/revocable-connection';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 export { hostKey, type HostLeases } from './host-leases';
 export { MemoryHostLeases } from './memory-host-leases';
@@ -104,13 +105,13 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
       connection.disconnect();
       await endLease();
       if (signal.aborted) throw error;
-      throw new ProvisionError(`${this.label}: ${(error as Error).message}`, { cause: error });
+      throw new ProvisionError(`${this.label}: ${messageOf(error)}`, { cause: error });
     }
     return new ManagedRemote(`ssh:${key}`, connection, async () => {
       try {
         await this.reset(connection);
       } finally {
-        await connection.close().catch(() => {});
+        await connection.close().catch(ignoreCleanupFailure);
         await endLease();
       }
     });

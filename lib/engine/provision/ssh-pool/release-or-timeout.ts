@@ -1,4 +1,5 @@
 import type { HostLeases } from './host-leases';
+import { awaitedLater } from '../../../shared/errors';
 
 export interface PendingWake {
   /** Resolves when a lease of the platform ended in this process or `timeoutMs` passed; rejects when the signal aborts. */
@@ -31,6 +32,6 @@ export function wakeOnReleaseOrTimeout(leases: HostLeases, platformId: string, t
     }
   });
   // a wake nobody awaits (the acquire succeeded) must not become an unhandled rejection
-  woken.catch(() => {});
+  woken.catch(awaitedLater);
   return { woken, cancel: () => cleanup() };
 }

@@ -8,6 +8,7 @@ import { ProvisionError } from '../types';
 import { aliveStates, TestingFarmApi, type TestingFarmRequest } from './api-client';
 import { generateEphemeralKey, type SshKeyPair } from './ephemeral-key';
 import { findGuestAddress, reservationRequest, type GuestAddress } from './reservation';
+import { ignoreCleanupFailure, messageOf } from '../../../shared/errors';
 
 export { aliveStates, defaultApiUrl, TestingFarmApi, TestingFarmApiError, type TestingFarmRequest } from './api-client';
 export { keyPairFromPrivateKey, type SshKeyPair } from './ephemeral-key';
@@ -102,11 +103,11 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
       const guest = await this.waitForGuest(requestId, signal);
       const connection = await this.logIn(requestId, guest, signal);
       return new ManagedRemote(`testing-farm:${requestId}`, connection, async () => {
-        await connection.close().catch(() => {});
+        await connection.close().catch(ignoreCleanupFailure);
         await cancel();
       });
     } catch (error) {
-      await cancel().catch(() => {});
+      await cancel().catch(ignoreCleanupFailure);
       throw error;
     }
   }
@@ -146,7 +147,7 @@ export class TestingFarmProvisioner extends BackgroundProvisioner<ManagedRemote>
         connection.disconnect();
         if (Date.now() >= deadline) {
           throw new ProvisionError(
-            `${this.label}: request ${requestId}: cannot log in to ${guest.user}@${guest.host}:${guest.port}: ${(error as Error).message}`,
+            `${this.label}: request ${requestId}: cannot log in to ${guest.user}@${guest.host}:${guest.port}: ${messageOf(error)}`,
           );
         }
       }

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { ConnectionCheck } from '@/lib/server/platforms/test-connection';
 import { ErrorNote } from '../../../../_components/error-note';
+import { messageOf } from '@/lib/shared/errors';
 
 /** Provisions one system through the API and shows what `uname -a` said, or where and why it failed. */
 export function TestConnectionButton({ url }: { url: string }) {
@@ -20,7 +21,7 @@ export function TestConnectionButton({ url }: { url: string }) {
       if ('error' in payload && !('ok' in payload)) setError(payload.error);
       else setCheck(payload as ConnectionCheck);
     } catch (failure) {
-      setError(`could not reach the server: ${(failure as Error).message}`);
+      setError(`could not reach the server: ${messageOf(failure)}`);
     } finally {
       setBusy(false);
     }
@@ -28,7 +29,7 @@ export function TestConnectionButton({ url }: { url: string }) {
 
   return (
     <div className="mt-6 border-t border-slate-200 pt-4">
-      <button className="btn" onClick={test} disabled={busy}>
+      <button className="btn" onClick={() => void test()} disabled={busy}>
         {busy ? 'Provisioning one system…' : 'Test connection'}
       </button>
       <ErrorNote error={error} />

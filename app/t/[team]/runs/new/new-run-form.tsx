@@ -8,6 +8,7 @@ import type { DiscoveryPreview } from '@/lib/server/repos/discovery';
 import { useApi } from '../../../../_lib/api-client';
 import { ErrorNote } from '../../../../_components/error-note';
 import { Field } from '../../../../_components/field';
+import { messageOf } from '@/lib/shared/errors';
 
 interface RepoChoice {
   id: string;
@@ -88,16 +89,17 @@ export function NewRunForm({
   const set = <Key extends keyof Fields>(key: Key, value: Fields[Key]) => setFields((current) => ({ ...current, [key]: value }));
 
   // The plans of the chosen repository and ref, for the plan field's suggestions.
-  const planSource = JSON.stringify([fields.repoId, described.refOverride ?? null]);
   useEffect(() => {
     const abort = new AbortController();
     const query = described.refOverride ? `?${new URLSearchParams({ ref: described.refOverride })}` : '';
     fetch(`${api}/repos/${fields.repoId}/metadata${query}`, { signal: abort.signal })
       .then((response) => (response.ok ? (response.json() as Promise<{ plans: { name: string }[] }>) : { plans: [] }))
       .then((metadata) => setPlans(metadata.plans.map((plan) => plan.name)))
-      .catch(() => {});
+      .catch(() => {
+        if (!abort.signal.aborted) setPlans([]);
+      });
     return () => abort.abort();
-  }, [planSource]);
+  }, [api, fields.repoId, described.refOverride]);
 
   // The live count: asked again a moment after the fields stop changing; an answer to stale fields is dropped.
   const previewBody = JSON.stringify({
@@ -113,7 +115,7 @@ export function NewRunForm({
       return;
     }
     const abort = new AbortController();
-    const timer = setTimeout(async () => {
+    const countTests = async () => {
       setPreview({ state: 'counting' });
       try {
         const response = await fetch(`${api}/discovery`, {
@@ -129,14 +131,15 @@ export function NewRunForm({
             : { state: 'done', preview: payload },
         );
       } catch (failure) {
-        if (!abort.signal.aborted) setPreview({ state: 'failed', error: (failure as Error).message });
+        if (!abort.signal.aborted) setPreview({ state: 'failed', error: messageOf(failure) });
       }
-    }, debounceMs);
+    };
+    const timer = setTimeout(() => void countTests(), debounceMs);
     return () => {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [previewBody]);
+  }, [api, previewBody, described.common.plan, described.issues.length]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -154,7 +157,7 @@ export function NewRunForm({
   }
 
   return (
-    <form onSubmit={submit} className="space-y-4" data-testid="new-run-form">
+    <form onSubmit={(event) => void submit(event)} className="space-y-4" data-testid="new-run-form">
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label="Repository">
           <select
