@@ -14,6 +14,7 @@ import { WorkerNotifications } from './notifications';
 import { requeueOrphanedPlatforms } from './orphans';
 import { kindAllowed, servedKinds, untilContainerEngineAnswers, workerDockerHost } from './provisioners';
 import { runPlatformJob } from './run-platform-job';
+import { messageOf } from '../lib/shared/errors';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`');
@@ -28,7 +29,8 @@ const live = createLiveEmitter(databaseUrl);
 const heartbeat = startHeartbeat(db(), 'worker', { concurrency }, (beat) => live.emitter.to(rooms.health).emit('heartbeat', beat));
 await heartbeat.ready;
 
-await removeLeftovers(db());
+// VM hosts that do not answer may take a while: runs need not wait for them.
+void removeLeftovers(db()).catch((error: unknown) => console.error(`worker: removing leftovers failed: ${messageOf(error)}`));
 
 const stopping = new AbortController();
 const pollers: string[] = [];

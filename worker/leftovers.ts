@@ -4,12 +4,19 @@ import { workerHostRefusal } from '../lib/server/platforms/worker-host';
 import { removeLeftoverContainers } from '../lib/engine/provision/container';
 import { platformDomains, releaseLeftoverDomains } from '../lib/engine/provision/libvirt';
 import { revealSecret } from '../lib/server/secrets/secrets';
-import { containerEngineAnswers, virshInstalled, workerDocker, workerDockerHost } from './provisioners';
+import { containerEngineAnswers, kindAllowed, virshInstalled, workerDocker, workerDockerHost } from './provisioners';
 import { messageOf } from '../lib/shared/errors';
 
-/** At start: what killed workers left behind on container engines and VM hosts. */
+/**
+ * At start: what killed workers left behind on container engines and VM
+ * hosts, for the kinds this worker serves. Only systems of ended runs are
+ * touched, so this may go on while the worker already takes new runs.
+ */
 export async function removeLeftovers(db: Db): Promise<void> {
-  await Promise.all([removeLeftoverContainersOfFinishedRuns(db), releaseLeftoverVms(db)]);
+  await Promise.all([
+    kindAllowed('container') ? removeLeftoverContainersOfFinishedRuns(db) : undefined,
+    kindAllowed('libvirt') ? releaseLeftoverVms(db) : undefined,
+  ]);
 }
 
 /** Runs this database does not know (e.g. of `testyard run` on the command line) are not ours to clean. */
@@ -55,7 +62,7 @@ async function releaseLeftoverVms(db: Db): Promise<void> {
     const config = parsed.data;
     const domains = platformDomains(
       config,
-      platform.secretId ? await revealSecret(db, platform.teamId, platform.secretId).catch(() => undefined) : undefined,
+      platform.secretId ? await revealSecret(db, platform.teamId, platform.secretId).catch(withoutTheSecret(platform.name)) : undefined,
     );
     try {
       const released = await releaseLeftoverDomains(domains, ownerIsLive);
@@ -67,4 +74,12 @@ async function releaseLeftoverVms(db: Db): Promise<void> {
       await domains.vmHost.close();
     }
   }
+}
+
+/** A platform whose key cannot be read is still swept where the VM host lets us in without it; the log says why it may fail. */
+function withoutTheSecret(platformName: string) {
+  return (error: unknown): undefined => {
+    console.error(`worker: cannot read the secret of platform ${platformName} (${messageOf(error)}); sweeping without it`);
+    return undefined;
+  };
 }
