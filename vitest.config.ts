@@ -16,7 +16,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'core',
-          include: ['tests/{cli,fmf,control,exec,orchestrator,provision,process,worker}/**/*.test.ts'],
+          include: ['tests/{cli,fmf,control,exec,orchestrator,provision,process,worker,layout}/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
