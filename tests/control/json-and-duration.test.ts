@@ -4,8 +4,9 @@
  * Python 3's `json.dumps(json.loads(input))`.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFmfDuration } from '../../lib/engine/control/index';
-import { compareCodePoints, parseJson, pythonFloatRepr, serializeJson } from '../../lib/engine/control/json';
+import { compareCodePoints, parseJson, serializeJson } from '../../lib/engine/control/json';
+import { parseFmfDuration } from '../../lib/engine/fmf/duration';
+import { pyFloatRepr } from '../../lib/engine/python/float-repr';
 
 const roundTrip = (text: string) => serializeJson(parseJson(Buffer.from(text)));
 
@@ -52,7 +53,7 @@ describe('JSON like Python json.loads / json.dumps', () => {
   it('matches repr() for random doubles (shortest round trip, same exponent rules)', () => {
     for (let index = 0; index < 2000; index++) {
       const value = (Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 40 - 20);
-      const repr = pythonFloatRepr(value);
+      const repr = pyFloatRepr(value);
       expect(Number(repr)).toBe(value);
       const exponent = Number(value.toExponential().split('e')[1]);
       if (exponent >= -4 && exponent < 16) expect(repr).toMatch(/^-?\d+\.\d+$/);

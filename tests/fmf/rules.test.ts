@@ -6,7 +6,8 @@ import { FmfError } from '../../lib/engine/fmf/errors';
 import { matchesFilter } from '../../lib/engine/fmf/filter';
 import { mergeSpecial, splitPatternReplacement } from '../../lib/engine/fmf/merge';
 import { pySub } from '../../lib/engine/fmf/pyregex';
-import { FmfFloat, newMapping, pyFloatRepr, pyStr, type FmfMapping, type FmfValue } from '../../lib/engine/fmf/values';
+import { FmfFloat, newMapping, pyStr, type FmfMapping, type FmfValue } from '../../lib/engine/fmf/values';
+import { pyFloatRepr } from '../../lib/engine/python/float-repr';
 
 function mapping(entries: Record<string, FmfValue>): FmfMapping {
   return Object.assign(newMapping(), entries);

@@ -1,6 +1,6 @@
 import type { ArtifactsWriter } from './artifacts';
 import type { ControlReader } from './control-reader';
-import { parseFmfDuration } from './duration';
+import { parseFmfDuration } from '../fmf/duration';
 import { badControl, badReport } from './errors';
 import type { ControlHandlers, DurationChange, StreamEnd } from './index';
 import { JsonSyntaxError, parseJson, type JsonValue } from './json';

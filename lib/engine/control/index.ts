@@ -83,5 +83,4 @@ export type AttemptEnd = { exitCode: number } | { abort: string };
 
 export { defaultControlLimits, resolveControlLimits } from './limits';
 export { AttemptRecorder } from './recorder';
-export { parseFmfDuration } from './duration';
 export type { ControlSource } from './control-reader';

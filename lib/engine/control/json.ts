@@ -1,3 +1,4 @@
+import { pyFloatRepr } from '../python/float-repr';
 /**
  * JSON as atex sees it: parsed like Python's `json.loads` and written like
  * `json.dumps(obj)` (separators ", " and ": ", ASCII only), so `results`
@@ -220,7 +221,7 @@ export function serializeJson(value: JsonValue): string {
     for (const [key, member] of value) members.push(`${serializeString(key)}: ${serializeJson(member)}`);
     return `{${members.join(', ')}}`;
   }
-  return value.kind === 'integer' ? value.digits : pythonFloatRepr(value.value);
+  return value.kind === 'integer' ? value.digits : pyFloatRepr(value.value);
 }
 
 const namedEscapes: Record<string, string> = {
@@ -236,23 +237,6 @@ const namedEscapes: Record<string, string> = {
 /** Python's `ensure_ascii`: everything outside printable ASCII becomes \uXXXX (per UTF-16 unit). */
 export function serializeString(text: string): string {
   return `"${text.replace(/[^ -~]|["\\]/g, (char) => namedEscapes[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
-}
-
-/** Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
-export function pythonFloatRepr(value: number): string {
-  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
-  const [mantissa, exponentText] = Math.abs(value).toExponential().split('e');
-  const digits = mantissa.replace('.', '');
-  const exponent = Number(exponentText);
-  if (exponent < -4 || exponent >= 16) {
-    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
-    const exponentSign = exponent < 0 ? '-' : '+';
-    return `${sign}${digits[0]}${fraction}e${exponentSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  const integerDigits = exponent + 1;
-  if (digits.length <= integerDigits) return `${sign}${digits.padEnd(integerDigits, '0')}.0`;
-  return `${sign}${digits.slice(0, integerDigits)}.${digits.slice(integerDigits)}`;
 }
 
 /** Python's `sorted()` on strings: by code point, not by UTF-16 unit. */

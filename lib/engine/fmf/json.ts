@@ -1,16 +1,6 @@
 import { FmfError } from './errors';
-import {
-  FmfDate,
-  FmfFloat,
-  FmfSet,
-  FmfTimestamp,
-  newMapping,
-  pyFloatRepr,
-  pyInt,
-  type FmfMapping,
-  type FmfScalar,
-  type FmfValue,
-} from './values';
+import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, newMapping, pyInt, type FmfMapping, type FmfScalar, type FmfValue } from './values';
+import { pyFloatRepr } from '../python/float-repr';
 
 /**
  * JSON text for fmf values, in the conventions of the conformance data:

@@ -1,3 +1,4 @@
+import { pyFloatRepr } from '../python/float-repr';
 /**
  * The value model of fmf metadata. fmf is Python, and several of its rules
  * depend on Python's types (an int and a float print differently in filters,
@@ -164,27 +165,6 @@ export function pyTruthy(value: FmfValue | undefined): boolean {
   if (value instanceof FmfDate || value instanceof FmfTimestamp) return true;
   if (Array.isArray(value)) return value.length > 0;
   return Object.keys(value).length > 0;
-}
-
-/** Python `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
-export function pyFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const [mantissa, exponentText] = value.toExponential().split('e');
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const sign = negative ? '-' : '';
-  if (exponent < -4 || exponent >= 16) {
-    const fraction = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const exponentSign = exponent < 0 ? '-' : '+';
-    return `${sign}${fraction}e${exponentSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  const integerPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
-  const fractionPart = digits.slice(exponent + 1);
-  return `${sign}${integerPart}.${fractionPart || '0'}`;
 }
 
 function timestampText(iso: string): string {

@@ -1,4 +1,5 @@
-import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, isMapping, pyFloatRepr, type FmfValue } from '../../../lib/engine/fmf/values';
+import { FmfDate, FmfFloat, FmfSet, FmfTimestamp, isMapping, type FmfValue } from '../../../lib/engine/fmf/values';
+import { pyFloatRepr } from '../../../lib/engine/python/float-repr';
 
 /** Type-strict structural equality (an int is not a float, a bool is not an int); mapping key order ignored. */
 export function strictEqual(left: FmfValue | undefined, right: FmfValue | undefined): boolean {
