@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where the shared folder is looked for when `TESTYARD_SHARED` is unset: beside the checkout. */
-export const defaultSharedDir = path.resolve(import.meta.dirname, '../../../shared');
+const defaultSharedDir = path.resolve(import.meta.dirname, '../../../shared');
 
 /**
  * The team's shared folder: its `conformance/` holds the reference data the
