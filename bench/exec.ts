@@ -91,7 +91,7 @@ async function throughput(transport: Transport, executor: FmfExecutor, artifacts
     clearInterval(sampler);
   }
   const rate = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
-  // the measure is one 1 GiB upload; the peak over every run is shown too
+  // the target is measured on one 1 GiB upload; the peak over every run is shown too
   const growth = (firstRunPeakRss - rssBefore) / 1024 / 1024;
   const growthAllRuns = (peakRss - rssBefore) / 1024 / 1024;
   console.log(

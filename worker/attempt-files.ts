@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** One line of an attempt's `results` file (see DESIGN.md, "Test artifacts"). */
+/** One line of an attempt's `results` file (see docs/ORCHESTRATION.md, "Test artifacts"). */
 export interface ResultLine {
   /** Position in the file, from 0. */
   line: number;

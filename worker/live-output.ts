@@ -4,8 +4,8 @@ import type { RunningAttempt } from '../lib/engine/orchestrator';
 import type { LiveBroadcaster } from '../lib/server/runs/events';
 
 /**
- * How running tests' output reaches viewers (DESIGN.md, "Live output and
- * collaboration"; the numbers are in the README's "Live output"):
+ * How running tests' output reaches viewers (docs/ORCHESTRATION.md, "Live
+ * output and collaboration", which also gives the numbers below):
  *
  * - Each attempt's room gets at most one chunk per `chunkIntervalMs`, the
  *   first at once: a test printing a line a second is seen as it prints.

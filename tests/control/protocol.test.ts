@@ -1,8 +1,8 @@
 /**
- * The protocol of spec/TEST_CONTROL.md (and atex's TEST_CONTROL.md and
- * RESULTS.md): every worked example, every control word, every limit, and
- * the bad input atex accepts silently or crashes on, which here ends the
- * stream with an error that names the problem.
+ * The protocol of docs/TEST_CONTROL.md (atex's, restated): atex's worked
+ * examples, every control word, every limit, and the bad input atex accepts
+ * silently or crashes on, which here ends the stream with an error that
+ * names the problem.
  */
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { AttemptRecorder, defaultControlLimits, resolveControlLimits, type Durat
 import { asStrings, report, runAttempt, stream, withTempDir } from './support';
 
 describe('worked examples', () => {
-  it('RESULTS.md "Full binary stream example": two results, the first with files A and B', async () => {
+  it('docs/TEST_CONTROL.md "Results", full binary stream example: two results, the first with files A and B', async () => {
     const first = '{"status": "pass", "name": "some/test", "files": [{"name": "A", "length": 13}, {"name": "B", "length": 13}]}';
     const second = '{"status": "pass", "name": "another/test"}';
     const data = stream(`result 108\n${first}contents of Acontents of Bresult 42\n${second}`, 'exitcode 0\n');
@@ -33,7 +33,7 @@ describe('worked examples', () => {
     });
   });
 
-  it('RESULTS.md "Partial results": held result merged with its later files, the other result first', async () => {
+  it('docs/TEST_CONTROL.md "Results", partial results: held result merged with its later files, the other result first', async () => {
     const data = stream(
       report('{"name": "some/test", "status": "error", "partial": true, "files": [{"name": "out.log", "length": 29}]}'),
       'this is out.log with newline\n',
@@ -58,7 +58,7 @@ describe('worked examples', () => {
     });
   });
 
-  it('RESULTS.md "Fallback result vs partial results": logs uploaded on the fly, status from the exit code', async () => {
+  it('docs/TEST_CONTROL.md "Results", fallback result vs partial results: logs uploaded on the fly, status from the exit code', async () => {
     const data = stream(
       report('{"partial": true, "files": [{"name": "some.log", "length": 8}]}'),
       'some log',
@@ -73,7 +73,7 @@ describe('worked examples', () => {
     });
   });
 
-  it('RESULTS.md "Test stdout and stderr": testout of a named result, next to its own files', async () => {
+  it('docs/TEST_CONTROL.md "Results", test stdout and stderr: testout of a named result, next to its own files', async () => {
     const data = stream(
       report('{"status": "pass", "name": "some/test", "testout": "test.log", "files": [{"name": "extra", "length": 1}]}'),
       'x',
@@ -86,7 +86,7 @@ describe('worked examples', () => {
     });
   });
 
-  it('TEST_CONTROL.md merge rules: add, delete with null, replace scalars, append lists, merge objects, replace on type change', async () => {
+  it('docs/TEST_CONTROL.md "Results" merge rules: add, delete with null, replace scalars, append lists, merge objects, replace on type change', async () => {
     const data = stream(
       report(
         '{"partial": true, "status": "error", "keep": 1, "gone": 2, "list": [1], "obj": {"a": 1, "b": {"c": 1}, "d": 4}, "flip": [1]}',

@@ -142,9 +142,9 @@ export function eventsOf<T extends RunEvent['type']>(events: readonly RecordedEv
 const report = (json: string, after = '') => `j='${json}'; printf 'result %d\\n%s${after}' "\${#j}" "$j" >&"$ATEX_TEST_CONTROL"`;
 
 /**
- * Every way a test gets aborted by the runner (TEST_CONTROL.md "Limits and
- * bad input", duration), each leaving a sleeper behind that the runner
- * must take down with it.
+ * Every way a test gets aborted by the runner (docs/TEST_CONTROL.md, "Bad
+ * input and limits" and "Time limit"), each leaving a sleeper behind that
+ * the runner must take down with it.
  */
 export const abortingTests: Record<string, TestDefinition> = Object.fromEntries(
   Object.entries({

@@ -2,8 +2,8 @@
  * Test-control stream: the seam between a running test and the executor.
  *
  * The executor owns clocks, process killing and reconnects. This module owns
- * parsing the control stream (spec/TEST_CONTROL.md, atex's TEST_CONTROL.md and
- * RESULTS.md) and writing the attempt's artifacts exactly as atex does:
+ * parsing the control stream (docs/TEST_CONTROL.md, which restates atex's
+ * protocol) and writing the attempt's artifacts exactly as atex does:
  * `results` (JSON Lines) and `files/`.
  *
  * Per test attempt the executor does:

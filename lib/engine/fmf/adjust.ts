@@ -5,7 +5,7 @@ import { hasKey, isMapping, newMapping, pyRepr, pyTypeName, type FmfMapping, typ
 import type { FmfNode } from './tree';
 
 /**
- * fmf's `adjust` (FMF.md §7): for every node, pre-order in insertion order,
+ * fmf's `adjust` (docs/FMF.md, "Adjust"): for every node, pre-order in insertion order,
  * evaluate the rules found in its (inherited) data and merge the matching
  * ones into the data with the suffix rules.
  */

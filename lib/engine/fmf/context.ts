@@ -4,7 +4,7 @@ import { pySearch } from './pyregex';
 import { pyStr, type FmfValue } from './values';
 
 /**
- * fmf's context language (FMF.md §8): `when` conditions of adjust rules
+ * fmf's context language (docs/FMF.md, "Context"): `when` conditions of adjust rules
  * evaluated against dimensions such as `distro=fedora-40`, with version-aware
  * comparisons and a three-valued outcome.
  */

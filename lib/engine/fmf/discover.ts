@@ -13,7 +13,7 @@ import { messageOf } from '../../shared/errors';
 
 /**
  * Test discovery for a tmt plan, exactly as atex's `discover()` does it
- * (FMF.md §13): pick the plan, run every `discover: how: fmf` section
+ * (docs/FMF.md, "Discover"): pick the plan, run every `discover: how: fmf` section
  * (local or fetched by URL), select tests with names / filters / conditions
  * / excludes, and resolve beakerlib library requirements.
  */

@@ -4,7 +4,7 @@ import { compilePythonRegex, pySearch } from './pyregex';
 import { hasKey, isMapping, pyStr, pyTypeName, type FmfValue } from './values';
 
 /**
- * fmf's filter expressions (FMF.md §9): `tag: A, -B & tier: 1 | /name`.
+ * fmf's filter expressions (docs/FMF.md, "Filter expressions"): `tag: A, -B & tier: 1 | /name`.
  * `|` separates clauses (OR), `&` literals (AND), commas separate ORed
  * atoms, `-` negates an atom; a literal without `:` tests the node name.
  */

@@ -6,7 +6,7 @@ import { pySearch } from './pyregex';
 import { hasKey } from './values';
 import type { FmfNode } from './tree';
 
-/** fmf's `prune` (FMF.md §10): the nodes of `climb()` that pass every criterion given. */
+/** fmf's `prune` (docs/FMF.md, "Prune and select"): the nodes of `climb()` that pass every criterion given. */
 export interface PruneOptions {
   /** Consider branches too, not only leaves (and `select: true` nodes). */
   whole?: boolean;

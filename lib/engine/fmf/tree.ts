@@ -8,7 +8,7 @@ import { messageOf } from '../../shared/errors';
 
 /**
  * Reading an fmf tree from disk: the `.fmf` root, files and folders to node
- * names, virtual nodes, directives, and inheritance (FMF.md §1–6).
+ * names, virtual nodes, directives, and inheritance (docs/FMF.md, "Tree root" to "Directives").
  */
 
 export interface NodeDirectives {

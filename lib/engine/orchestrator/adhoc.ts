@@ -21,7 +21,7 @@ export interface OrchestratorOptions {
   createExecutor: (remote: Remote) => TestExecutor;
   aggregator: Aggregator;
   onEvent?: (event: RunEvent) => void;
-  /** A running attempt's output as it arrives (DESIGN.md, "Live output and collaboration"). */
+  /** A running attempt's output as it arrives (docs/ORCHESTRATION.md, "Live output and collaboration"). */
   onOutput?: (attempt: RunningAttempt, bytes: Buffer) => void;
   /** Most remotes running tests at once (default: one per test). */
   maxRemotes?: number;
@@ -71,7 +71,7 @@ interface RemoteSlot {
 /**
  * atex's AdHocOrchestrator for one platform, driven by promises instead of a
  * polling loop: every remote that finishes setup or a test takes the next
- * test in the same tick. The rules are DESIGN.md's "Ad-hoc orchestration rules".
+ * test in the same tick. The rules are in docs/ORCHESTRATION.md, "Ad-hoc orchestration rules".
  */
 export class AdHocOrchestrator {
   private readonly platform: string;

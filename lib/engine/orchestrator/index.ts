@@ -1,6 +1,6 @@
 /**
  * Ad-hoc orchestration of one platform's tests over provisioned remotes
- * (DESIGN.md, "Ad-hoc orchestration rules").
+ * (docs/ORCHESTRATION.md, "Ad-hoc orchestration rules").
  */
 export {
   AdHocOrchestrator,

@@ -1,6 +1,6 @@
 /**
- * A running test's output on its way to viewers (DESIGN.md, "Live output and
- * collaboration"). Output is not part of the sequenced run timeline: the
+ * A running test's output on its way to viewers (docs/ORCHESTRATION.md, "Live
+ * output and collaboration"). Output is not part of the sequenced run timeline: the
  * attempt's output file is the record, and these messages only tell viewers
  * what was appended to it. `text` is the output from byte `offset` to byte
  * `end` of the file, starting at line `line` (from 0). A message whose

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FmfError } from '../../../lib/engine/fmf/errors';
@@ -25,18 +25,28 @@ export function goldenTreeCases(): { tree: string; caseName: string; file: strin
 }
 
 /**
- * The shared copy of the conformance trees stores symlinks as plain files
- * holding the link target (as git does without symlink support). These are
- * the entries that are symlinks in the reference trees; they are restored
- * in a `cp -a` copy before the tree is read.
+ * The entries that are symlinks in the reference trees. A copy of the shared
+ * folder may hold them as real symlinks or, where git checked it out without
+ * symlink support, as "link files": plain files holding the link target.
  */
 const symlinkEntries: Record<string, string[]> = {
   'synth-symlinks': ['link', 'file-link.fmf', 'dangling'],
 };
 
+/** Turns each of `entries` under `dir` that is a link file into the symlink it stands for; real symlinks stay. */
+export function restoreSymlinks(dir: string, entries: string[]): void {
+  for (const entry of entries) {
+    const file = path.join(dir, entry);
+    if (lstatSync(file).isSymbolicLink()) continue;
+    const target = readFileSync(file, 'utf8').trim();
+    rmSync(file);
+    symlinkSync(target, file);
+  }
+}
+
 const copies = new Map<string, string>();
 
-/** The path to read a conformance tree from (a temporary copy with symlinks restored when needed). */
+/** The path to read a conformance tree from (a temporary `cp -a` copy with symlinks restored when it has any). */
 export function conformanceTreePath(tree: string): string {
   const original = path.join(conformanceDir(), 'trees', tree);
   const links = symlinkEntries[tree];
@@ -47,11 +57,7 @@ export function conformanceTreePath(tree: string): string {
   const copy = path.join(copyRoot, tree);
   execFileSync('cp', ['-a', original, copy]);
   execFileSync('chmod', ['-R', 'u+w', copy]);
-  for (const link of links) {
-    const target = readFileSync(path.join(copy, link), 'utf8').trim();
-    rmSync(path.join(copy, link));
-    symlinkSync(target, path.join(copy, link));
-  }
+  restoreSymlinks(copy, links);
   copies.set(tree, copy);
   return copy;
 }
