@@ -50,7 +50,18 @@ beforeAll(async () => {
 });
 afterAll(() => client.end());
 
-const models = parseSchema(readFileSync(path.join(repoRoot, 'prisma', 'schema.prisma'), 'utf8'));
+const schema = readFileSync(path.join(repoRoot, 'prisma', 'schema.prisma'), 'utf8');
+const models = parseSchema(schema);
+
+test('every model of the schema is checked, and the database has no table without one', async () => {
+  const declared = schema.match(/^model \w+ \{/gm) ?? [];
+  expect(declared.length).toBeGreaterThan(10);
+  expect(models.map((model) => model.table)).toHaveLength(declared.length);
+  const { rows } = await client.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`,
+  );
+  expect(rows.map((row) => row.table_name).sort()).toEqual(models.map((model) => model.table).sort());
+});
 
 test.each(models.map((m) => [m.table, m] as const))('table %s matches its model', async (table, model) => {
   const { rows: columns } = await client.query(

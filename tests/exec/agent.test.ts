@@ -3,19 +3,10 @@
 // and the executor recovers when the agent goes away.
 import { randomBytes, randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bashQuote } from '../../lib/engine/executor/agent';
 import { MarkerScanner } from '../../lib/engine/executor/marker';
-import {
-  attempt,
-  newArtifactsDir,
-  openExecutor,
-  readAttempt,
-  startTransport,
-  type OpenExecutor,
-  type Transport,
-  type TransportName,
-} from './harness';
+import { attempt, newArtifactsDir, readAttempt, describeOverEachTransport } from './harness';
 
 describe('MarkerScanner', () => {
   it('passes every byte before the marker on, whatever the chunking', () => {
@@ -59,27 +50,16 @@ describe('bashQuote', () => {
   });
 });
 
-describe.each<TransportName>(['local', 'ssh', 'container'])('test agent over %s', (transportName) => {
-  let transport: Transport;
-  let remote: OpenExecutor;
-  beforeAll(async () => {
-    transport = await startTransport(transportName);
-    remote = await openExecutor(transport, 'misc');
-  });
-  afterAll(async () => {
-    await remote?.close();
-    await transport?.stop();
-  });
-
+describeOverEachTransport('test agent', 'misc', ({ remote }) => {
   it('an agent killed under a test fails the attempt clearly; the next test gets a new agent', async () => {
-    const killed = await attempt(remote.executor, '/test_agent_killed');
+    const killed = await attempt(remote().executor, '/test_agent_killed');
     expect(killed.error?.name).toBe('TestAbortedError');
     expect(killed.error?.message).toMatch(/^test wrapper .* and disconnect was not sent via test control$/);
     expect(killed.results).toEqual([
       { status: 'infra', note: expect.stringMatching(/^TestAbortedError\(test wrapper /), files: ['output.txt'] },
     ]);
     expect((await killed.file('output.txt')).toString()).toBe('killing the agent\n');
-    const next = await attempt(remote.executor, '/test_after_agent_killed');
+    const next = await attempt(remote().executor, '/test_after_agent_killed');
     expect(next.error).toBeUndefined();
     expect((await next.file('output.txt')).toString()).toBe('a fresh agent\n');
   });
@@ -88,7 +68,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test agent over %s'
     const pieces: Buffer[] = [];
     const sizesWhenHandedOn: Array<{ handedOn: number; inFile: number }> = [];
     const artifactsDir = await newArtifactsDir();
-    await remote.executor.runTest('/test_output_stream', artifactsDir, {
+    await remote().executor.runTest('/test_output_stream', artifactsDir, {
       onOutput: (bytes) => {
         pieces.push(Buffer.from(bytes));
         const handedOn = pieces.reduce((sum, piece) => sum + piece.length, 0);
@@ -102,7 +82,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('test agent over %s'
 
   it('many short tests in a row each get exactly their own output', async () => {
     for (let index = 0; index < 20; index++) {
-      const result = await attempt(remote.executor, '/test_output');
+      const result = await attempt(remote().executor, '/test_output');
       expect(result.error).toBeUndefined();
       expect(await result.file('output.txt')).toEqual(Buffer.from('test output \x00\x01\x02\x03', 'latin1'));
     }

@@ -12,11 +12,14 @@ import { loadTestSuite } from '../../lib/engine/executor/suite';
 import { ensureTestImage, startPodmanService, startTestContainer } from '../support/podman';
 import { startSshd } from '../support/sshd';
 import { ignoreCleanupFailure } from '../../lib/shared/errors';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 export type TransportName = 'local' | 'ssh' | 'container';
+
+export const transportNames: TransportName[] = ['local', 'ssh', 'container'];
 
 /** A system to run tests on, started for one test file and shared by its tests. */
 export interface Transport {
@@ -195,4 +198,28 @@ export async function pathExists(target: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * `<title> over <transport>` for every transport, each suite with an executor
+ * on the fixture tree opened before its tests and closed after them.
+ */
+export function describeOverEachTransport(
+  title: string,
+  tree: string,
+  define: (suite: { transportName: TransportName; remote: () => OpenExecutor }) => void,
+): void {
+  describe.each(transportNames)(`${title} over %s`, (transportName) => {
+    let transport: Transport | undefined;
+    let remote: OpenExecutor | undefined;
+    beforeAll(async () => {
+      transport = await startTransport(transportName);
+      remote = await openExecutor(transport, tree);
+    });
+    afterAll(async () => {
+      await remote?.close();
+      await transport?.stop();
+    });
+    define({ transportName, remote: () => remote! });
+  });
 }

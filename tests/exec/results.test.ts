@@ -8,7 +8,7 @@
 // the attempt ends with a clear error that names the problem, keeps what was
 // written, and nothing lands outside the artifacts folder.
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   attempt,
   openExecutor,
@@ -16,9 +16,8 @@ import {
   processAlive,
   startTransport,
   type Attempt,
-  type OpenExecutor,
   type Transport,
-  type TransportName,
+  describeOverEachTransport,
 } from './harness';
 
 interface Case {
@@ -224,40 +223,29 @@ async function check(result: Attempt, expected: Case): Promise<void> {
   }
 }
 
-describe.each<TransportName>(['local', 'ssh', 'container'])('results over %s', (transportName) => {
-  let transport: Transport;
-  let remote: OpenExecutor;
-  beforeAll(async () => {
-    transport = await startTransport(transportName);
-    remote = await openExecutor(transport, 'results');
-  });
-  afterAll(async () => {
-    await remote?.close();
-    await transport?.stop();
-  });
-
+describeOverEachTransport('results', 'results', ({ transportName, remote }) => {
   const names = transportName === 'local' ? Object.keys(cases) : onEveryTransport.filter((name) => name in cases);
   it.each(names)('%s', async (name) => {
-    await check(await attempt(remote.executor, `/${name}`), cases[name]!);
+    await check(await attempt(remote().executor, `/${name}`), cases[name]!);
   });
 
   it('files_upload: a binary file sent with cat arrives byte for byte', async () => {
-    const result = await attempt(remote.executor, '/files_upload');
+    const result = await attempt(remote().executor, '/files_upload');
     expect(result.results).toEqual([{ status: 'pass', files: ['rand_file'] }]);
     expect(await result.file('rand_file')).toEqual(await readFile(new URL('../fixtures/exec/results/randfile', import.meta.url)));
   });
 
   it('nothing is written outside the artifacts folder for ../ and absolute names', async () => {
-    const escaping = await attempt(remote.executor, '/escaping_file_name');
+    const escaping = await attempt(remote().executor, '/escaping_file_name');
     expect(await pathExists(`${escaping.artifactsDir}/escaped`)).toBe(false);
     expect(await pathExists(`${escaping.artifactsDir}/../escaped`)).toBe(false);
-    await attempt(remote.executor, '/absolute_file_name');
+    await attempt(remote().executor, '/absolute_file_name');
     expect(await pathExists('/tmp/testyard-absolute')).toBe(false);
   });
   /** The sleeper's pid as the test recorded it, checked where the test ran. */
   async function sleeperAlive(runId: string): Promise<boolean> {
     const { runCommand } = await import('../../lib/engine/connection/run');
-    const probe = await runCommand(remote.connection, [
+    const probe = await runCommand(remote().connection, [
       'bash',
       '-c',
       `pid=$(cat /tmp/testyard-background-${runId}); rm -f /tmp/testyard-background-${runId}; [[ -d /proc/$pid ]] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$pid/stat`,
@@ -267,7 +255,7 @@ describe.each<TransportName>(['local', 'ssh', 'container'])('results over %s', (
 
   it.each(['background_process', 'background_after_timeout'])('%s: nothing the test started outlives the attempt', async (name) => {
     const runId = `${transportName}-${name}-${process.pid}`;
-    const result = await attempt(remote.executor, `/${name}`, { environment: { TESTYARD_RUN_ID: runId } });
+    const result = await attempt(remote().executor, `/${name}`, { environment: { TESTYARD_RUN_ID: runId } });
     if (name === 'background_after_timeout') expect(result.error?.message).toBe('test duration timeout reached');
     else expect(result.error).toBeUndefined();
     expect(await sleeperAlive(runId)).toBe(false);

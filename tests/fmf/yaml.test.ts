@@ -79,15 +79,10 @@ describe('YAML loading', () => {
   });
 
   it('the fast path agrees with the library on every conformance file it accepts', () => {
-    for (const file of fmfFiles(path.join(conformanceDir(), 'trees'))) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
-      sameAsLibrary(text);
-    }
+    const files = fmfFiles(path.join(conformanceDir(), 'trees'));
+    const accepted = files.filter((file) => sameAsLibrary(readFileSync(file, 'utf8'))).length;
+    // Most real metadata files are plain enough for the fast path: the comparison must cover them.
+    expect(accepted, `${accepted} of ${files.length} files`).toBeGreaterThan(files.length / 2);
   });
 
   const scalar = fc.oneof(
