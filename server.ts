@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Server, type DefaultEventsMap } from 'socket.io';
 import { canJoinRoom } from './lib/server/access/room-access';
 import { actorFromHeaders } from './lib/server/auth/actor';
-import { projectRoot } from './lib/server/config';
+import { projectRoot, requireDatabaseUrl, webHost, webPort } from './lib/server/config';
 import { db } from './lib/server/db/client';
 import { startHeartbeat } from './lib/server/health/heartbeat';
 import { crossSiteRefusal, guardRequest } from './lib/server/http/request-guard';
@@ -19,10 +19,9 @@ import { onShutdown } from './lib/server/process/shutdown';
 import { ignoreCleanupFailure } from './lib/shared/errors';
 
 const dev = process.argv.includes('--dev');
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '0.0.0.0';
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`');
+const port = webPort();
+const host = webHost();
+const databaseUrl = requireDatabaseUrl();
 
 const app = next({ dev, dir: projectRoot(), hostname: 'localhost', port });
 const handle = app.getRequestHandler();

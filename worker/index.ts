@@ -15,11 +15,10 @@ import { requeueOrphanedPlatforms } from './orphans';
 import { kindAllowed, servedKinds, untilContainerEngineAnswers, workerDockerHost } from './provisioners';
 import { runPlatformJob } from './run-platform-job';
 import { messageOf } from '../lib/shared/errors';
+import { requireDatabaseUrl, workerConcurrency } from '../lib/server/config';
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`');
-const concurrency = Number(process.env.TESTYARD_WORKER_CONCURRENCY ?? 4);
-if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('TESTYARD_WORKER_CONCURRENCY must be a positive integer');
+const databaseUrl = requireDatabaseUrl();
+const concurrency = workerConcurrency();
 
 const boss = createJobQueue(databaseUrl, 'worker');
 await boss.start();

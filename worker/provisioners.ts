@@ -12,6 +12,7 @@ import type { Provisioner } from '../lib/engine/provision/types';
 import type { PlatformSnapshot } from '../lib/server/runs/settings';
 import { revealSecret } from '../lib/server/secrets/secrets';
 import { provisionerLimits } from '../lib/server/security/operator-policy';
+import { containerEngineHost, containerNetworkMode, localPlatformsEnabled, workerKinds } from '../lib/server/config';
 
 /**
  * The container engine workers use: TESTYARD_DOCKER_HOST (unix:///… or
@@ -19,7 +20,7 @@ import { provisionerLimits } from '../lib/server/security/operator-policy';
  * sets the containers' network mode (e.g. "host").
  */
 export function workerDockerHost(): string | undefined {
-  return process.env.TESTYARD_DOCKER_HOST ?? process.env.DOCKER_HOST;
+  return containerEngineHost();
 }
 
 export function workerDocker(): Docker {
@@ -80,7 +81,7 @@ export async function servedKinds(): Promise<KindsServed> {
   else kinds.unavailable.container = workerDockerHost() ? unavailableReasons.engineSilent : unavailableReasons.noEngine;
   if (await virshInstalled()) kinds.serves.push('libvirt');
   else kinds.unavailable.libvirt = unavailableReasons.noVirsh;
-  if (process.env.TESTYARD_ENABLE_LOCAL === '1') kinds.serves.push('local');
+  if (localPlatformsEnabled()) kinds.serves.push('local');
   else kinds.unavailable.local = unavailableReasons.localDisabled;
   for (const kind of kinds.serves.filter((kind) => !kindAllowed(kind))) kinds.unavailable[kind] = unavailableReasons.notThisWorker;
   kinds.serves = kinds.serves.filter(kindAllowed);
@@ -89,14 +90,8 @@ export async function servedKinds(): Promise<KindsServed> {
 
 /** TESTYARD_WORKER_KINDS (comma-separated) narrows a worker down to some kinds, e.g. a worker for the VM hosts only. */
 export function kindAllowed(kind: ProvisionerKind): boolean {
-  const allowed = process.env.TESTYARD_WORKER_KINDS;
-  return (
-    !allowed ||
-    allowed
-      .split(',')
-      .map((name) => name.trim())
-      .includes(kind)
-  );
+  const allowed = workerKinds();
+  return !allowed || allowed.includes(kind);
 }
 
 export interface ProvisionerContext {
@@ -126,7 +121,7 @@ export async function provisionerFor(spec: PlatformSnapshot, context: Provisione
     secret: spec.secretId ? await revealSecret(context.db, context.teamId, spec.secretId) : undefined,
     hostLeases: new PostgresHostLeases(context.db),
     dockerHost: workerDockerHost(),
-    networkMode: process.env.TESTYARD_CONTAINER_NETWORK,
+    networkMode: containerNetworkMode(),
     ...provisionerLimits(),
     onVmState: context.onVmState,
   });

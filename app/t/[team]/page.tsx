@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { hasRole } from '@/lib/shared/roles';
 import { listRunOverviews } from '@/lib/server/dashboard/run-summaries';
 import { db } from '@/lib/server/db/client';
-import { exampleImage } from '@/lib/server/example/example';
+import { exampleImage } from '@/lib/server/config';
 import { platformKindAvailability } from '@/lib/server/health/heartbeat';
 import { requireTeamPage } from '../../_lib/session';
 import { ExampleOffer } from './example-offer';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { dataDir } from '../config';
+import { artifactsDir } from '../config';
 
 /**
  * Where attempt files live once ingested. Keys are relative paths
@@ -78,9 +78,4 @@ export class FolderArtifactStore implements ArtifactStore {
 
 export function defaultArtifactStore(): ArtifactStore {
   return new FolderArtifactStore(artifactsDir());
-}
-
-/** TESTYARD_ARTIFACTS_DIR, else `<data dir>/artifacts`. */
-export function artifactsDir(): string {
-  return process.env.TESTYARD_ARTIFACTS_DIR ?? path.join(dataDir(), 'artifacts');
 }

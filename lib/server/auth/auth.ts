@@ -2,13 +2,12 @@ import { betterAuth } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
 import { db } from '../db/client';
-import { publicUrl, trustedOrigins } from '../http/origins';
+import { trustedOrigins } from '../http/origins';
 import { sendMail } from '../mail/mailer';
 import { loadServerKeys } from '../secrets/keys';
 import { findUnsafeText, inputLimits } from '../validation';
 import { passwordLength, passwordProblem } from './password-policy';
-
-export { publicUrl };
+import { publicUrl, signInAttemptsPerMinute } from '../config';
 
 /**
  * What better-auth's own routes take from people, checked before they act:
@@ -37,7 +36,7 @@ const checkAccountInput = createAuthMiddleware(async (ctx) => {
 });
 
 function createAuth() {
-  const signInPerMinute = Number(process.env.TESTYARD_SIGNIN_PER_MINUTE ?? 10);
+  const signInPerMinute = signInAttemptsPerMinute();
   return betterAuth({
     appName: 'Testyard',
     baseURL: publicUrl(),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { dataDir, projectRoot } from '../config';
+import { dataDir, databaseUrl, embeddedDatabasePort, projectRoot } from '../config';
 import { startEmbeddedPostgres } from './embedded';
 import { applyMigrations } from './migrate';
 
@@ -16,12 +16,12 @@ export interface PreparedDatabase {
  */
 export async function prepareDatabase(log: (line: string) => void): Promise<PreparedDatabase> {
   const migrationsDir = path.join(projectRoot(), 'prisma', 'migrations');
-  const external = process.env.DATABASE_URL;
+  const external = databaseUrl();
   if (external) {
     await applyMigrations(external, migrationsDir, log);
     return { url: external, stop: async () => {} };
   }
-  const port = Number(process.env.TESTYARD_PG_PORT ?? 54329);
+  const port = embeddedDatabasePort();
   const dir = path.join(dataDir(), 'postgres');
   log(`starting embedded PostgreSQL in ${dir} on port ${port}`);
   const server = await startEmbeddedPostgres({ dir, port });

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client';
+import { requireDatabaseUrl } from '../config';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
@@ -15,9 +16,7 @@ const cache = globalThis as unknown as { testyardDb?: Db };
 /** The process-wide client for DATABASE_URL (kept across Next.js hot reloads). */
 export function db(): Db {
   if (!cache.testyardDb) {
-    const url = process.env.DATABASE_URL;
-    if (!url) throw new Error('DATABASE_URL is not set: start Testyard with `npm start`, which provides it');
-    cache.testyardDb = createDb(url);
+    cache.testyardDb = createDb(requireDatabaseUrl());
   }
   return cache.testyardDb;
 }

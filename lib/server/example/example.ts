@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import { conflict } from '../errors';
 import { createPlatform, getPlatform, type PlatformInfo } from '../platforms/platforms';
 import { getRepo, type RepoInfo } from '../repos/repos';
+import { exampleImage } from '../config';
 
 /**
  * The repository URL of the example suite shipped with the app. It names no
@@ -14,7 +15,6 @@ import { getRepo, type RepoInfo } from '../repos/repos';
  */
 export const exampleRepoUrl = 'testyard://example';
 export const examplePlan = '/plans/example';
-export const defaultExampleImage = 'docker.io/library/fedora:latest';
 const exampleName = 'example';
 
 /** The example's folder when `url` is the example's URL; null for any other URL. */
@@ -55,7 +55,3 @@ async function createExampleRepo(db: Db, teamId: string): Promise<string> {
   return repo.id;
 }
 
-/** TESTYARD_EXAMPLE_IMAGE, else Fedora's public image. */
-export function exampleImage(): string {
-  return process.env.TESTYARD_EXAMPLE_IMAGE?.trim() || defaultExampleImage;
-}

@@ -1,8 +1,4 @@
-/** The public address people open; cookies, redirects and cross-site checks depend on it. */
-export function publicUrl(): string {
-  return process.env.TESTYARD_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
-}
-
+import { publicUrl } from '../config';
 /** The origins the app's own pages are served from: the public address (and its loopback aliases when it is local). */
 export function trustedOrigins(): string[] {
   const url = new URL(publicUrl());

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { publicUrl, trustedOrigins } from './origins';
+import { trustedOrigins } from './origins';
+import { publicUrl } from '../config';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 

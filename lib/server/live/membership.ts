@@ -4,6 +4,7 @@ import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import { createLiveEmitter } from './emitter';
 import { isTeamRoom, rooms } from '../../shared/rooms';
+import { databaseUrl } from '../config';
 
 /** Sent between web servers (through PostgreSQL) when someone's access to a team changed. */
 export const membershipChangedEvent = 'membership-changed';
@@ -27,7 +28,7 @@ const cache = globalThis as unknown as { testyardMembershipEmitter?: ReturnType<
 
 /** Tells every web server to re-check the open sockets of the change's user at once. */
 export function announceMembershipChange(change: MembershipChange): void {
-  const url = process.env.DATABASE_URL;
+  const url = databaseUrl();
   if (!url) return;
   cache.testyardMembershipEmitter ??= createLiveEmitter(url).emitter;
   cache.testyardMembershipEmitter.serverSideEmit(membershipChangedEvent, change);

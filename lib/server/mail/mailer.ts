@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { dataDir } from '../config';
+import { dataDir, mailSender, smtpUrl } from '../config';
 
 export interface Mail {
   to: string;
@@ -19,7 +19,7 @@ export function mailSinkDir(): string {
 
 /** Whether mails reach people (TESTYARD_SMTP_URL) or only the sink folder and the server log. */
 function mailIsDelivered(): boolean {
-  return Boolean(process.env.TESTYARD_SMTP_URL);
+  return smtpUrl() !== undefined;
 }
 
 /** What people waiting for a mail are told when the server delivers none. */
@@ -35,10 +35,10 @@ export function undeliveredMailNote(): string | null {
  * folder and logged, so a local installation works without a mail server.
  */
 export async function sendMail(mail: Mail): Promise<void> {
-  const smtp = process.env.TESTYARD_SMTP_URL;
+  const smtp = smtpUrl();
   if (smtp) {
     cache.testyardMailer ??= nodemailer.createTransport(smtp);
-    await cache.testyardMailer.sendMail({ from: process.env.TESTYARD_MAIL_FROM ?? 'Testyard <testyard@localhost>', ...mail });
+    await cache.testyardMailer.sendMail({ from: mailSender(), ...mail });
     return;
   }
   const folder = mailSinkDir();

@@ -14,6 +14,7 @@ import type { ProvisionerKind } from './spec';
 import { provisionerConfig } from './spec';
 import { workerHostRefusal } from './worker-host';
 import { messageOf } from '../../shared/errors';
+import { containerEngineHost } from '../config';
 
 export type ConnectionCheck =
   | { ok: true; remote: string; output: string; durationMs: number }
@@ -54,7 +55,7 @@ export async function testPlatformConnection(db: Db, actor: Actor, teamSlug: str
       owner,
       secret,
       hostLeases: new PostgresHostLeases(db),
-      dockerHost: process.env.TESTYARD_DOCKER_HOST ?? process.env.DOCKER_HOST,
+      dockerHost: containerEngineHost(),
       ...provisionerLimits(),
     });
   } catch (error) {

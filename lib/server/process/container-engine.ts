@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { dockerOptions } from '../../engine/connection/container';
+import { environment } from '../config';
 
 /** What `npm start` gives its worker for container platforms. */
 export type ContainerEngine =
@@ -18,7 +19,7 @@ type Environment = Record<string, string | undefined>;
 const maxSocketPath = 107;
 
 /** Where Podman (rootful, then rootless) and Docker listen when their services run. */
-export function wellKnownSockets(env: Environment = process.env): string[] {
+export function wellKnownSockets(env: Environment = environment()): string[] {
   const runtimeDir = env.XDG_RUNTIME_DIR ?? (process.getuid ? `/run/user/${process.getuid()}` : undefined);
   return ['/run/podman/podman.sock', ...(runtimeDir ? [path.join(runtimeDir, 'podman', 'podman.sock')] : []), '/var/run/docker.sock'];
 }
@@ -40,7 +41,7 @@ export async function engineAnswers(dockerHost: string): Promise<boolean> {
  */
 export async function chooseContainerEngine(
   serviceSocket: string,
-  env: Environment = process.env,
+  env: Environment = environment(),
   sockets = wellKnownSockets(env),
 ): Promise<ContainerEngine> {
   const configured = env.TESTYARD_DOCKER_HOST ?? env.DOCKER_HOST;

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Db } from '../db/client';
 import type { ProvisionerKind } from '../platforms/spec';
+import { requireDatabaseUrl } from '../config';
 
 export const provisionerKinds: readonly ProvisionerKind[] = ['container', 'ssh', 'testing-farm', 'libvirt', 'local'];
 
@@ -60,9 +61,7 @@ const cache = globalThis as unknown as { testyardJobQueue?: Promise<PgBoss> };
 /** The web process's queue client for DATABASE_URL (started once, kept across Next.js hot reloads). */
 export function sharedJobQueue(): Promise<PgBoss> {
   cache.testyardJobQueue ??= (async () => {
-    const url = process.env.DATABASE_URL;
-    if (!url) throw new Error('DATABASE_URL is not set');
-    const boss = createJobQueue(url, 'sender');
+    const boss = createJobQueue(requireDatabaseUrl(), 'sender');
     await boss.start();
     await ensureRunPlatformQueues(boss);
     return boss;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { dataDir } from '../config';
+import { configuredKeys, dataDir } from '../config';
 
 export interface ServerKeys {
   /** 32-byte key for AES-256-GCM encryption of stored secrets. */
@@ -19,11 +19,12 @@ const storedKeys = z.object({ encryptionKey: z.string(), authSecret: z.string() 
  * folder, so a second start can still decrypt what the first one stored.
  */
 export function loadServerKeys(): ServerKeys {
-  const fromFile = process.env.TESTYARD_SECRET_KEY && process.env.BETTER_AUTH_SECRET ? null : readOrCreateKeyFile();
-  const encoded = process.env.TESTYARD_SECRET_KEY ?? fromFile!.encryptionKey;
+  const configured = configuredKeys();
+  const fromFile = configured.encryptionKey && configured.authSecret ? null : readOrCreateKeyFile();
+  const encoded = configured.encryptionKey ?? fromFile!.encryptionKey;
   const encryptionKey = Buffer.from(encoded, 'base64');
   if (encryptionKey.length !== 32) throw new Error('TESTYARD_SECRET_KEY must be 32 bytes encoded as base64');
-  return { encryptionKey, authSecret: process.env.BETTER_AUTH_SECRET ?? fromFile!.authSecret };
+  return { encryptionKey, authSecret: configured.authSecret ?? fromFile!.authSecret };
 }
 
 function readOrCreateKeyFile(): z.infer<typeof storedKeys> {

@@ -1,7 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { artifactsDir } from '../artifacts/store';
-import { dataDir, projectRoot } from '../config';
+import { artifactsDir, dataDir, environment, projectRoot } from '../config';
 import { defaultCacheDir } from '../../engine/fmf/git';
 import { normaliseApiUrl, publicTestingFarmUrl } from '../../engine/network/endpoints';
 import { OutboundPolicy } from '../../engine/network/outbound';
@@ -21,7 +20,7 @@ export interface OperatorPolicy {
 let cached: OperatorPolicy | undefined;
 
 export function operatorPolicy(): OperatorPolicy {
-  cached ??= policyFromEnvironment(process.env);
+  cached ??= policyFromEnvironment(environment());
   return cached;
 }
 
@@ -31,7 +30,7 @@ export function provisionerLimits(): { outbound: OutboundPolicy; testingFarmUrls
   return { outbound, testingFarmUrls };
 }
 
-export function policyFromEnvironment(env: NodeJS.ProcessEnv): OperatorPolicy {
+export function policyFromEnvironment(env: Record<string, string | undefined>): OperatorPolicy {
   const outbound = OutboundPolicy.fromLists(list(env.TESTYARD_OUTBOUND_ALLOW), list(env.TESTYARD_OUTBOUND_DENY), ownAddresses());
   const sources = new RepositorySources({
     localRoots: list(env.TESTYARD_LOCAL_REPO_ROOTS).map((root) => {

@@ -1,4 +1,4 @@
-import { publicUrl } from '@/lib/server/auth/auth';
+import { publicUrl } from '@/lib/server/config';
 import { inviteMember, listInvitations } from '@/lib/server/teams/invitations';
 import { authed } from '../../../../_lib/handler';
 
