@@ -88,7 +88,7 @@ export const command: Command = async (argv) => {
     const separator = option.indexOf('=');
     if (separator <= 0) throw new CliError(`--platform ${option}: expected NAME=SPEC`);
     const name = option.slice(0, separator);
-    platforms.set(name, [...(platforms.get(name) ?? []), await provisionerFor(name, option.slice(separator + 1), settings)]);
+    platforms.set(name, [...(platforms.get(name) ?? []), await provisionerFromCommandLine(name, option.slice(separator + 1), settings)]);
   }
 
   const planned = await planRun(values, values.plan, parseContext(values.context ?? []));
@@ -153,7 +153,8 @@ async function planRun(
   }
 }
 
-async function provisionerFor(platform: string, spec: string, settings: ProvisionerSettings): Promise<Provisioner> {
+/** A provisioner from a `--platform NAME=SPEC` option: the command line's own adapter to createProvisioner, as worker/provisioners.ts is the worker's. */
+async function provisionerFromCommandLine(platform: string, spec: string, settings: ProvisionerSettings): Promise<Provisioner> {
   const where = `--platform ${platform}=${spec}`;
   const context: ProvisionerContext = {
     platformId: platform,
