@@ -1,14 +1,15 @@
 // Every team-scoped API route × every role × an outsider (a member of another
 // team) × no credentials; the live rooms the same way; and concurrent
-// requests where a check and a change must be one step. Roles: viewer
-// reads; member starts runs and comments; admin manages platforms, repos,
-// secrets and members; owner deletes the team. Other teams' data is 404,
-// never 403.
+// requests where a check and a change must be one step. The role each route
+// needs is the one the OpenAPI document declares (x-role): the test checks
+// that the server enforces what the document promises. Other teams' data is
+// 404, never 403.
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { openApiDocument } from '../../lib/server/api-spec/openapi';
 import { api, signUp, teamWithAllRoles } from '../support/api';
 import { runWithFailedTest } from './run-pages-fixtures';
 import { writeFixtureTree } from './setup-fixture';
@@ -21,7 +22,6 @@ interface RouteCase {
   method: string;
   /** Path under /api/v1/teams/<team>; may create what it needs first (as the team's owner). */
   path: (team: Team, caller: Caller) => Promise<string> | string;
-  needs: Role;
   body?: () => unknown;
 }
 
@@ -59,10 +59,10 @@ const runningAttempt = (run: Awaited<ReturnType<typeof runWithFailedTest>>) =>
   new URLSearchParams({ platform: run.platform, test: run.running.test, attempt: String(run.running.attempt) });
 
 const routes: RouteCase[] = [
-  { method: 'GET', path: () => '', needs: 'viewer' },
-  { method: 'PATCH', path: () => '', needs: 'admin', body: () => ({ name: 'Renamed' }) },
-  { method: 'GET', path: () => '/members', needs: 'viewer' },
-  { method: 'PATCH', path: (t) => `/members/${t.members.viewer.id}`, needs: 'admin', body: () => ({ role: 'viewer' }) },
+  { method: 'GET', path: () => '' },
+  { method: 'PATCH', path: () => '', body: () => ({ name: 'Renamed' }) },
+  { method: 'GET', path: () => '/members' },
+  { method: 'PATCH', path: (t) => `/members/${t.members.viewer.id}`, body: () => ({ role: 'viewer' }) },
   {
     method: 'DELETE',
     path: async (t) => {
@@ -71,89 +71,105 @@ const routes: RouteCase[] = [
       await api('POST', `/api/v1/invitations/${new URL(invitation.body.url).pathname.split('/').pop()}/accept`, user);
       return `/members/${user.id}`;
     },
-    needs: 'admin',
   },
-  { method: 'GET', path: () => '/invitations', needs: 'admin' },
-  { method: 'POST', path: () => '/invitations', needs: 'admin', body: () => ({ email: `${next()}@example.com`, role: 'member' }) },
+  { method: 'GET', path: () => '/invitations' },
+  { method: 'POST', path: () => '/invitations', body: () => ({ email: `${next()}@example.com`, role: 'member' }) },
   {
     method: 'DELETE',
     path: async (t) => `/invitations/${await create(t, 'invitations', { email: `${next()}@example.com` })}`,
-    needs: 'admin',
   },
-  { method: 'GET', path: () => '/tokens', needs: 'viewer' },
-  { method: 'POST', path: () => '/tokens', needs: 'viewer', body: () => ({ name: 'ci' }) },
+  { method: 'GET', path: () => '/tokens' },
+  { method: 'POST', path: () => '/tokens', body: () => ({ name: 'ci' }) },
   {
     method: 'DELETE',
     path: async (t, caller) => {
       const own = await api('POST', `/api/v1/teams/${t.team.slug}/tokens`, caller, { name: 'to revoke' });
       return `/tokens/${own.status === 201 ? own.body.id : 'not-a-token'}`;
     },
-    needs: 'viewer',
   },
-  { method: 'GET', path: () => '/secrets', needs: 'viewer' },
-  { method: 'POST', path: () => '/secrets', needs: 'admin', body: () => ({ name: next(), kind: 'token', value: 'a-secret-value' }) },
-  { method: 'DELETE', path: async (t) => `/secrets/${await newSecret(t)}`, needs: 'admin' },
-  { method: 'GET', path: () => '/platforms', needs: 'viewer' },
-  { method: 'POST', path: () => '/platforms', needs: 'admin', body: () => ({ name: next(), config: { kind: 'container', image: 'img' } }) },
-  { method: 'GET', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'viewer' },
-  { method: 'PATCH', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'admin', body: () => ({ maxRemotes: 3 }) },
-  { method: 'DELETE', path: async (t) => `/platforms/${await newPlatform(t)}`, needs: 'admin' },
-  { method: 'GET', path: () => '/repos', needs: 'viewer' },
-  { method: 'POST', path: () => '/repos', needs: 'admin', body: () => ({ name: next(), url: 'https://example.com/r.git' }) },
-  { method: 'GET', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'viewer' },
-  { method: 'PATCH', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin', body: () => ({ ref: 'main' }) },
-  { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}`, needs: 'admin' },
-  { method: 'POST', path: () => '/example', needs: 'admin' },
-  { method: 'GET', path: () => '/runs', needs: 'viewer' },
+  { method: 'GET', path: () => '/secrets' },
+  { method: 'POST', path: () => '/secrets', body: () => ({ name: next(), kind: 'token', value: 'a-secret-value' }) },
+  { method: 'DELETE', path: async (t) => `/secrets/${await newSecret(t)}` },
+  { method: 'GET', path: () => '/platforms' },
+  { method: 'POST', path: () => '/platforms', body: () => ({ name: next(), config: { kind: 'container', image: 'img' } }) },
+  { method: 'GET', path: async (t) => `/platforms/${await newPlatform(t)}` },
+  { method: 'PATCH', path: async (t) => `/platforms/${await newPlatform(t)}`, body: () => ({ maxRemotes: 3 }) },
+  { method: 'DELETE', path: async (t) => `/platforms/${await newPlatform(t)}` },
+  { method: 'GET', path: () => '/repos' },
+  { method: 'POST', path: () => '/repos', body: () => ({ name: next(), url: 'https://example.com/r.git' }) },
+  { method: 'GET', path: async (t) => `/repos/${await newRepo(t)}` },
+  { method: 'PATCH', path: async (t) => `/repos/${await newRepo(t)}`, body: () => ({ ref: 'main' }) },
+  { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}` },
+  { method: 'POST', path: () => '/example' },
+  { method: 'GET', path: () => '/runs' },
   {
     method: 'POST',
     path: () => '/runs',
-    needs: 'member',
     body: () => ({ repoId: sharedRun.repoId, plan: sharedRun.plan, platforms: sharedRun.platforms }),
   },
-  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/events?after=0`, needs: 'viewer' },
-  { method: 'POST', path: async (t) => `/runs/${await newRun(t)}/cancel`, needs: 'member' },
-  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.jsonl`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.junit.xml`, needs: 'viewer' },
-  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/results?status=fail`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}` },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/events?after=0` },
+  { method: 'POST', path: async (t) => `/runs/${await newRun(t)}/cancel` },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.jsonl` },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/export.junit.xml` },
+  { method: 'GET', path: async (t) => `/runs/${await newRun(t)}/results?status=fail` },
   {
     method: 'GET',
     path: async (t) => {
       const run = await seededRun(t);
       return `/runs/${run.number}/attempts?platform=${run.platform}&test=/tests/seeded`;
     },
-    needs: 'viewer',
   },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}`, needs: 'viewer' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}` },
   {
     method: 'GET',
     path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/lines?from=0`,
-    needs: 'viewer',
   },
   {
     method: 'GET',
     path: async (t) => `/runs/${(await seededRun(t)).number}/files/${(await seededRun(t)).fileId}/search?q=x`,
-    needs: 'viewer',
   },
-  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/rerun-failed`, needs: 'member' },
+  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/rerun-failed` },
   {
     method: 'GET',
     path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/lines?${runningAttempt(await seededRun(t))}`,
-    needs: 'viewer',
   },
   {
     method: 'GET',
     path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`,
-    needs: 'viewer',
   },
-  { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
-  { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
+  { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata` },
+  { method: 'POST', path: () => '/discovery', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
-  { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection`, needs: 'admin' },
+  { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection` },
 ];
 
 const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
+
+const documentedOperations = Object.entries(
+  openApiDocument('http://example.com').paths as Record<string, Record<string, { 'x-role'?: Role }>>,
+)
+  .filter(([template]) => template.startsWith('/teams/{team}'))
+  .flatMap(([template, operations]) =>
+    Object.entries(operations).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      pattern: new RegExp(`^${template.replace('/teams/{team}', '').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      role: operation['x-role'],
+    })),
+  );
+
+const checked = new Set<(typeof documentedOperations)[number]>();
+
+/** The role the OpenAPI document says a team route needs. */
+function declaredRole(method: string, pathInTeam: string): Role {
+  const withoutQuery = pathInTeam.split('?')[0]!;
+  const matches = documentedOperations.filter((operation) => operation.method === method && operation.pattern.test(withoutQuery));
+  const role = matches.length === 1 ? matches[0]!.role : undefined;
+  if (matches.length !== 1 || !role)
+    throw new Error(`${method} ${withoutQuery}: ${matches.length} documented operations match, needing ${role ?? 'no role'}`);
+  checked.add(matches[0]!);
+  return role;
+}
 
 let team: Team;
 let outsider: Team;
@@ -168,33 +184,42 @@ beforeAll(async () => {
   fixtureFolderRepo = await create(team, 'repos', { name: next(), path: await fixtureFolder() });
 });
 
-describe.each(routes)('route %# ($method, needs $needs)', (route) => {
-  const label = () => `${route.method} ${route.needs}`;
+describe.each(routes)('route %# ($method)', (route) => {
+  const label = (path: string) => `${route.method} ${path}`;
 
   test('without credentials: 401', async () => {
     const path = await route.path(team, asOwner(team));
     const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, {}, route.body?.());
-    expect(response.status, label()).toBe(401);
+    expect(response.status, label(path)).toBe(401);
   });
 
   test('an outsider (member of another team): 404', async () => {
     const caller = { token: outsider.members.owner.token };
     const path = await route.path(team, caller);
     const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, caller, route.body?.());
-    expect(response.status, label()).toBe(404);
+    expect(response.status, label(path)).toBe(404);
   });
 
   test.each(ladder)('as %s', async (role) => {
     const caller = { token: team.members[role].token };
     const path = await route.path(team, caller);
     const response = await api(route.method, `/api/v1/teams/${team.team.slug}${path}`, caller, route.body?.());
-    if (ladder.indexOf(role) >= ladder.indexOf(route.needs)) {
-      expect(response.status, `${label()} as ${role}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
+    const needs = declaredRole(route.method, path);
+    if (ladder.indexOf(role) >= ladder.indexOf(needs)) {
+      expect(response.status, `${label(path)} as ${role}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
     } else {
-      expect(response.status, `${label()} as ${role}`).toBe(403);
-      expect(response.body.error).toMatch(new RegExp(`needs the ${route.needs} role`));
+      expect(response.status, `${label(path)} as ${role}`).toBe(403);
+      expect(response.body.error).toMatch(new RegExp(`needs the ${needs} role`));
     }
   });
+});
+
+test('every documented team route is in the matrix (deleting the team: below)', () => {
+  expect(declaredRole('DELETE', '')).toBe('owner');
+  const missing = documentedOperations
+    .filter((operation) => !checked.has(operation))
+    .map((operation) => `${operation.method} ${operation.pattern}`);
+  expect(missing).toEqual([]);
 });
 
 describe("another team's resources through this team's path", () => {
