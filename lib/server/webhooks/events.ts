@@ -2,17 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from '../db/client';
 import { newJobsChannel } from '../runs/job-queue';
-
-/**
- * What a webhook can subscribe to:
- * - `run.finished`: a run ended (passed, failed or error), once per run;
- * - `run.new-failure`: the first failing (fail or error) result of a run, once
- *   per run: the moment someone should look, not one request per broken test;
- * - `known-issue.matched`: a failing result matched a team's known issue
- *   (emitted by the known-issues module through `emitWebhookEvent`).
- */
-export const webhookEventTypes = ['run.finished', 'run.new-failure', 'known-issue.matched'] as const;
-export type WebhookEventType = (typeof webhookEventTypes)[number];
+import type { WebhookEventType } from '../../shared/webhook-events';
 
 export interface WebhookEvent {
   teamId: string;

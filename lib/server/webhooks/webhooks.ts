@@ -9,7 +9,7 @@ import { encryptSecret } from '../secrets/cipher';
 import { loadServerKeys } from '../secrets/keys';
 import { operatorPolicy } from '../security/operator-policy';
 import { parseInput } from '../validation';
-import { webhookEventTypes } from './events';
+import { webhookEventTypes } from '../../shared/webhook-events';
 
 export const webhookLimits = { perTeam: 20, urlLength: 2000 } as const;
 
