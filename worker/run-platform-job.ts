@@ -19,7 +19,7 @@ import { platformSnapshot, runFilters, runSettings, type PlatformSnapshot, type 
 import type { WorkerNotifications } from './notifications';
 import { LiveOutputPublisher } from './live-output';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
-import { emitNewFailure, emitRunFinishedIfOver } from './run-webhooks';
+import { emitNewFailure, emitRunFinishedIfOver } from '../lib/server/webhooks/run-events';
 
 export interface WorkerServices {
   db: Db;

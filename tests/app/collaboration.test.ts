@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { PresenceViewer } from '../../lib/shared/events/collaboration';
 import { rooms } from '../../lib/shared/rooms';
 import { renderMarkdown } from '../../lib/shared/markdown';
+import { createDb } from '../../lib/server/db/client';
+import { createJobQueue } from '../../lib/server/runs/job-queue';
+import { emitKnownIssueMatched } from '../../lib/server/webhooks/run-events';
 import { verifySignature } from '../../lib/server/webhooks/signature';
 import { mailsTo } from '../support/accounts';
 import { api, signUp, teamWithAllRoles } from '../support/api';
@@ -359,6 +362,42 @@ describe('webhooks', () => {
     ).toEqual(['delivered', 'delivered']);
     expect((await api('GET', deliveries, { token: members.member.token })).status).toBe(403);
   }, 180_000);
+});
+
+test('known-issue.matched, as the known-issues module emits it, is delivered once per match', async () => {
+  const receiver = await startReceiver(200);
+  const db = createDb(inject('databaseUrl'));
+  const boss = createJobQueue(inject('databaseUrl'), 'sender');
+  try {
+    await boss.start();
+    const hook = await api('POST', `/api/v1/teams/${team.team.slug}/webhooks`, as('admin'), {
+      url: receiver.url,
+      events: ['known-issue.matched'],
+    });
+    const runId = (await api('GET', `/api/v1/teams/${team.team.slug}/runs/${run.number}`, as('owner'))).body.id as string;
+    const match = {
+      runId,
+      result: { platform: run.platform, testName: '/tests/seeded', attempt: 1, status: 'fail' },
+      knownIssue: { id: 'ki-1', title: 'cgroup v1 hosts reject cpu.max', url: 'https://bugs.example.com/1' },
+    };
+    await emitKnownIssueMatched(db, boss, match);
+    await emitKnownIssueMatched(db, boss, match);
+    await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(1);
+    const [request] = receiver.received;
+    expect(verifySignature(hook.body.secret, request!, request!.body)).toBe(true);
+    expect(JSON.parse(request!.body)).toMatchObject({
+      event: 'known-issue.matched',
+      knownIssue: match.knownIssue,
+      run: { number: run.number },
+      result: { platform: run.platform, test: '/tests/seeded', attempt: 1, status: 'fail' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(receiver.received).toHaveLength(1);
+  } finally {
+    await boss.stop({ graceful: false });
+    await db.$disconnect();
+    await receiver.close();
+  }
 });
 
 interface ReceivedRequest {
