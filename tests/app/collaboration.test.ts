@@ -16,6 +16,7 @@ import { verifySignature } from '../../lib/server/webhooks/signature';
 import { mailsTo } from '../support/accounts';
 import { api, signUp, teamWithAllRoles } from '../support/api';
 import { fixtureTreeCopy } from '../support/fixture-trees';
+import { startApp } from '../support/app-server';
 import { startSshd, type SshServer } from '../support/sshd';
 import { runWithFailedTest } from './run-pages-fixtures';
 
@@ -191,10 +192,19 @@ describe('presence', () => {
   const sockets: Socket[] = [];
   afterAll(() => sockets.forEach((socket) => socket.close()));
   /** A socket that has joined `room` as its page, and every presence list it was sent. */
-  const onPage = async (credentials: { cookie?: string }, room: string, selection: string | null) => {
-    const socket = io(inject('appUrl'), {
+  const onPage = async (
+    credentials: { cookie?: string; token?: string },
+    room: string,
+    selection: string | null,
+    appUrl = inject('appUrl'),
+  ) => {
+    const socket = io(appUrl, {
       transports: ['websocket'],
-      extraHeaders: { origin: inject('appUrl'), ...(credentials.cookie ? { cookie: credentials.cookie } : {}) },
+      extraHeaders: {
+        origin: appUrl,
+        ...(credentials.cookie ? { cookie: credentials.cookie } : {}),
+        ...(credentials.token ? { authorization: `Bearer ${credentials.token}` } : {}),
+      },
       reconnection: false,
     });
     sockets.push(socket);
@@ -231,6 +241,49 @@ describe('presence', () => {
     viewer.socket.close();
     await expect.poll(() => seen(member.latest()), { timeout: 3000 }).toEqual([`${team.members.member.id} L10`]);
   });
+
+  test('viewers connected to two web processes see each other; one whose connection goes silent is dropped within seconds', async () => {
+    const second = await startApp(inject('databaseUrl'));
+    try {
+      const runId = (await api('GET', `/api/v1/teams/${team.team.slug}/runs/${run.number}`, as('owner'))).body.id as string;
+      const room = rooms.page(runId);
+      const here = await onPage(team.members.admin, room, null);
+      const there = await onPage({ token: team.members.owner.token }, room, null, second.url);
+      expect([here.joined, there.joined]).toEqual([true, true]);
+      const both = [team.members.admin.id, team.members.owner.id].sort();
+      await expect
+        .poll(
+          () =>
+            here
+              .latest()
+              .map((viewer) => viewer.userId)
+              .sort(),
+          { timeout: 10_000 },
+        )
+        .toEqual(both);
+      await expect
+        .poll(
+          () =>
+            there
+              .latest()
+              .map((viewer) => viewer.userId)
+              .sort(),
+          { timeout: 10_000 },
+        )
+        .toEqual(both);
+
+      // The network goes away without a goodbye: the socket stays open but nothing arrives, so pings go unanswered.
+      const engine = there.socket.io.engine as unknown as { transport: { ws: { _socket: { pause(): void } } } };
+      engine.transport.ws._socket.pause();
+      const silentSince = Date.now();
+      await expect
+        .poll(() => here.latest().map((viewer) => viewer.userId), { timeout: 15_000, interval: 200 })
+        .toEqual([team.members.admin.id]);
+      expect(Date.now() - silentSince).toBeLessThan(12_000);
+    } finally {
+      await second.stop();
+    }
+  }, 90_000);
 });
 
 describe('webhooks', () => {
