@@ -303,6 +303,8 @@ describe('webhooks', () => {
       [{ url: 'http://169.254.169.254/latest/meta-data', events: ['run.finished'] }, /url: .*link-local/],
       [{ url: 'http://[fe80::1]/hook', events: ['run.finished'] }, /url: .*not allowed/],
       [{ url: 'ftp://203.0.113.5/hook', events: ['run.finished'] }, /url: use an http or https URL/],
+      // found by tests/security/fuzz-api.test.ts: was a 500
+      [{ url: '0 r}U}F0qC', events: ['run.finished'] }, /url: /],
       [{ url: 'https://203.0.113.5/hook', events: [] }, /events: choose at least one event/],
       [{ url: 'https://203.0.113.5/hook', events: ['run.exploded'] }, /events\.0/],
       [{ url: 'https://203.0.113.5/hook', events: ['run.finished'], secret: 'short' }, /secret: a signing secret has at least 16/],

@@ -18,7 +18,8 @@ const url = z
   .trim()
   .max(webhookLimits.urlLength)
   .url()
-  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'use an http or https URL');
+  // zod runs refinements even after .url() failed: check parsing here too
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'use an http or https URL');
 const events = z.array(z.enum(webhookEventTypes)).min(1, 'choose at least one event').max(webhookEventTypes.length);
 // Shorter secrets could be guessed from signatures.
 const secret = z.string().min(16, 'a signing secret has at least 16 characters').max(200);
