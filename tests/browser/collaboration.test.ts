@@ -38,6 +38,17 @@ test('presence, a live comment with a mention and the unread count, between two 
   await expect.poll(() => member.getByTestId('presence-selection').textContent(), { timeout: 10_000 }).toBe('L1-L2');
   await viewer.evaluate(() => Object.assign(window, { notReloaded: true }));
 
+  // The bug report summary of what the viewer looks at, selected lines included.
+  await viewer.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await viewer.getByTestId('copy-bug-report').click();
+  await expect.poll(() => viewer.getByTestId('copy-bug-report').textContent()).toBe('Copied');
+  const report = await viewer.evaluate(() => navigator.clipboard.readText());
+  const origin = inject('appUrl');
+  expect(report).toContain(`**Test:** \`/tests/seeded\` on \`${run.platform}\``);
+  expect(report).toContain('**Status:** fail');
+  expect(report).toContain(`**Run:** [#${run.number}](${origin}/t/${team.slug}/runs/${run.number})`);
+  expect(report).toContain(`**Log:** [empty.log, lines 1–2](${origin}${resultPage}#L1-L2)`);
+
   // Viewers read comments but do not write them.
   expect(await viewer.getByTestId('comment-input').count()).toBe(0);
   expect(await viewer.getByTestId('notification-count').count()).toBe(0);
