@@ -14,6 +14,7 @@ import { startHeartbeat } from './lib/server/health/heartbeat';
 import { crossSiteRefusal, guardRequest } from './lib/server/http/request-guard';
 import { membershipChangedEvent, recheckSockets, type MembershipEvents, type SocketIdentity } from './lib/server/live/membership';
 import { attachmentsTable } from './lib/server/live/emitter';
+import { handlePresence } from './lib/server/live/presence';
 import { rooms } from './lib/shared/rooms';
 import { onShutdown } from './lib/server/process/shutdown';
 import { ignoreCleanupFailure } from './lib/shared/errors';
@@ -39,6 +40,9 @@ const io = new Server<DefaultEventsMap, DefaultEventsMap, MembershipEvents, Sock
   destroyUpgrade: false,
   // The same cross-site rule as the API: another site's page must not open a live view with the visitor's cookie.
   allowRequest: (request, callback) => callback(null, crossSiteRefusal('GET', request.headers) === null),
+  // A browser whose network is gone is noticed within ten seconds (presence lists drop it), not 45.
+  pingInterval: 5_000,
+  pingTimeout: 5_000,
 });
 io.adapter(createAdapter(pool, { tableName: attachmentsTable }));
 io.on(
@@ -65,6 +69,7 @@ io.on('connection', (socket) => {
     if (typeof ack === 'function') ack(allowed);
   });
   socket.on('unsubscribe', (room: unknown) => typeof room === 'string' && socket.leave(room));
+  handlePresence(io, socket, db(), actor);
 });
 
 server.on('upgrade', (request, socket, head) => {

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { db } from '@/lib/server/db/client';
 import { currentActor } from './_lib/session';
 import { SignOutButton } from './_components/sign-out-button';
+import { NotificationBell } from './_components/collab/notification-bell';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -24,6 +25,7 @@ export const dynamic = 'force-dynamic';
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const actor = await currentActor();
   const user = actor ? await db().user.findUnique({ where: { id: actor.userId }, select: { email: true } }) : null;
+  const unread = user && actor ? await db().notification.count({ where: { userId: actor.userId, readAt: null } }) : 0;
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900">
@@ -37,6 +39,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <span className="ml-auto" />
             {user ? (
               <>
+                <NotificationBell unread={unread} />
                 <span className="text-slate-500" data-testid="signed-in-as">
                   {user.email}
                 </span>

@@ -16,6 +16,10 @@ import { kindAllowed, servedKinds, untilContainerEngineAnswers, workerDockerHost
 import { runPlatformJob } from './run-platform-job';
 import { messageOf } from '../lib/shared/errors';
 import { requireDatabaseUrl, workerConcurrency } from '../lib/server/config';
+import { attemptDelivery, deliverySettings } from './webhook-delivery';
+import { checkedFetch } from '../lib/engine/network/checked-fetch';
+import { operatorPolicy } from '../lib/server/security/operator-policy';
+import { ensureWebhookQueue, webhookDeliveryQueue, type WebhookDeliveryJob } from '../lib/server/webhooks/events';
 
 const databaseUrl = requireDatabaseUrl();
 const concurrency = workerConcurrency();
@@ -74,6 +78,17 @@ async function serve(kind: ProvisionerKind): Promise<void> {
   }
 }
 for (const kind of kinds.serves) await serve(kind);
+
+// Webhooks go out from here, never from a web request; a slow receiver holds up one of the two pollers at most.
+const webhooks = { settings: deliverySettings(), fetch: checkedFetch(operatorPolicy().outbound) };
+await ensureWebhookQueue(boss);
+for (let index = 0; index < 2; index++) {
+  pollers.push(
+    await boss.work<WebhookDeliveryJob>(webhookDeliveryQueue, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (job) await attemptDelivery(db(), boss, job.data.deliveryId, webhooks);
+    }),
+  );
+}
 await heartbeat.describe({ concurrency, ...kinds });
 if (!kinds.serves.includes('container') && workerDockerHost() && kindAllowed('container')) {
   console.log(`worker: the container engine at ${workerDockerHost()} does not answer yet; container platforms wait until it does`);

@@ -20,6 +20,7 @@ import type { WorkerNotifications } from './notifications';
 import { LiveOutputPublisher } from './live-output';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
 import { messageOf } from '../lib/shared/errors';
+import { emitNewFailure, emitRunFinishedIfOver } from '../lib/server/webhooks/run-events';
 
 export interface WorkerServices {
   db: Db;
@@ -80,7 +81,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
       db,
       services.store,
       { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId },
-      (summary) =>
+      (summary) => {
         recorder.record({
           type: 'result.ingested',
           platform: claimed.name,
@@ -88,7 +89,11 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
           attempt: summary.attempt,
           status: summary.status,
           results: summary.results,
-        }),
+        });
+        emitNewFailure(db, services.boss, run.id, { ...summary, platform: claimed.name }).catch((error: Error) =>
+          console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
+        );
+      },
     );
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.finished') output.finish(event);
@@ -136,7 +141,11 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   }
   await recorder.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
-  else if (!(await finishRunPlatform(db, claimed.id, workerId, outcome, live)) && !(await holdsRunPlatform(db, claimed.id, workerId))) {
+  else if (await finishRunPlatform(db, claimed.id, workerId, outcome, live)) {
+    await emitRunFinishedIfOver(db, services.boss, run.id).catch((error: Error) =>
+      console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
+    );
+  } else if (!(await holdsRunPlatform(db, claimed.id, workerId))) {
     console.log(`worker: ${claimed.name} of run ${run.id} was taken over by another worker; stopped and stored nothing more`);
   }
 }

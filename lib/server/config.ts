@@ -29,6 +29,14 @@ function integer(name: string, fallback: number, { min, max }: { min: number; ma
   return value;
 }
 
+function seconds(name: string, fallback: number, max: number): number {
+  const raw = text(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!(value > 0 && value <= max)) throw new Error(`${name} must be a number of seconds above 0 and up to ${max}, not '${raw}'`);
+  return value;
+}
+
 function flag(name: string): boolean {
   return text(name) === '1';
 }
@@ -120,6 +128,14 @@ export function localLibvirtEnabled(): boolean {
 
 export function exampleImage(): string {
   return text('TESTYARD_EXAMPLE_IMAGE') ?? 'docker.io/library/fedora:latest';
+}
+
+/** How often a failing webhook delivery is tried, and the wait after the first failure (doubling after each). */
+export function webhookRetries(): { attempts: number; firstRetrySeconds: number } {
+  return {
+    attempts: integer('TESTYARD_WEBHOOK_ATTEMPTS', 6, { min: 1, max: 20 }),
+    firstRetrySeconds: seconds('TESTYARD_WEBHOOK_RETRY_SECONDS', 30, 3600),
+  };
 }
 
 /** The SMTP server of account mails; without one they go to the data folder and the log. */

@@ -55,6 +55,20 @@ const seededRun = (team: Team) => {
   return seededRuns.get(team.team.slug)!;
 };
 
+/** A comment the caller wrote on the seeded run, when their role lets them write one. */
+const ownComment = async (team: Team, caller: Caller) => {
+  const run = await seededRun(team);
+  const own = await api('POST', `/api/v1/teams/${team.team.slug}/runs/${run.number}/comments`, caller, { body: 'mine' });
+  return `/runs/${run.number}/comments/${own.status === 201 ? own.body.id : 'not-a-comment'}`;
+};
+const newWebhook = (team: Team) => create(team, 'webhooks', { url: 'https://203.0.113.5/hook', events: ['run.finished'] });
+/** One webhook per team for the routes that only read or change it (a team has at most 20). */
+const sharedWebhooks = new Map<string, Promise<string>>();
+const sharedWebhook = (team: Team) => {
+  if (!sharedWebhooks.has(team.team.slug)) sharedWebhooks.set(team.team.slug, newWebhook(team));
+  return sharedWebhooks.get(team.team.slug)!;
+};
+
 const runningAttempt = (run: Awaited<ReturnType<typeof runWithFailedTest>>) =>
   new URLSearchParams({ platform: run.platform, test: run.running.test, attempt: String(run.running.attempt) });
 
@@ -142,6 +156,21 @@ const routes: RouteCase[] = [
   { method: 'POST', path: () => '/discovery', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
   { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection` },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/comments` },
+  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/comments`, body: () => ({ body: 'a note' }) },
+  { method: 'PATCH', path: ownComment, body: () => ({ body: 'edited' }) },
+  { method: 'DELETE', path: ownComment },
+  { method: 'GET', path: () => '/webhooks' },
+  {
+    method: 'POST',
+    path: () => '/webhooks',
+    body: () => ({ url: 'https://203.0.113.5/hook', events: ['run.finished', 'run.new-failure'] }),
+  },
+  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}` },
+  { method: 'PATCH', path: async (t) => `/webhooks/${await sharedWebhook(t)}`, body: () => ({ enabled: true }) },
+  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}/deliveries` },
+  { method: 'DELETE', path: async (t) => `/webhooks/${await newWebhook(t)}` },
+  { method: 'GET', path: () => '/audit?limit=5' },
 ];
 
 const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
@@ -288,10 +317,10 @@ describe('live rooms: the same rules over Socket.IO', () => {
     sockets.push(socket);
     return (await socket.emitWithAck('subscribe', room)) as boolean;
   };
-  const rooms = async () => [
-    `team:${team.team.id}`,
-    `run:${(await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id}`,
-  ];
+  const rooms = async () => {
+    const runId = (await api('GET', `/api/v1/teams/${team.team.slug}/runs/${await newRun(team)}`, asOwner(team))).body.id as string;
+    return [`team:${team.team.id}`, `run:${runId}`, `page:${runId}`, `page:${runId}:${JSON.stringify(['p', '/t'])}`];
+  };
 
   test.each(ladder)('as %s (session or token): both rooms', async (role) => {
     for (const room of await rooms()) {

@@ -76,6 +76,9 @@ export async function startApp(
     TESTYARD_TESTING_FARM_URLS: `https://api.testing-farm.io,http://127.0.0.1:${testingFarmPort}`,
     // libvirt tests start workers of their own (one is killed on purpose); this one must not take their jobs
     TESTYARD_WORKER_KINDS: 'container,ssh,testing-farm,local',
+    // webhook retries within seconds, so a test sees a delivery give up
+    TESTYARD_WEBHOOK_RETRY_SECONDS: '0.5',
+    TESTYARD_WEBHOOK_ATTEMPTS: '3',
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     ...extraEnv,

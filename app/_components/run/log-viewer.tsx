@@ -32,6 +32,9 @@ export function rangeFromHash(hash: string): LineRange | null {
   return { from: Math.min(first, last), to: Math.max(first, last) };
 }
 
+/** Dispatched on window when the selected lines (the URL's #L… fragment) change. */
+export const lineSelectionEvent = 'testyard:line-selection';
+
 export function hashOf(range: LineRange): string {
   return range.from === range.to ? `#L${range.from + 1}` : `#L${range.from + 1}-L${range.to + 1}`;
 }
@@ -253,6 +256,8 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
     setSelection((current) => {
       const next = extend && current ? { from: Math.min(current.from, line), to: Math.max(current.to, line) } : { from: line, to: line };
       window.history.replaceState(null, '', hashOf(next));
+      // replaceState fires no hashchange: presence and the bug report summary listen for this instead
+      window.dispatchEvent(new Event(lineSelectionEvent));
       return next;
     });
   }, []);

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ResultPage, ResultRow } from '@/lib/server/results/list';
-import { resultPath } from './paths';
+import { resultPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from './status-badge';
 import { WindowedList } from './windowed-list';
 

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SequencedRunEvent } from '@/lib/shared/events/catalogue';
 import type { RunDetails } from '@/lib/server/runs/details';
 import { useApi } from '../../_lib/api-client';
-import { resultPath, runApiPath } from './paths';
+import { resultPath, runApiPath } from '@/lib/shared/result-paths';
 import type { LiveResult } from './results-table';
 import { ResultsTable } from './results-table';
 import type { TestOutputChunk } from '@/lib/shared/events/output';

@@ -11,7 +11,7 @@ export async function canJoinRoom(db: Db, actor: Actor | null, room: string): Pr
   const teamId =
     kind === 'team'
       ? id
-      : kind === 'run' || kind === 'output'
+      : kind === 'run' || kind === 'output' || kind === 'page'
         ? (await db.run.findUnique({ where: { id }, select: { teamId: true } }))?.teamId
         : undefined;
   if (!teamId || (actor.tokenTeamId && actor.tokenTeamId !== teamId)) return false;

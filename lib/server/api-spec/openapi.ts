@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { fmfContext, provisionerConfig } from '../platforms/spec';
 import { previewInput } from '../repos/discovery';
 import { secretInput } from '../secrets/secrets';
+import { commentEdit, commentInput } from '../comments/comments';
+import { markReadInput } from '../notifications/notifications';
+import { webhookChange, webhookInput } from '../webhooks/webhooks';
+import { webhookEventTypes } from '../../shared/webhook-events';
 
 /**
  * The OpenAPI 3.1 document of /api/v1, written as code so request bodies
@@ -414,6 +418,88 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: { contentType: 'application/xml', description: 'JUnit XML with rerun attempts' },
     },
   },
+  '/teams/{team}/runs/{run}/comments': {
+    get: {
+      summary:
+        "Comments on the run, or with platform and test on one test's result page (oldest first; live in Socket.IO room page:<run id>[:[platform,test]])",
+      role: 'viewer',
+      query: [
+        { name: 'platform', description: "the run platform's name (with test)", schema: string },
+        { name: 'test', description: 'the test name (with platform)', schema: string },
+      ],
+      returns: arrayOf(ref('Comment')),
+    },
+    post: {
+      summary: 'Comment (Markdown without raw HTML; @[Name] mentions notify team members)',
+      role: 'member',
+      body: schemaOf(commentInput),
+      status: 201,
+      returns: ref('Comment'),
+    },
+  },
+  '/teams/{team}/runs/{run}/comments/{id}': {
+    patch: { summary: 'Edit your comment', role: 'member', body: schemaOf(commentEdit), returns: ref('Comment') },
+    delete: { summary: 'Delete your comment (admins: any comment)', role: 'member', status: 204 },
+  },
+  '/teams/{team}/webhooks': {
+    get: { summary: 'Webhooks (never their secrets)', role: 'admin', returns: arrayOf(ref('Webhook')) },
+    post: {
+      summary:
+        "Add a webhook; its signing secret (generated unless given) is shown once. The URL must be one the operator's outbound policy allows",
+      role: 'admin',
+      body: schemaOf(webhookInput),
+      status: 201,
+      returns: ref('Webhook'),
+    },
+  },
+  '/teams/{team}/webhooks/{id}': {
+    get: { summary: 'A webhook', role: 'admin', returns: ref('Webhook') },
+    patch: {
+      summary: 'Change URL, events, secret or whether it is enabled',
+      role: 'admin',
+      body: schemaOf(webhookChange),
+      returns: ref('Webhook'),
+    },
+    delete: { summary: 'Delete a webhook and its delivery log', role: 'admin', status: 204 },
+  },
+  '/teams/{team}/webhooks/{id}/deliveries': {
+    get: {
+      summary: "The webhook's delivery log, newest first: status, attempts, last answer or error, next retry",
+      role: 'admin',
+      query: [
+        { name: 'before', description: 'id of the last delivery already shown', schema: string },
+        { name: 'limit', description: 'at most this many (default 50, at most 200)', schema: { ...integer, minimum: 1, maximum: 200 } },
+      ],
+      returns: arrayOf(anyObject),
+    },
+  },
+  '/teams/{team}/audit': {
+    get: {
+      summary: "The team's audit log, newest first, keyset-paged by entry id",
+      role: 'admin',
+      query: [
+        { name: 'before', description: 'id of the oldest entry already shown', schema: string },
+        { name: 'limit', description: 'at most this many (default 50, at most 200)', schema: { ...integer, minimum: 1, maximum: 200 } },
+        { name: 'subjectType', description: 'only entries about this kind of thing, e.g. comment', schema: string },
+        { name: 'subjectId', description: 'only entries about this one', schema: string },
+      ],
+      returns: arrayOf(anyObject),
+    },
+  },
+  '/me/notifications': {
+    get: {
+      summary: 'Your inbox (mentions), newest first, with the unread count',
+      query: [
+        { name: 'before', description: 'id of the last notification already shown', schema: string },
+        { name: 'limit', description: 'at most this many (default 50, at most 200)', schema: { ...integer, minimum: 1, maximum: 200 } },
+        { name: 'unread', description: '`true`: unread ones only', schema: { ...string, enum: ['true', 'false'] } },
+      ],
+      returns: object({ unread: integer, notifications: arrayOf(anyObject) }),
+    },
+  },
+  '/me/notifications/read': {
+    post: { summary: 'Mark notifications (by id, or all) read', body: schemaOf(markReadInput), returns: object({ unread: integer }) },
+  },
 };
 
 const parameterDescriptions: Record<string, string> = {
@@ -515,6 +601,26 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           maxRemotes: integer,
           maxSpares: integer,
           secretId: { type: ['string', 'null'] },
+          createdAt: string,
+          updatedAt: string,
+        }),
+        Comment: object({
+          id: string,
+          platform: { type: ['string', 'null'] },
+          test: { type: ['string', 'null'] },
+          author: { type: ['object', 'null'], properties: { id: string, name: string } },
+          body: { ...string, description: 'Markdown' },
+          mentions: arrayOf(object({ id: string, name: string })),
+          createdAt: string,
+          updatedAt: string,
+        }),
+        Webhook: object({
+          id: string,
+          url: string,
+          events: arrayOf({ ...string, enum: [...webhookEventTypes] }),
+          enabled: { type: 'boolean' },
+          secret: { ...string, description: 'only in the answer that created it' },
+          lastDelivery: { type: ['object', 'null'], properties: { status: string, at: string } },
           createdAt: string,
           updatedAt: string,
         }),

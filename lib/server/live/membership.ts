@@ -3,6 +3,7 @@ import { canJoinRoom } from '../access/room-access';
 import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import { createLiveEmitter } from './emitter';
+import type { SocketPresence } from './presence';
 import { isTeamRoom, rooms } from '../../shared/rooms';
 import { databaseUrl } from '../config';
 
@@ -22,6 +23,8 @@ export interface MembershipEvents {
 /** What a socket knows about who opened it (socket.data). */
 export interface SocketIdentity {
   actor: Actor | null;
+  /** the page the socket's user is on (lib/server/live/presence.ts) */
+  presence?: SocketPresence | null;
 }
 
 const cache = globalThis as unknown as { testyardMembershipEmitter?: ReturnType<typeof createLiveEmitter>['emitter'] };

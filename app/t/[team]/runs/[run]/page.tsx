@@ -6,6 +6,11 @@ import { AppError } from '@/lib/server/errors';
 import { getRun } from '@/lib/server/runs/details';
 import { stateFromDetails } from '@/lib/shared/live-state';
 import { liveStateSnapshot } from '@/lib/server/runs/live-state-snapshot';
+import { listMembers } from '@/lib/server/teams/members';
+import { rooms } from '@/lib/shared/rooms';
+import { Comments } from '../../../../_components/collab/comments';
+import { PagePresence } from '../../../../_components/collab/page-presence';
+import { runApiPath } from '@/lib/shared/result-paths';
 import { RunView } from '../../../../_components/run/run-view';
 import { requireTeamPage } from '../../../../_lib/session';
 
@@ -29,10 +34,23 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
   };
   const active = run.status === 'queued' || run.status === 'running';
   const live = active ? await liveStateSnapshot(db(), run.id, stateFromDetails(run)) : null;
+  const members = await listMembers(db(), actor, team.slug);
+  const pageRoom = rooms.page(run.id);
   return (
-    // The results table reads its filters from the URL.
-    <Suspense>
-      <RunView team={team.slug} run={snapshot} live={live} canRun={hasRole(role, 'member')} />
-    </Suspense>
+    <div className="space-y-4">
+      <PagePresence room={pageRoom} currentUserId={actor.userId} showSelections={false} />
+      {/* The results table reads its filters from the URL. */}
+      <Suspense>
+        <RunView team={team.slug} run={snapshot} live={live} canRun={hasRole(role, 'member')} />
+      </Suspense>
+      <Comments
+        api={`${runApiPath(team.slug, run.number)}/comments`}
+        room={pageRoom}
+        currentUserId={actor.userId}
+        canComment={hasRole(role, 'member')}
+        canModerate={hasRole(role, 'admin')}
+        members={members.map(({ userId, name }) => ({ userId, name }))}
+      />
+    </div>
   );
 }

@@ -6,9 +6,15 @@ import { AppError } from '@/lib/server/errors';
 import { fileKind } from '@/lib/server/logs/file-kinds';
 import { getTestAttempts, type AttemptDetails } from '@/lib/server/results/test-attempts';
 import { getTestMetadata } from '@/lib/server/results/test-metadata';
+import { listMembers } from '@/lib/server/teams/members';
+import { hasRole } from '@/lib/shared/roles';
+import { rooms } from '@/lib/shared/rooms';
+import { BugReportButton } from '../../../../../../_components/collab/bug-report-button';
+import { Comments } from '../../../../../../_components/collab/comments';
+import { PagePresence } from '../../../../../../_components/collab/page-presence';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
-import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
+import { resultPath, runApiPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from '../../../../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../../../../_lib/session';
 
@@ -31,7 +37,7 @@ export default async function ResultPage({
 }) {
   const { team: slug, run: runRef, platform, test } = await params;
   const query = await searchParams;
-  const { actor, team } = await requireTeamPage(slug);
+  const { actor, team, role } = await requireTeamPage(slug);
   const testName = `/${test.map(decodeURIComponent).join('/')}`;
   const details = await getTestAttempts(db(), actor, team.slug, runRef, decodeURIComponent(platform), testName).catch((error: unknown) => {
     if (error instanceof AppError && error.code === 'not-found') notFound();
@@ -47,6 +53,17 @@ export default async function ResultPage({
   const link = (options: { attempt?: number; file?: string }) =>
     resultPath(team.slug, details.run.number, details.platform, testName, options);
   const running = attempt.finishedAt === null && !attempt.superseded;
+  const members = await listMembers(db(), actor, team.slug);
+  const pageRoom = rooms.page(details.run.id, { platform: details.platform, test: testName });
+  const shownLog = running
+    ? {
+        name: 'live output',
+        lines: `${apiBase}/live-output/lines`,
+        params: { platform: details.platform, test: testName, attempt: String(attempt.number) },
+      }
+    : file && fileKind(file.path).viewer === 'text'
+      ? { name: file.path.slice(filesPrefix.length), lines: `${apiBase}/files/${file.id}/lines` }
+      : null;
 
   return (
     <div className="space-y-4">
@@ -64,6 +81,24 @@ export default async function ResultPage({
           <span data-testid="result-status">
             <StatusBadge status={own?.status ?? (running ? 'running' : 'error')} />
           </span>
+          <span className="ml-auto">
+            <BugReportButton
+              facts={{
+                test: testName,
+                platform: details.platform,
+                status: own?.status ?? (running ? 'running' : 'error'),
+                note: own?.note ?? null,
+                runNumber: details.run.number,
+                runPath: `/t/${team.slug}/runs/${details.run.number}`,
+                attempt: attempt.number,
+                attemptPath: link({ attempt: attempt.number }),
+                log: shownLog,
+              }}
+            />
+          </span>
+        </div>
+        <div className="mt-2">
+          <PagePresence room={pageRoom} currentUserId={actor.userId} showSelections />
         </div>
         {own?.note && (
           <p className="mt-2 text-sm" data-testid="result-note">
@@ -173,6 +208,15 @@ export default async function ResultPage({
           file && fileView(`${apiBase}/files/${file.id}`, file.path, file.size, query.file === undefined ? 'output' : file.id)
         )}
       </section>
+      <Comments
+        api={`${apiBase}/comments`}
+        page={{ platform: details.platform, test: testName }}
+        room={pageRoom}
+        currentUserId={actor.userId}
+        canComment={hasRole(role, 'member')}
+        canModerate={hasRole(role, 'admin')}
+        members={members.map(({ userId, name }) => ({ userId, name }))}
+      />
       <section className="card">
         <h2 className="mb-2 font-semibold">Test metadata</h2>
         <Suspense fallback={<p className="text-sm text-slate-500">reading the test's fmf metadata…</p>}>
