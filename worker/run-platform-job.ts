@@ -7,6 +7,7 @@ import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
 import { discoverTests } from '../lib/engine/fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../lib/engine/orchestrator';
 import { PostgresAggregator } from './aggregator';
+import { labelIngestedFailures } from './known-issue-labels';
 import { RunEventRecorder } from './event-recorder';
 import { liveAttemptDirectories, removeLiveAttempts } from '../lib/server/runs/live-attempts';
 import type { LiveBroadcaster } from '../lib/server/runs/events';
@@ -79,7 +80,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
       db,
       services.store,
       { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId },
-      (summary) =>
+      async (summary) => {
         recorder.record({
           type: 'result.ingested',
           platform: claimed.name,
@@ -87,7 +88,15 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
           attempt: summary.attempt,
           status: summary.status,
           results: summary.results,
-        }),
+        });
+        for (const event of await labelIngestedFailures(
+          db,
+          services.store,
+          { runId: run.id, teamId: run.teamId, platform: claimed.name },
+          summary,
+        ))
+          recorder.record(event);
+      },
     );
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.finished') output.finish(event);
