@@ -160,6 +160,7 @@ export function ResultsTable({
         note: null,
         attempt: result.attempt,
         subResults: 0,
+        triage: null,
       };
       updated = position === -1 ? [...updated, row] : updated.toSpliced(position, 0, row);
     }
