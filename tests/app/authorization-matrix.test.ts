@@ -55,6 +55,18 @@ const seededRun = (team: Team) => {
   return seededRuns.get(team.team.slug)!;
 };
 
+const newKnownIssue = (team: Team) =>
+  create(team, 'known-issues', { title: next(), url: 'https://bugs.example.com/1', testPattern: '^/tests/' });
+const inAWeek = () => new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+const newWaiver = (team: Team) =>
+  create(team, 'waivers', { testPattern: `^/never/${next()}$`, reason: 'known flake', expiresAt: inAWeek() });
+/** The seeded run's failed result, whose triage state the matrix changes. */
+const seededFailurePath = async (team: Team) => {
+  const run = await seededRun(team);
+  const results = await api('GET', `/api/v1/teams/${team.team.slug}/runs/${run.number}/results?status=fail`, asOwner(team));
+  return `/runs/${run.number}/results/${results.body.rows[0].id}/triage`;
+};
+
 const runningAttempt = (run: Awaited<ReturnType<typeof runWithFailedTest>>) =>
   new URLSearchParams({ platform: run.platform, test: run.running.test, attempt: String(run.running.attempt) });
 
@@ -149,6 +161,27 @@ const routes: RouteCase[] = [
   },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
   { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
+  { method: 'GET', path: () => '/known-issues', needs: 'viewer' },
+  {
+    method: 'POST',
+    path: () => '/known-issues',
+    needs: 'member',
+    body: () => ({ title: next(), url: 'https://bugs.example.com/2', testPattern: '^/nothing/', textPattern: 'oops' }),
+  },
+  { method: 'GET', path: async (t) => `/known-issues/${await newKnownIssue(t)}`, needs: 'viewer' },
+  { method: 'PATCH', path: async (t) => `/known-issues/${await newKnownIssue(t)}`, needs: 'member', body: () => ({ title: 'renamed' }) },
+  { method: 'DELETE', path: async (t) => `/known-issues/${await newKnownIssue(t)}`, needs: 'member' },
+  { method: 'GET', path: () => '/waivers', needs: 'viewer' },
+  {
+    method: 'POST',
+    path: () => '/waivers',
+    needs: 'member',
+    body: () => ({ testPattern: `^/never/${next()}$`, reason: 'flaky', expiresAt: inAWeek() }),
+  },
+  { method: 'PATCH', path: async (t) => `/waivers/${await newWaiver(t)}`, needs: 'member', body: () => ({ reason: 'still flaky' }) },
+  { method: 'DELETE', path: async (t) => `/waivers/${await newWaiver(t)}`, needs: 'member' },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/triage`, needs: 'viewer' },
+  { method: 'PUT', path: (t) => seededFailurePath(t), needs: 'member', body: () => ({ state: 'investigating' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
   { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection`, needs: 'admin' },
 ];
