@@ -7,6 +7,9 @@ import type { ResultPage, ResultRow } from '@/lib/server/results/list';
 import { resultPath } from './paths';
 import { StatusBadge } from './status-badge';
 import { WindowedList } from './windowed-list';
+import { triageStates } from '@/lib/shared/triage';
+import { applyTriageEvent, TriageCell } from './triage-cell';
+import type { TriageEvent } from './use-triage';
 
 /** A result as the live `result.ingested` event tells it. */
 export interface LiveResult {
@@ -24,6 +27,7 @@ interface Filters {
   status: string[];
   platform: string;
   name: string;
+  triage: string[];
 }
 
 function filtersFrom(params: URLSearchParams): Filters {
@@ -31,6 +35,7 @@ function filtersFrom(params: URLSearchParams): Filters {
     status: (params.get('status') ?? '').split(',').filter(Boolean),
     platform: params.get('platform') ?? '',
     name: params.get('name') ?? '',
+    triage: (params.get('triage') ?? '').split(',').filter(Boolean),
   };
 }
 
@@ -53,17 +58,25 @@ export function ResultsTable({
   apiBase,
   platforms,
   live,
+  triageEvents = [],
+  reloadKey = 0,
+  canTriage = false,
 }: {
   team: string;
   runNumber: number;
   apiBase: string;
   platforms: string[];
   live: LiveResult[];
+  /** Live labels and triage states, applied to the rows they concern. */
+  triageEvents?: TriageEvent[];
+  /** Changes when the rows must be read again (waivers or known issues changed). */
+  reloadKey?: number;
+  canTriage?: boolean;
 }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const filters = filtersFrom(new URLSearchParams(searchParams.toString()));
-  const filterKey = `${filters.status.join(',')}|${filters.platform}|${filters.name}`;
+  const filterKey = `${filters.status.join(',')}|${filters.platform}|${filters.name}|${filters.triage.join(',')}`;
   const [rows, setRows] = useState<ResultRow[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
@@ -71,6 +84,7 @@ export function ResultsTable({
   const next = useRef<string | null>(null);
   const fetching = useRef(false);
   const appliedLive = useRef(0);
+  const appliedTriage = useRef(0);
   const [nameInput, setNameInput] = useState(filters.name);
 
   const query = useCallback(
@@ -79,10 +93,11 @@ export function ResultsTable({
       if (filters.status.length) params.set('status', filters.status.join(','));
       if (filters.platform) params.set('platform', filters.platform);
       if (filters.name) params.set('name', filters.name);
+      if (filters.triage.length) params.set('triage', filters.triage.join(','));
       if (after) params.set('after', after);
       return `${apiBase}/results?${params}`;
     },
-    [apiBase, filterKey], // filterKey stands for the filters
+    [apiBase, filterKey, reloadKey], // filterKey stands for the filters; reloadKey asks for the rows again
   );
 
   useEffect(() => {
@@ -168,10 +183,26 @@ export function ResultsTable({
     setTotal((current) => current + delta);
   }, [live, loading, rows, filterKey]); // filters are current through filterKey
 
+  // Live labels and triage states: rows loaded later come with them from the server.
+  useEffect(() => {
+    if (triageEvents.length <= appliedTriage.current || loading) return;
+    const fresh = triageEvents.slice(appliedTriage.current);
+    appliedTriage.current = triageEvents.length;
+    let updated = rows;
+    for (const event of fresh) {
+      const at = updated.findIndex((row) =>
+        event.type === 'result.triaged' ? row.id === event.resultId : row.platform === event.platform && row.testName === event.test,
+      );
+      if (at >= 0) updated = updated.with(at, { ...updated[at]!, triage: applyTriageEvent(updated[at]!.triage, event) });
+    }
+    setRows(updated);
+  }, [triageEvents, loading, rows]);
+
   // A new filter reloads from the server, which has every result so far.
   useEffect(() => {
     appliedLive.current = live.length;
-  }, [filterKey]);
+    appliedTriage.current = triageEvents.length;
+  }, [filterKey, reloadKey]);
 
   function setFilter(change: Partial<Filters>) {
     const merged = { ...filters, ...change };
@@ -180,6 +211,7 @@ export function ResultsTable({
       ['status', merged.status.join(',')],
       ['platform', merged.platform],
       ['name', merged.name],
+      ['triage', merged.triage.join(',')],
     ] as const) {
       if (value) params.set(key, value);
       else params.delete(key);
@@ -218,6 +250,23 @@ export function ResultsTable({
             );
           })}
         </div>
+        <div className="flex gap-1" role="group" aria-label="triage filter">
+          {triageStates.map((state) => {
+            const on = filters.triage.includes(state);
+            return (
+              <button
+                key={state}
+                type="button"
+                data-testid={`filter-triage-${state}`}
+                aria-pressed={on}
+                className={`rounded border px-2 py-0.5 text-xs ${on ? 'border-violet-500 bg-violet-50 text-violet-700' : 'border-slate-300 text-slate-600'}`}
+                onClick={() => setFilter({ triage: on ? filters.triage.filter((item) => item !== state) : [...filters.triage, state] })}
+              >
+                {state}
+              </button>
+            );
+          })}
+        </div>
         <select
           className="input w-auto"
           aria-label="platform filter"
@@ -238,12 +287,13 @@ export function ResultsTable({
         />
       </div>
       {error && <p className="mb-2 text-sm text-red-700">{error}</p>}
-      <div className="grid grid-cols-[6rem_1fr_10rem_4rem_1fr] border-b border-slate-200 px-2 py-1 text-xs font-medium text-slate-500">
+      <div className="grid grid-cols-[6rem_1fr_10rem_4rem_1fr_18rem] border-b border-slate-200 px-2 py-1 text-xs font-medium text-slate-500">
         <span>Status</span>
         <span>Test</span>
         <span>Platform</span>
         <span>Attempt</span>
         <span>Note</span>
+        <span>Triage</span>
       </div>
       <WindowedList
         testId="results-rows"
@@ -255,7 +305,7 @@ export function ResultsTable({
           const row = rows[index]!;
           return (
             <div
-              className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr] items-center border-b border-slate-100 px-2 text-sm"
+              className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr_18rem] items-center border-b border-slate-100 px-2 text-sm"
               data-testid="result-row"
               data-test={row.testName}
               data-status={row.status}
@@ -269,6 +319,20 @@ export function ResultsTable({
               <span className="truncate">{row.platform}</span>
               <span>{row.attempt}</span>
               <span className="truncate text-slate-500">{row.note ?? (row.subResults ? `${row.subResults} sub-results` : '')}</span>
+              {row.triage ? (
+                <TriageCell
+                  triage={row.triage}
+                  team={team}
+                  runNumber={runNumber}
+                  platform={row.platform}
+                  testName={row.testName}
+                  resultId={row.id}
+                  apiBase={apiBase}
+                  canTriage={canTriage}
+                />
+              ) : (
+                <span />
+              )}
             </div>
           );
         }}

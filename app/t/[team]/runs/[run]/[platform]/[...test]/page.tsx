@@ -11,6 +11,10 @@ import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
 import { StatusBadge } from '../../../../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../../../../_lib/session';
+import { hasRole } from '@/lib/shared/roles';
+import { failureStatuses } from '@/lib/shared/triage';
+import { triageOf } from '@/lib/server/triage/triage';
+import { ResultTriagePanel } from '../../../../../../_components/triage/result-triage-panel';
 
 const filesPrefix = 'files/';
 
@@ -31,7 +35,7 @@ export default async function ResultPage({
 }) {
   const { team: slug, run: runRef, platform, test } = await params;
   const query = await searchParams;
-  const { actor, team } = await requireTeamPage(slug);
+  const { actor, team, role } = await requireTeamPage(slug);
   const testName = `/${test.map(decodeURIComponent).join('/')}`;
   const details = await getTestAttempts(db(), actor, team.slug, runRef, decodeURIComponent(platform), testName).catch((error: unknown) => {
     if (error instanceof AppError && error.code === 'not-found') notFound();
@@ -47,6 +51,14 @@ export default async function ResultPage({
   const link = (options: { attempt?: number; file?: string }) =>
     resultPath(team.slug, details.run.number, details.platform, testName, options);
   const running = attempt.finishedAt === null && !attempt.superseded;
+  const finalOwn = final.results.findLast((result) => result.name === null);
+  const triage = finalOwn
+    ? (
+        await triageOf(db(), { id: details.run.id, teamId: team.id }, [
+          { id: BigInt(finalOwn.id), testName, platform: details.platform, status: finalOwn.status },
+        ])
+      ).get(BigInt(finalOwn.id))!
+    : null;
 
   return (
     <div className="space-y-4">
@@ -114,6 +126,22 @@ export default async function ResultPage({
           )}
         </dl>
       </section>
+
+      {finalOwn && triage && (failureStatuses.includes(finalOwn.status) || triage.knownIssues.length > 0) && (
+        <ResultTriagePanel
+          team={team.slug}
+          runNumber={details.run.number}
+          apiBase={apiBase}
+          platform={details.platform}
+          testName={testName}
+          resultId={finalOwn.id}
+          status={finalOwn.status}
+          note={finalOwn.note}
+          fileLinesApi={file && fileKind(file.path).viewer === 'text' ? `${apiBase}/files/${file.id}/lines` : null}
+          triage={triage}
+          canTriage={hasRole(role, 'member')}
+        />
+      )}
 
       {subResults.length > 0 && (
         <section className="card">
