@@ -32,7 +32,7 @@ function suiteFile(): string {
     nodes.push(`/t${String(index).padStart(3, '0')}:\n    test: '${script}'\n`);
   }
   // one crash that comes well after the rest, to be labelled live
-  nodes.push(`/zz-late:\n    test: 'sleep 40; printf "boot\\nfrobnicator: segfault at 0xbeef\\n"; exit 1'\n`);
+  nodes.push(`/zz-late:\n    test: 'sleep 40; printf "boot\\nfrobnicator: segfault at 0xdead\\n"; exit 1'\n`);
   return nodes.join('');
 }
 
@@ -119,6 +119,10 @@ test('a known issue, a waiver and a triage state made by one person appear for a
   await triager.getByTestId('known-issue-title').fill('frobnicator segfaults');
   await triager.getByTestId('known-issue-url').fill('https://bugs.example.com/4711');
   expect(await triager.getByTestId('known-issue-text').inputValue()).toBe('frobnicator: segfault at 0xdead');
+  const testPattern = triager.getByLabel('Test name pattern (regular expression)');
+  expect(await testPattern.inputValue()).toBe(`^${name(20)}$`);
+  // every test that crashes this way, not only this one
+  await testPattern.fill('^/tests/');
   await triager.getByRole('button', { name: 'Create known issue' }).click();
   await expect.poll(() => triager.getByTestId('known-issue-label').count(), { timeout: 20_000 }).toBe(1);
 
