@@ -33,6 +33,9 @@ export interface IngestSummary {
   status: string;
   results: number;
   superseded: boolean;
+  attemptId: string;
+  /** The stored Result rows, for known issues to label. */
+  stored: { id: bigint; status: string; note: string | null }[];
 }
 
 const badStatuses = ['error', 'fail', 'warn'];
@@ -50,7 +53,8 @@ export class PostgresAggregator implements Aggregator {
     private readonly db: Db,
     private readonly store: ArtifactStore,
     private readonly target: RunPlatformRef,
-    private readonly onIngested?: (summary: IngestSummary) => void,
+    /** Awaited before the ingest counts as done, so what it records comes before the platform's end. */
+    private readonly onIngested?: (summary: IngestSummary) => void | Promise<void>,
   ) {}
 
   async ingest(outcome: AttemptOutcome): Promise<void> {
@@ -62,7 +66,7 @@ export class PostgresAggregator implements Aggregator {
       this.inFlight.set(key, ingesting);
     }
     const summary = await ingesting;
-    if (summary) this.onIngested?.(summary);
+    if (summary) await this.onIngested?.(summary);
   }
 
   /** Records that an attempt started, so a worker that dies before it ends leaves a trace to supersede on resume. */
@@ -105,7 +109,7 @@ export class PostgresAggregator implements Aggregator {
       const [locked] = await tx.$queryRaw<{ id: string; finishedAt: Date | null }[]>`
         SELECT "id", "finishedAt" FROM "Attempt"
         WHERE "runPlatformId" = ${runPlatformId} AND "testName" = ${outcome.testName} AND "number" = ${number} FOR UPDATE`;
-      if (!locked || locked.finishedAt) return false;
+      if (!locked || locked.finishedAt) return null;
       const fields = {
         remote: outcome.remoteId,
         exitCode: outcome.exitCode,
@@ -137,10 +141,23 @@ export class PostgresAggregator implements Aggregator {
           FROM unnest(${resultIds}::bigint[], ${files.map((file) => file.path)}::text[], ${files.map((file) => file.size)}::bigint[],
                       ${files.map((file) => file.sha256)}::text[], ${files.map((file) => `${keyPrefix}/${file.path}`)}::text[])`;
       }
-      return true;
+      return { attemptId, results };
     });
     if (!stored) return null;
-    return { testName: outcome.testName, attempt: number, status: overallStatus(lines, outcome), results: lines.length, superseded };
+    const byLine = new Map(lines.map((line) => [line.line, line]));
+    return {
+      testName: outcome.testName,
+      attempt: number,
+      status: overallStatus(lines, outcome),
+      results: lines.length,
+      superseded,
+      attemptId: stored.attemptId,
+      stored: stored.results.map((result) => ({
+        id: result.id,
+        status: byLine.get(result.line)!.status,
+        note: byLine.get(result.line)!.note,
+      })),
+    };
   }
 }
 

@@ -7,6 +7,7 @@ import { FmfExecutor } from '../lib/engine/executor/fmf-executor';
 import { discoverTests } from '../lib/engine/fmf';
 import { AdHocOrchestrator, plannedRun, type PlannedRun, type PlatformOutcome } from '../lib/engine/orchestrator';
 import { PostgresAggregator } from './aggregator';
+import { labelIngestedFailures } from './known-issue-labels';
 import { RunEventRecorder } from './event-recorder';
 import { liveAttemptDirectories, removeLiveAttempts } from '../lib/server/runs/live-attempts';
 import type { LiveBroadcaster } from '../lib/server/runs/events';
@@ -81,7 +82,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
       db,
       services.store,
       { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId },
-      (summary) => {
+      async (summary) => {
         recorder.record({
           type: 'result.ingested',
           platform: claimed.name,
@@ -93,6 +94,14 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
         emitNewFailure(db, services.boss, run.id, { ...summary, platform: claimed.name }).catch((error: Error) =>
           console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
         );
+        for (const event of await labelIngestedFailures(
+          db,
+          services.store,
+          services.boss,
+          { runId: run.id, teamId: run.teamId, platform: claimed.name },
+          summary,
+        ))
+          recorder.record(event);
       },
     );
     const onEvent = (event: RunEvent) => {

@@ -23,9 +23,9 @@ Starts a run on a Testyard server through its REST API.
   --reruns N           reruns of an unsuccessful test (server default 2)
   --wait               stream the run's progress until it ends
 
-Exit status (with --wait, as testyard run): 0 every test passed, 1 some test
-failed, 2 infrastructure failure, cancel or bad usage. Without --wait: 0 once
-the run is queued.`;
+Exit status (with --wait, as testyard run): 0 every test passed or every
+failure is waived, 1 some test failed, 2 infrastructure failure, cancel or bad
+usage. Without --wait: 0 once the run is queued.`;
 
 const finished = new Set(['passed', 'failed', 'error', 'cancelled']);
 const exitCodes: Record<string, number> = { passed: 0, failed: 1, error: 2, cancelled: 2 };
@@ -103,6 +103,12 @@ async function startRun(argv: string[]): Promise<number> {
     print(`${platform.name}: ${platform.status}, ${counts || 'no results'}${platform.error ? ` (${platform.error})` : ''}`);
   }
   print(`run ${run.number}: ${run.status}${run.error ? ` (${run.error})` : ''}`);
+  const { failures, waived } = run.triage;
+  if (run.status === 'failed' && failures > 0 && waived === failures) {
+    print(`all ${failures} failures are waived`);
+    return 0;
+  }
+  if (waived > 0) print(`${waived} of ${failures} failures are waived`);
   return exitCodes[run.status] ?? 2;
 }
 

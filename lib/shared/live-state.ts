@@ -160,6 +160,9 @@ export function applyRunEvents(previous: LiveRunState, events: readonly Sequence
       }
       case 'test.rerun-scheduled':
       case 'result.ingested':
+      case 'result.labelled':
+      case 'result.triaged':
+      case 'triage.changed':
         break;
     }
   }

@@ -68,6 +68,17 @@ const sharedWebhook = (team: Team) => {
   if (!sharedWebhooks.has(team.team.slug)) sharedWebhooks.set(team.team.slug, newWebhook(team));
   return sharedWebhooks.get(team.team.slug)!;
 };
+const newKnownIssue = (team: Team) =>
+  create(team, 'known-issues', { title: next(), url: 'https://bugs.example.com/1', testPattern: '^/tests/' });
+const inAWeek = () => new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+const newWaiver = (team: Team) =>
+  create(team, 'waivers', { testPattern: `^/never/${next()}$`, reason: 'known flake', expiresAt: inAWeek() });
+/** The seeded run's failed result, whose triage state the matrix changes. */
+const seededFailurePath = async (team: Team) => {
+  const run = await seededRun(team);
+  const results = await api('GET', `/api/v1/teams/${team.team.slug}/runs/${run.number}/results?status=fail`, asOwner(team));
+  return `/runs/${run.number}/results/${results.body.rows[0].id}/triage`;
+};
 
 const runningAttempt = (run: Awaited<ReturnType<typeof runWithFailedTest>>) =>
   new URLSearchParams({ platform: run.platform, test: run.running.test, attempt: String(run.running.attempt) });
@@ -154,6 +165,25 @@ const routes: RouteCase[] = [
   },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata` },
   { method: 'POST', path: () => '/discovery', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
+  { method: 'GET', path: () => '/known-issues' },
+  {
+    method: 'POST',
+    path: () => '/known-issues',
+    body: () => ({ title: next(), url: 'https://bugs.example.com/2', testPattern: '^/nothing/', textPattern: 'oops' }),
+  },
+  { method: 'GET', path: async (t) => `/known-issues/${await newKnownIssue(t)}` },
+  { method: 'PATCH', path: async (t) => `/known-issues/${await newKnownIssue(t)}`, body: () => ({ title: 'renamed' }) },
+  { method: 'DELETE', path: async (t) => `/known-issues/${await newKnownIssue(t)}` },
+  { method: 'GET', path: () => '/waivers' },
+  {
+    method: 'POST',
+    path: () => '/waivers',
+    body: () => ({ testPattern: `^/never/${next()}$`, reason: 'flaky', expiresAt: inAWeek() }),
+  },
+  { method: 'PATCH', path: async (t) => `/waivers/${await newWaiver(t)}`, body: () => ({ reason: 'still flaky' }) },
+  { method: 'DELETE', path: async (t) => `/waivers/${await newWaiver(t)}` },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/triage` },
+  { method: 'PUT', path: (t) => seededFailurePath(t), body: () => ({ state: 'investigating' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
   { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection` },
   { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/comments` },

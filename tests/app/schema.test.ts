@@ -28,10 +28,11 @@ function parseSchema(text: string): ModelShape[] {
       const field = /^(\w+)\s+(\w+)(\?|\[\])?\s*(.*)$/.exec(line);
       if (!field || line.startsWith('@@') || line.startsWith('//')) continue;
       const [, name, type, modifier, attributes] = field;
-      if (modifier === '[]' || !(scalarTypes.has(type) || enums.has(type))) continue;
+      // Relations are no columns; scalar lists are, nullable in SQL as Prisma Migrate writes them.
+      if (!(scalarTypes.has(type) || enums.has(type))) continue;
       const column = /@map\("([^"]+)"\)/.exec(attributes)?.[1] ?? name;
       fieldColumn.set(name, column);
-      columns.set(column, { nullable: modifier === '?' });
+      columns.set(column, { nullable: modifier === '?' || modifier === '[]' });
       if (/@id\b/.test(attributes)) indexes.push(`${table}_pkey`);
       if (/@unique\b/.test(attributes)) indexes.push(`${table}_${column}_key`);
     }

@@ -7,6 +7,9 @@ import type { ResultPage, ResultRow } from '@/lib/server/results/list';
 import { resultPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from './status-badge';
 import { WindowedList } from './windowed-list';
+import { triageStates } from '@/lib/shared/triage';
+import { applyTriageEvent, TriageCell } from './triage-cell';
+import type { TriageEvent } from './use-triage';
 
 /** A result as the live `result.ingested` event tells it. */
 export interface LiveResult {
@@ -24,6 +27,7 @@ interface Filters {
   status: string[];
   platform: string;
   name: string;
+  triage: string[];
 }
 
 function filtersFrom(params: URLSearchParams): Filters {
@@ -31,6 +35,7 @@ function filtersFrom(params: URLSearchParams): Filters {
     status: (params.get('status') ?? '').split(',').filter(Boolean),
     platform: params.get('platform') ?? '',
     name: params.get('name') ?? '',
+    triage: (params.get('triage') ?? '').split(',').filter(Boolean),
   };
 }
 
@@ -53,17 +58,27 @@ export function ResultsTable({
   apiBase,
   platforms,
   live,
+  triageEvents = [],
+  reloadKey = 0,
+  canTriage = false,
 }: {
   team: string;
   runNumber: number;
   apiBase: string;
   platforms: string[];
   live: LiveResult[];
+  /** Live labels and triage states, applied to the rows they concern. */
+  triageEvents?: TriageEvent[];
+  /** Changes when the rows must be read again (waivers or known issues changed). */
+  reloadKey?: number;
+  canTriage?: boolean;
 }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const searchString = searchParams.toString();
   const filters = useMemo(() => filtersFrom(new URLSearchParams(searchString)), [searchString]);
+  // Rows are read again when the filters change or the page asks (waivers or known issues changed).
+  const source = useMemo(() => ({ filters, reloadKey }), [filters, reloadKey]);
   const [rows, setRows] = useState<ResultRow[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
@@ -71,7 +86,8 @@ export function ResultsTable({
   const next = useRef<string | null>(null);
   const fetching = useRef(false);
   const appliedLive = useRef(0);
-  const liveFilters = useRef(filters);
+  const appliedTriage = useRef(0);
+  const appliedSource = useRef(source);
   const [nameInput, setNameInput] = useState(filters.name);
 
   const query = useCallback(
@@ -80,6 +96,7 @@ export function ResultsTable({
       if (filters.status.length) params.set('status', filters.status.join(','));
       if (filters.platform) params.set('platform', filters.platform);
       if (filters.name) params.set('name', filters.name);
+      if (filters.triage.length) params.set('triage', filters.triage.join(','));
       if (after) params.set('after', after);
       return `${apiBase}/results?${params}`;
     },
@@ -110,7 +127,7 @@ export function ResultsTable({
     return () => {
       current = false;
     };
-  }, [query]);
+  }, [query, source]);
 
   const loadMore = useCallback(
     (_first: number, last: number) => {
@@ -131,17 +148,21 @@ export function ResultsTable({
     [query, rows.length],
   );
 
-  // Live results: replace the row of the same platform and test, or insert in name order.
+  // Live results replace the row of the same platform and test, or are inserted in name order; live labels and
+  // triage states update their rows. Rows loaded later come with both from the server.
   useEffect(() => {
-    // A new filter reloads from the server, which has every result so far.
-    if (liveFilters.current !== filters) {
-      liveFilters.current = filters;
+    // New filters or a reload read from the server, which has every result and label so far.
+    if (appliedSource.current !== source) {
+      appliedSource.current = source;
       appliedLive.current = live.length;
+      appliedTriage.current = triageEvents.length;
       return;
     }
-    if (live.length <= appliedLive.current || loading) return;
+    if (loading || (live.length <= appliedLive.current && triageEvents.length <= appliedTriage.current)) return;
     const fresh = live.slice(appliedLive.current);
+    const freshTriage = triageEvents.slice(appliedTriage.current);
     appliedLive.current = live.length;
+    appliedTriage.current = triageEvents.length;
     let updated = rows;
     let delta = 0;
     for (const result of fresh) {
@@ -167,12 +188,19 @@ export function ResultsTable({
         note: null,
         attempt: result.attempt,
         subResults: 0,
+        triage: null,
       };
       updated = position === -1 ? [...updated, row] : updated.toSpliced(position, 0, row);
     }
+    for (const event of freshTriage) {
+      const at = updated.findIndex((row) =>
+        event.type === 'result.triaged' ? row.id === event.resultId : row.platform === event.platform && row.testName === event.test,
+      );
+      if (at >= 0) updated = updated.with(at, { ...updated[at]!, triage: applyTriageEvent(updated[at]!.triage, event) });
+    }
     setRows(updated);
-    setTotal((current) => current + delta);
-  }, [live, loading, rows, filters]);
+    if (delta) setTotal((current) => current + delta);
+  }, [live, triageEvents, loading, rows, filters, source]);
 
   const setFilter = useCallback(
     (change: Partial<Filters>) => {
@@ -182,6 +210,7 @@ export function ResultsTable({
         ['status', merged.status.join(',')],
         ['platform', merged.platform],
         ['name', merged.name],
+        ['triage', merged.triage.join(',')],
       ] as const) {
         if (value) params.set(key, value);
         else params.delete(key);
@@ -222,6 +251,23 @@ export function ResultsTable({
             );
           })}
         </div>
+        <div className="flex gap-1" role="group" aria-label="triage filter">
+          {triageStates.map((state) => {
+            const on = filters.triage.includes(state);
+            return (
+              <button
+                key={state}
+                type="button"
+                data-testid={`filter-triage-${state}`}
+                aria-pressed={on}
+                className={`rounded border px-2 py-0.5 text-xs ${on ? 'border-violet-500 bg-violet-50 text-violet-700' : 'border-slate-300 text-slate-600'}`}
+                onClick={() => setFilter({ triage: on ? filters.triage.filter((item) => item !== state) : [...filters.triage, state] })}
+              >
+                {state}
+              </button>
+            );
+          })}
+        </div>
         <select
           className="input w-auto"
           aria-label="platform filter"
@@ -242,12 +288,13 @@ export function ResultsTable({
         />
       </div>
       {error && <p className="mb-2 text-sm text-red-700">{error}</p>}
-      <div className="grid grid-cols-[6rem_1fr_10rem_4rem_1fr] border-b border-slate-200 px-2 py-1 text-xs font-medium text-slate-500">
+      <div className="grid grid-cols-[6rem_1fr_10rem_4rem_1fr_18rem] border-b border-slate-200 px-2 py-1 text-xs font-medium text-slate-500">
         <span>Status</span>
         <span>Test</span>
         <span>Platform</span>
         <span>Attempt</span>
         <span>Note</span>
+        <span>Triage</span>
       </div>
       <WindowedList
         testId="results-rows"
@@ -259,7 +306,7 @@ export function ResultsTable({
           const row = rows[index]!;
           return (
             <div
-              className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr] items-center border-b border-slate-100 px-2 text-sm"
+              className="grid h-full grid-cols-[6rem_1fr_10rem_4rem_1fr_18rem] items-center border-b border-slate-100 px-2 text-sm"
               data-testid="result-row"
               data-test={row.testName}
               data-status={row.status}
@@ -273,6 +320,20 @@ export function ResultsTable({
               <span className="truncate">{row.platform}</span>
               <span>{row.attempt}</span>
               <span className="truncate text-slate-500">{row.note ?? (row.subResults ? `${row.subResults} sub-results` : '')}</span>
+              {row.triage ? (
+                <TriageCell
+                  triage={row.triage}
+                  team={team}
+                  runNumber={runNumber}
+                  platform={row.platform}
+                  testName={row.testName}
+                  resultId={row.id}
+                  apiBase={apiBase}
+                  canTriage={canTriage}
+                />
+              ) : (
+                <span />
+              )}
             </div>
           );
         }}

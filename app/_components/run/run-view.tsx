@@ -12,6 +12,7 @@ import type { TestOutputChunk } from '@/lib/shared/events/output';
 import { applyOutputTail, applyRunEvents, stateFromDetails, type LiveRunState, type PlatformProgress } from '@/lib/shared/live-state';
 import { StatusBadge } from './status-badge';
 import { useRunEvents } from './use-run-events';
+import { useTriage } from './use-triage';
 
 /** RunDetails as it reaches the browser (dates as strings). */
 export type RunSnapshot = Omit<RunDetails, 'createdAt' | 'startedAt' | 'finishedAt' | 'platforms'> & {
@@ -46,18 +47,29 @@ export function RunView({
   const apiBase = runApiPath(team, run.number);
   const [state, setState] = useState(() => snapshot?.state ?? stateFromDetails(run));
   const [live, setLive] = useState<LiveResult[]>([]);
-  const onEvents = useCallback((events: SequencedRunEvent[]) => {
-    setState((current) => applyRunEvents(current, events));
-    const results = events.flatMap(({ event }) =>
-      event.type === 'result.ingested'
-        ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }]
-        : [],
-    );
-    if (results.length) setLive((current) => [...current, ...results]);
-  }, []);
+  const triage = useTriage(apiBase, run.triage);
+  const onTriageEvents = triage.onEvents;
+  const onEvents = useCallback(
+    (events: SequencedRunEvent[]) => {
+      onTriageEvents(events);
+      setState((current) => applyRunEvents(current, events));
+      const results = events.flatMap(({ event }) =>
+        event.type === 'result.ingested'
+          ? [{ platform: event.platform, testName: event.test, status: event.status, attempt: event.attempt }]
+          : [],
+      );
+      if (results.length) setLive((current) => [...current, ...results]);
+    },
+    [onTriageEvents],
+  );
   const onOutputTail = useCallback((chunk: TestOutputChunk) => setState((current) => applyOutputTail(current, chunk)), []);
   const [follow] = useState(() => activeStatuses.includes(run.status));
-  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, { follow, startAfter: snapshot?.lastSeq, onOutputTail });
+  // An ended run is followed too, from its last event: triage goes on after it.
+  const { connected, error } = useRunEvents(apiBase, run.id, onEvents, {
+    follow: true,
+    startAfter: snapshot?.lastSeq ?? run.lastSeq,
+    onOutputTail,
+  });
   const { call, error: actionError, busy } = useApi();
   const router = useRouter();
   const active = activeStatuses.includes(state.status);
@@ -89,6 +101,10 @@ export function RunView({
               {connected ? 'live' : 'connecting…'}
             </span>
           )}
+          <span className="text-sm text-slate-600" data-testid="triage-counts">
+            {triage.summary.failures} {triage.summary.failures === 1 ? 'failure' : 'failures'}, {triage.summary.triaged} triaged
+            {triage.summary.waived > 0 ? `, ${triage.summary.waived} waived` : ''}
+          </span>
           <span className="flex-1" />
           {canRun && active && (
             <button type="button" className="btn-danger" disabled={busy} onClick={() => void call('POST', `${apiBase}/cancel`)}>
@@ -166,6 +182,9 @@ export function RunView({
         apiBase={apiBase}
         platforms={run.platforms.map((platform) => platform.name)}
         live={live}
+        triageEvents={triage.events}
+        reloadKey={triage.reloadKey}
+        canTriage={canRun}
       />
     </div>
   );

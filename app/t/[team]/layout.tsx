@@ -7,6 +7,8 @@ const sections = [
   ['runs/new', 'New run'],
   ['platforms', 'Platforms'],
   ['repos', 'Repositories'],
+  ['known-issues', 'Known issues'],
+  ['waivers', 'Waivers'],
   ['secrets', 'Secrets'],
   ['members', 'Members'],
   ['tokens', 'API tokens'],

@@ -14,6 +14,8 @@ export interface ExportedAttempt {
   results: ResultLine[];
   /** Where the test's own output is stored, if anywhere. */
   outputPath: string | null;
+  /** Why a failure is expected for now: exported beside the status the test reported. */
+  waiver?: { reason: string; expiresAt: string } | null;
 }
 
 const statusRank: Record<string, number> = { pass: 0, info: 0, skip: 1, warn: 2, fail: 3, error: 4, infra: 4 };

@@ -65,6 +65,11 @@ function testSuite(platform: string, attempts: readonly ExportedAttempt[]): { xm
     cases.push(
       [
         `    <testcase name="${escape(testName)}" classname="${escape(platform)}" time="${seconds(time)}">`,
+        ...(final.waiver
+          ? [
+              `      <properties><property name="waived" value="${escape(final.waiver.reason)}"/><property name="waived-until" value="${escape(final.waiver.expiresAt)}"/></properties>`,
+            ]
+          : []),
         ...verdictElements(final, verdict),
         ...earlier.map(
           (attempt) =>

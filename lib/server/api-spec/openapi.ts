@@ -14,7 +14,7 @@ import { webhookEventTypes } from '../../shared/webhook-events';
  */
 type Role = 'viewer' | 'member' | 'admin' | 'owner';
 type JsonSchema = Record<string, unknown>;
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface Operation {
   summary: string;
@@ -89,6 +89,42 @@ const runBody = object(
   },
   ['plan', 'platforms'],
 );
+
+const pattern = (description: string): JsonSchema => ({
+  ...string,
+  maxLength: 500,
+  description: `${description}: a JavaScript regular expression, searched anywhere, in the subset that runs in linear time (no backreferences, lookaround or flags)`,
+});
+const nullablePattern = (description: string): JsonSchema => ({ ...pattern(description), type: ['string', 'null'] });
+const resultStatusEnum = { type: 'string', enum: ['fail', 'error', 'warn', 'info', 'skip', 'pass'] };
+const triageStateEnum = { type: 'string', enum: ['new', 'investigating', 'known-issue', 'waived', 'fixed'] };
+
+const knownIssueBody = (required: string[]) =>
+  object(
+    {
+      title: { ...string, maxLength: 300 },
+      url: { ...string, format: 'uri', description: 'the bug (http or https)' },
+      testPattern: pattern('over test names'),
+      platformPattern: nullablePattern('over platform names; null: every platform'),
+      statuses: { ...arrayOf(resultStatusEnum), minItems: 1, description: 'result statuses it applies to (default fail, error)' },
+      textPattern: nullablePattern("over the result's note, then each line of the test's output; null: test, platform and status decide"),
+      ...(required.length
+        ? { sourceResultId: { type: ['string', 'null'], description: 'the failure it is created from (a result id)' } }
+        : {}),
+    },
+    required,
+  );
+
+const waiverBody = (required: string[]) =>
+  object(
+    {
+      testPattern: pattern('over test names'),
+      platformPattern: nullablePattern('over platform names; null: every platform'),
+      reason: { ...string, maxLength: 2000 },
+      expiresAt: { ...string, format: 'date-time', description: 'in the future, within a year; the waiver stops applying then' },
+    },
+    required,
+  );
 
 const searchParameters = [
   { name: 'q', description: 'the text (one line)', schema: string },
@@ -337,6 +373,7 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
         { name: 'status', description: 'comma-separated statuses', schema: string },
         { name: 'platform', description: 'comma-separated platform names', schema: string },
         { name: 'name', description: 'a substring of the test name, case-insensitive', schema: string },
+        { name: 'triage', description: 'comma-separated triage states (failures only)', schema: string },
         { name: 'after', description: "the previous page's `next` cursor", schema: string },
         { name: 'limit', description: 'page size (default 200, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
       ],
@@ -402,6 +439,55 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       query: searchParameters,
       returns: anyObject,
     },
+  },
+  '/teams/{team}/runs/{run}/triage': {
+    get: {
+      summary: "The run's failures and how each stands (state, who set it, waiver, known issues), with counts",
+      role: 'viewer',
+      returns: object({ summary: anyObject, failures: arrayOf(anyObject) }),
+    },
+  },
+  '/teams/{team}/runs/{run}/results/{result}/triage': {
+    put: {
+      summary: "Set a failure's triage state (a final result that failed; everyone watching the run sees it live)",
+      role: 'member',
+      body: object({ state: triageStateEnum }, ['state']),
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/known-issues': {
+    get: { summary: 'Known issues: a bug and the failures it explains', role: 'viewer', returns: arrayOf(anyObject) },
+    post: {
+      summary: 'Record a known issue; it labels matching failures of running and recent runs at once, and later ones as they are stored',
+      role: 'member',
+      body: knownIssueBody(['title', 'url', 'testPattern']),
+      status: 201,
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/known-issues/{id}': {
+    get: { summary: 'A known issue', role: 'viewer', returns: anyObject },
+    patch: {
+      summary: 'Change a known issue; fields left out keep their value',
+      role: 'member',
+      body: knownIssueBody([]),
+      returns: anyObject,
+    },
+    delete: { summary: 'Delete a known issue and its labels', role: 'member', status: 204 },
+  },
+  '/teams/{team}/waivers': {
+    get: { summary: 'Waivers, expired ones included (marked)', role: 'viewer', returns: arrayOf(anyObject) },
+    post: {
+      summary: 'Waive failures of matching tests on matching platforms until a date',
+      role: 'member',
+      body: waiverBody(['testPattern', 'reason', 'expiresAt']),
+      status: 201,
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/waivers/{id}': {
+    patch: { summary: 'Change a waiver; fields left out keep their value', role: 'member', body: waiverBody([]), returns: anyObject },
+    delete: { summary: 'Delete a waiver', role: 'member', status: 204 },
   },
   '/teams/{team}/runs/{run}/cancel': { post: { summary: 'Cancel a run', role: 'member', returns: anyObject } },
   '/teams/{team}/runs/{run}/export.jsonl': {
@@ -506,6 +592,7 @@ const parameterDescriptions: Record<string, string> = {
   team: 'team slug',
   run: 'run number or id',
   file: 'the stored file (an id, or a path encoded as one segment)',
+  result: 'a result id (from the results API)',
 };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });

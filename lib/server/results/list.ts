@@ -5,6 +5,8 @@ import { Prisma } from '../../generated/prisma/client';
 import { invalid } from '../errors';
 import { findTeamRun } from '../runs/lookup';
 import { parseInput, textProblem } from '../validation';
+import { runFailures, triageOf } from '../triage/triage';
+import { failureStatuses, triageStates, type ResultTriage } from '../../shared/triage';
 
 /** One test's final result on one platform: a row of the run page's table. */
 export interface ResultRow {
@@ -16,6 +18,8 @@ export interface ResultRow {
   attempt: number;
   /** Results of the test's final attempt beyond its own: sub-results. */
   subResults: number;
+  /** How a failure (or a result a known issue labels) stands; null for other results. */
+  triage: ResultTriage | null;
 }
 
 export interface ResultPage {
@@ -41,6 +45,8 @@ export const resultFilters = z.object({
   platform: commaList.optional(),
   /** A substring of the test name, case-insensitive. */
   name: z.string().max(500).optional(),
+  /** Failures in these triage states. */
+  triage: commaList.pipe(z.array(z.enum(triageStates))).optional(),
 });
 export type ResultFilters = z.infer<typeof resultFilters>;
 
@@ -93,7 +99,7 @@ export async function listResults(
 ): Promise<ResultPage> {
   const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const { after, limit, ...filters } = parseInput(pageQuery, query, 'query');
-  const where = await filterSql(db, run.id, filters);
+  const where = await filterSql(db, run, filters);
   const cursor = after ? decodeCursor(after) : null;
   const keyset = cursor ? Prisma.sql`AND (r."testName", r."id") > (${cursor.testName}, ${cursor.id})` : Prisma.empty;
   const [rows, [counted]] = await Promise.all([
@@ -112,14 +118,20 @@ export async function listResults(
   ]);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  const triaged = await triageOf(db, run, page);
   return {
     total: counted?.total ?? 0,
-    rows: page.map((row) => ({ ...row, id: row.id.toString() })),
+    rows: page.map((row) => {
+      const triage = triaged.get(row.id)!;
+      const shown = failureStatuses.includes(row.status) || triage.knownIssues.length > 0;
+      return { ...row, id: row.id.toString(), triage: shown ? triage : null };
+    }),
     next: rows.length > limit && last ? encodeCursor({ testName: last.testName, id: last.id }) : null,
   };
 }
 
-async function filterSql(db: Db, runId: string, filters: ResultFilters): Promise<Prisma.Sql> {
+async function filterSql(db: Db, run: { id: string; teamId: string }, filters: ResultFilters): Promise<Prisma.Sql> {
+  const runId = run.id;
   const parts = [Prisma.sql`r."runId" = ${runId} AND r."superseded" = false AND r."name" IS NULL`];
   if (filters.status?.length) parts.push(Prisma.sql`r."status" IN (${Prisma.join(filters.status)})`);
   if (filters.platform?.length) {
@@ -128,6 +140,13 @@ async function filterSql(db: Db, runId: string, filters: ResultFilters): Promise
     parts.push(
       platforms.length ? Prisma.sql`r."runPlatformId" IN (${Prisma.join(platforms.map((platform) => platform.id))})` : Prisma.sql`false`,
     );
+  }
+  if (filters.triage?.length) {
+    const wanted = new Set<string>(filters.triage);
+    const ids = (await runFailures(db, run))
+      .filter((failure) => wanted.has(failure.triage.state))
+      .map((failure) => BigInt(failure.resultId));
+    parts.push(ids.length ? Prisma.sql`r."id" IN (${Prisma.join(ids)})` : Prisma.sql`false`);
   }
   if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${`%${filters.name.replace(/[\\%_]/g, (char) => `\\${char}`)}%`}`);
   return Prisma.join(parts, ' AND ');

@@ -5,6 +5,8 @@ import { noWorkerRunning, platformKindAvailability } from '../health/heartbeat';
 import { readRunEvents } from './events';
 import { findTeamRun } from './lookup';
 import { platformSnapshot } from './settings';
+import { runFailures, summarize } from '../triage/triage';
+import type { TriageSummary } from '../../shared/triage';
 
 export interface RunDetails {
   id: string;
@@ -37,10 +39,14 @@ export interface RunDetails {
     /** How many tests the platform set out to run (its last `platform.started`); null before it started. */
     plannedTests: number | null;
   }[];
+  /** The failures and how they stand (waivers as of now). */
+  triage: TriageSummary;
 }
 
 export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: string): Promise<RunDetails> {
-  const { id } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const found = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const { id } = found;
+  const triage = summarize(await runFailures(db, found));
   const run = await db.run.findUniqueOrThrow({
     where: { id },
     include: {
@@ -88,6 +94,7 @@ export async function getRun(db: Db, actor: Actor, teamSlug: string, runRef: str
       const tests = { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus };
       return { ...platform, tests, waitingReason, plannedTests: planned.get(platform.name) ?? null };
     }),
+    triage,
   };
 }
 

@@ -2,11 +2,12 @@ import type { Actor } from '../access/actor';
 import type { JsonValue } from '../../engine/control/json';
 import type { Db } from '../db/client';
 import { atexJsonLine } from '../../engine/export/atex-jsonl';
-import type { ExportedAttempt } from '../../engine/export/attempt';
+import { attemptStatus, type ExportedAttempt } from '../../engine/export/attempt';
 import { junitXml } from '../../engine/export/junit';
 import type { ResultLine } from '../../engine/export/results-file';
 import { teamSecretRedactor } from '../secrets/secrets';
 import { findTeamRun } from './lookup';
+import { ActiveWaivers } from '../waivers/waivers';
 
 const pageSize = 5000;
 
@@ -37,6 +38,7 @@ function asResultLine(result: StoredResult): ResultLine {
 export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string, runRef: string): AsyncGenerator<string> {
   const { id: runId, teamId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
   const redactor = await teamSecretRedactor(db, teamId);
+  const waivers = await ActiveWaivers.load(db, teamId);
   const platforms = new Map(
     (await db.runPlatform.findMany({ where: { runId }, select: { id: true, name: true } })).map((platform) => [platform.id, platform.name]),
   );
@@ -50,7 +52,28 @@ export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string
     });
     if (page.length === 0) return;
     yield redactor.redact(
-      page.map((result) => atexJsonLine(platforms.get(result.runPlatformId) ?? '', result.testName, asResultLine(result))).join(''),
+      page
+        .map((result) => {
+          const platform = platforms.get(result.runPlatformId) ?? '';
+          const waiver = waivers.find(result.testName, platform, result.status);
+          return atexJsonLine(
+            platform,
+            result.testName,
+            asResultLine(result),
+            waiver
+              ? new Map([
+                  [
+                    'waiver',
+                    new Map([
+                      ['reason', waiver.reason],
+                      ['expiresAt', waiver.expiresAt],
+                    ]),
+                  ],
+                ])
+              : undefined,
+          );
+        })
+        .join(''),
     );
     after = page[page.length - 1]!.id;
   }
@@ -59,6 +82,7 @@ export async function* runAsAtexJsonLines(db: Db, actor: Actor, teamSlug: string
 /** The run as JUnit XML: a suite per platform, a case per test, earlier attempts as reruns. */
 export async function runAsJunitXml(db: Db, actor: Actor, teamSlug: string, runRef: string): Promise<string> {
   const { id: runId, teamId } = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const waivers = await ActiveWaivers.load(db, teamId);
   const attempts = await db.attempt.findMany({
     where: { runId, finishedAt: { not: null } },
     orderBy: [{ runPlatform: { name: 'asc' } }, { testName: 'asc' }, { number: 'asc' }],
@@ -74,17 +98,22 @@ export async function runAsJunitXml(db: Db, actor: Actor, teamSlug: string, runR
       results: { orderBy: { line: 'asc' }, select: { status: true, name: true, note: true, extra: true } },
     },
   });
-  const exported = attempts.map((attempt): ExportedAttempt => ({
-    platform: attempt.runPlatform.name,
-    testName: attempt.testName,
-    attempt: attempt.number,
-    rerunReason: attempt.rerunReason,
-    exitCode: attempt.exitCode,
-    exception: attempt.exception,
-    startedAt: attempt.startedAt,
-    finishedAt: attempt.finishedAt ?? attempt.startedAt,
-    results: attempt.results.map(asResultLine),
-    outputPath: null,
-  }));
+  const exported = attempts.map((attempt): ExportedAttempt => {
+    const results = attempt.results.map(asResultLine);
+    const exportedAttempt: ExportedAttempt = {
+      platform: attempt.runPlatform.name,
+      testName: attempt.testName,
+      attempt: attempt.number,
+      rerunReason: attempt.rerunReason,
+      exitCode: attempt.exitCode,
+      exception: attempt.exception,
+      startedAt: attempt.startedAt,
+      finishedAt: attempt.finishedAt ?? attempt.startedAt,
+      results,
+      outputPath: null,
+    };
+    const waiver = waivers.find(attempt.testName, attempt.runPlatform.name, attemptStatus(exportedAttempt));
+    return { ...exportedAttempt, waiver: waiver && { reason: waiver.reason, expiresAt: waiver.expiresAt } };
+  });
   return (await teamSecretRedactor(db, teamId)).redact(junitXml(exported));
 }

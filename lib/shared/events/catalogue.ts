@@ -64,6 +64,27 @@ export const runEvent = z.discriminatedUnion('type', [
     status: z.string(),
     results: z.number().int(),
   }),
+  /** A known issue explains a failure (see lib/server/known-issues); `line` is the output line (from 1) when `field` is output. */
+  z.object({
+    type: z.literal('result.labelled'),
+    platform,
+    test,
+    attempt: z.number().int(),
+    resultId: z.string(),
+    issue: z.object({ id: z.string(), title: z.string(), url: z.string() }),
+    match: z.object({ field: z.enum(['test', 'note', 'output']), line: z.number().int().nullable(), excerpt: z.string() }),
+  }),
+  /** Someone set a failure's triage state. */
+  z.object({
+    type: z.literal('result.triaged'),
+    platform,
+    test,
+    resultId: z.string(),
+    state: z.string(),
+    by: z.string().nullable(),
+  }),
+  /** Waivers or known issues of the team changed in a way that may change how this run's failures show: reload them. */
+  z.object({ type: z.literal('triage.changed'), reason: z.string() }),
 ]);
 
 export type RunEvent = z.infer<typeof runEvent>;

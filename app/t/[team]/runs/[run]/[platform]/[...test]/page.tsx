@@ -17,6 +17,9 @@ import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from '../../../../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../../../../_lib/session';
+import { failureStatuses } from '@/lib/shared/triage';
+import { triageOf } from '@/lib/server/triage/triage';
+import { ResultTriagePanel } from '../../../../../../_components/triage/result-triage-panel';
 
 const filesPrefix = 'files/';
 
@@ -64,6 +67,14 @@ export default async function ResultPage({
     : file && fileKind(file.path).viewer === 'text'
       ? { name: file.path.slice(filesPrefix.length), lines: `${apiBase}/files/${file.id}/lines` }
       : null;
+  const finalOwn = final.results.findLast((result) => result.name === null);
+  const triage = finalOwn
+    ? (
+        await triageOf(db(), { id: details.run.id, teamId: team.id }, [
+          { id: BigInt(finalOwn.id), testName, platform: details.platform, status: finalOwn.status },
+        ])
+      ).get(BigInt(finalOwn.id))!
+    : null;
 
   return (
     <div className="space-y-4">
@@ -149,6 +160,22 @@ export default async function ResultPage({
           )}
         </dl>
       </section>
+
+      {finalOwn && triage && (failureStatuses.includes(finalOwn.status) || triage.knownIssues.length > 0) && (
+        <ResultTriagePanel
+          team={team.slug}
+          runNumber={details.run.number}
+          apiBase={apiBase}
+          platform={details.platform}
+          testName={testName}
+          resultId={finalOwn.id}
+          status={finalOwn.status}
+          note={finalOwn.note}
+          fileLinesApi={file && fileKind(file.path).viewer === 'text' ? `${apiBase}/files/${file.id}/lines` : null}
+          triage={triage}
+          canTriage={hasRole(role, 'member')}
+        />
+      )}
 
       {subResults.length > 0 && (
         <section className="card">

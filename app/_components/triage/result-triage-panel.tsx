@@ -1,0 +1,100 @@
+'use client';
+
+import { useState } from 'react';
+import type { ResultTriage } from '@/lib/shared/triage';
+import { TriageCell } from '../run/triage-cell';
+import { KnownIssueForm } from './known-issue-form';
+
+/** Regular-expression text that matches `text` literally. */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A failure's labels and triage state on its result page, and a known issue
+ * made from it in two clicks: "Known issue…" opens the form prefilled from the
+ * failure (test, platform, status and the log line selected in the viewer, or
+ * the note), "Create known issue" saves it.
+ */
+export function ResultTriagePanel({
+  team,
+  runNumber,
+  apiBase,
+  platform,
+  testName,
+  resultId,
+  status,
+  note,
+  fileLinesApi,
+  triage,
+  canTriage,
+}: {
+  team: string;
+  runNumber: number;
+  apiBase: string;
+  platform: string;
+  testName: string;
+  resultId: string;
+  status: string;
+  note: string | null;
+  /** The shown log's lines API, to prefill the output pattern from the selected line. */
+  fileLinesApi: string | null;
+  triage: ResultTriage;
+  canTriage: boolean;
+}) {
+  const [form, setForm] = useState<{ textPattern: string | null } | null>(null);
+  const [done, setDone] = useState(false);
+
+  async function openForm() {
+    const selected = /^#L(\d{1,9})/.exec(window.location.hash);
+    let line: string | null = null;
+    if (selected && fileLinesApi) {
+      const response = await fetch(`${fileLinesApi}?from=${Number(selected[1]) - 1}&count=1`);
+      if (response.ok) line = ((await response.json()) as { lines?: string[] }).lines?.[0] ?? null;
+    }
+    const text = (line ?? note ?? '').trim().slice(0, 200);
+    setDone(false);
+    setForm({ textPattern: text ? literal(text) : null });
+  }
+
+  return (
+    <section className="card" data-testid="result-triage">
+      <div className="flex flex-wrap items-center gap-3">
+        <h2 className="font-semibold">Triage</h2>
+        <TriageCell
+          triage={triage}
+          team={team}
+          runNumber={runNumber}
+          platform={platform}
+          testName={testName}
+          resultId={resultId}
+          apiBase={apiBase}
+          canTriage={canTriage}
+        />
+        <span className="flex-1" />
+        {canTriage && (
+          <button type="button" className="btn-quiet" onClick={() => void openForm()} data-testid="new-known-issue">
+            Known issue…
+          </button>
+        )}
+      </div>
+      {done && <p className="mt-2 text-sm text-green-700">Known issue created; matching failures are labelled.</p>}
+      {form && (
+        <div className="mt-3 max-w-xl">
+          <KnownIssueForm
+            teamSlug={team}
+            sourceResultId={resultId}
+            initial={{
+              testPattern: `^${literal(testName)}$`,
+              platformPattern: `^${literal(platform)}$`,
+              statuses: [status],
+              textPattern: form.textPattern,
+            }}
+            onDone={() => {
+              setForm(null);
+              setDone(true);
+            }}
+          />
+        </div>
+      )}
+    </section>
+  );
+}
