@@ -104,7 +104,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
       connection.disconnect();
       await endLease();
       if (signal.aborted) throw error;
-      throw new ProvisionError(`${this.label}: ${(error as Error).message}`, { cause: error });
+      throw new ProvisionError(`${this.label}: ${(error as Error).message}`, { cause: error, system: `ssh:${key}` });
     }
     return new ManagedRemote(`ssh:${key}`, connection, async () => {
       try {
