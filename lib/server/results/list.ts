@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import { Prisma } from '../../generated/prisma/client';
+import { flakinessFlag, type FlakinessFlag } from '../../shared/flakiness';
 import { invalid } from '../errors';
+import { containsPattern } from '../db/like-pattern';
 import { findTeamRun } from '../runs/lookup';
 import { parseInput, textProblem } from '../validation';
 
@@ -16,6 +18,8 @@ export interface ResultRow {
   attempt: number;
   /** Results of the test's final attempt beyond its own: sub-results. */
   subResults: number;
+  /** Flaky events of this test on this platform in its last runs (lib/shared/flakiness.ts); null before its first stored run. */
+  flaky: FlakinessFlag | null;
 }
 
 export interface ResultPage {
@@ -98,13 +102,24 @@ export async function listResults(
   const keyset = cursor ? Prisma.sql`AND (r."testName", r."id") > (${cursor.testName}, ${cursor.id})` : Prisma.empty;
   const [rows, [counted]] = await Promise.all([
     db.$queryRaw<
-      { id: bigint; platform: string; testName: string; status: string; note: string | null; attempt: number; subResults: number }[]
+      {
+        id: bigint;
+        platform: string;
+        testName: string;
+        status: string;
+        note: string | null;
+        attempt: number;
+        subResults: number;
+        recent: string | null;
+      }[]
     >`
       SELECT r."id", p."name" AS "platform", r."testName", r."status", r."note", a."number" AS "attempt",
-             (SELECT count(*)::int FROM "Result" s WHERE s."attemptId" = r."attemptId" AND s."name" IS NOT NULL) AS "subResults"
+             (SELECT count(*)::int FROM "Result" s WHERE s."attemptId" = r."attemptId" AND s."name" IS NOT NULL) AS "subResults",
+             f."recent"
       FROM "Result" r
       JOIN "RunPlatform" p ON p."id" = r."runPlatformId"
       JOIN "Attempt" a ON a."id" = r."attemptId"
+      LEFT JOIN "TestFlakiness" f ON f."teamId" = r."teamId" AND f."platform" = p."name" AND f."testName" = r."testName"
       WHERE ${where} ${keyset}
       ORDER BY r."testName", r."id"
       LIMIT ${limit + 1}`,
@@ -114,7 +129,7 @@ export async function listResults(
   const last = page.at(-1);
   return {
     total: counted?.total ?? 0,
-    rows: page.map((row) => ({ ...row, id: row.id.toString() })),
+    rows: page.map(({ recent, ...row }) => ({ ...row, id: row.id.toString(), flaky: recent ? flakinessFlag(recent) : null })),
     next: rows.length > limit && last ? encodeCursor({ testName: last.testName, id: last.id }) : null,
   };
 }
@@ -129,6 +144,6 @@ async function filterSql(db: Db, runId: string, filters: ResultFilters): Promise
       platforms.length ? Prisma.sql`r."runPlatformId" IN (${Prisma.join(platforms.map((platform) => platform.id))})` : Prisma.sql`false`,
     );
   }
-  if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${`%${filters.name.replace(/[\\%_]/g, (char) => `\\${char}`)}%`}`);
+  if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${containsPattern(filters.name)}`);
   return Prisma.join(parts, ' AND ');
 }

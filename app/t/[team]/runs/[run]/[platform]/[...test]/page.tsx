@@ -8,7 +8,7 @@ import { getTestAttempts, type AttemptDetails } from '@/lib/server/results/test-
 import { getTestMetadata } from '@/lib/server/results/test-metadata';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
-import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
+import { resultPath, runApiPath, testHistoryPath } from '../../../../../../_components/run/paths';
 import { StatusBadge } from '../../../../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../../../../_lib/session';
 
@@ -55,7 +55,14 @@ export default async function ResultPage({
           <Link className="text-indigo-700 hover:underline" href={`/t/${team.slug}/runs/${details.run.number}`}>
             Run #{details.run.number}
           </Link>{' '}
-          › {details.platform}
+          › {details.platform} ·{' '}
+          <Link
+            className="text-indigo-700 hover:underline"
+            href={testHistoryPath(team.slug, details.platform, testName)}
+            data-testid="test-history-link"
+          >
+            history of this test
+          </Link>
         </p>
         <div className="mt-1 flex flex-wrap items-center gap-3">
           <h2 className="font-mono text-lg font-semibold" data-testid="test-name">
