@@ -195,8 +195,8 @@ export function BarChart({ title, bars, testId }: { title: string; bars: Bar[]; 
   if (bars.length === 0) return <EmptyFigure title={title} testId={testId} />;
   const max = Math.max(...bars.map((bar) => bar.value)) || 1;
   const rowHeight = 22;
-  const labelWidth = 260;
-  const barWidth = width - labelWidth - 120;
+  const labelWidth = 280;
+  const barWidth = width - labelWidth - 220;
   const chart = (
     <svg viewBox={`0 0 ${width} ${bars.length * rowHeight + 4}`} className="h-auto w-full min-w-[36rem]" role="img" aria-label={title}>
       {bars.map((bar, index) => {

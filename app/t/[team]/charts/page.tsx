@@ -79,27 +79,25 @@ export default async function ChartsPage({
           },
         ]}
       />
-      <div className="grid gap-4 lg:grid-cols-2">
-        <BarChart
-          title="How long tests take (final attempts)"
-          testId="chart-duration-spread"
-          bars={charts.durationBins.map((bin) => ({
-            label: `${formatDuration(bin.fromMs)} – ${formatDuration(bin.toMs)}`,
-            value: bin.attempts,
-            text: `${bin.attempts} ${bin.attempts === 1 ? 'test run' : 'test runs'}`,
-          }))}
-        />
-        <BarChart
-          title="Slowest tests (mean of final attempts)"
-          testId="chart-slowest"
-          bars={charts.slowestTests.map((test) => ({
-            label: `${test.testName} (${test.platform})`,
-            value: test.meanMs,
-            text: `${formatDuration(test.meanMs)} mean, ${formatDuration(test.maxMs)} max in #${test.slowestRunNumber}`,
-            href: testHistoryPath(team.slug, test.platform, test.testName),
-          }))}
-        />
-      </div>
+      <BarChart
+        title="How long tests take (final attempts)"
+        testId="chart-duration-spread"
+        bars={charts.durationBins.map((bin) => ({
+          label: `${formatDuration(bin.fromMs)} – ${formatDuration(bin.toMs)}`,
+          value: bin.attempts,
+          text: `${bin.attempts} ${bin.attempts === 1 ? 'test run' : 'test runs'}`,
+        }))}
+      />
+      <BarChart
+        title="Slowest tests (mean of final attempts)"
+        testId="chart-slowest"
+        bars={charts.slowestTests.map((test) => ({
+          label: `${test.testName} (${test.platform})`,
+          value: test.meanMs,
+          text: `${formatDuration(test.meanMs)} mean, ${formatDuration(test.maxMs)} max in #${test.slowestRunNumber}`,
+          href: testHistoryPath(team.slug, test.platform, test.testName),
+        }))}
+      />
     </div>
   );
 }

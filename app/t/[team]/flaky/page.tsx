@@ -6,6 +6,28 @@ import { testHistoryPath } from '../../../_components/run/paths';
 import { StatusBadge } from '../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../_lib/session';
 
+const letterColours: Record<string, string> = { p: 'bg-green-500', f: 'bg-red-500', s: 'bg-slate-300', e: 'bg-orange-500' };
+const letterNames: Record<string, string> = { p: 'passed', f: 'failed', s: 'skipped', e: 'infrastructure error' };
+
+/** A test's last runs as small cells, flaky ones in amber. */
+function OutcomeStrip({ recent }: { recent: string }) {
+  return (
+    <span className="flex gap-px" aria-label={`last runs, oldest first: ${recent}`}>
+      {[...recent].map((letter, index) => {
+        const flaky = letter !== letter.toLowerCase();
+        const plain = letter.toLowerCase();
+        return (
+          <span
+            key={index}
+            className={`inline-block h-3.5 w-1.5 rounded-sm ${flaky ? 'bg-amber-400' : (letterColours[plain] ?? 'bg-slate-400')}`}
+            title={`${letterNames[plain] ?? plain}${flaky ? ', flaky' : ''}`}
+          />
+        );
+      })}
+    </span>
+  );
+}
+
 /** The team's flakiest tests per platform, from the summary the worker keeps. */
 export default async function FlakyTestsPage({ params }: { params: Promise<{ team: string }> }) {
   const { actor, team } = await requireTeamPage((await params).team);
@@ -44,11 +66,8 @@ export default async function FlakyTestsPage({ params }: { params: Promise<{ tea
                 <td className="text-xs whitespace-nowrap">
                   {test.flaky} of last {test.of} ({Math.round(test.score * 100)}%)
                 </td>
-                <td
-                  className="font-mono text-xs tracking-tight"
-                  title="p passed, f failed, s skipped, e infrastructure error; upper case: flaky"
-                >
-                  {test.recent}
+                <td>
+                  <OutcomeStrip recent={test.recent} />
                 </td>
                 <td className="text-xs whitespace-nowrap">
                   <StatusBadge status={test.lastStatus} />{' '}
