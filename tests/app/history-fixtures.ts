@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import { createDb } from '../../lib/server/db/client';
 import { api } from '../support/api';
 
-/** A quarantined SSH pool host of a fresh platform of the team, as the worker records one; returns its SystemHealth id. */
+/** A quarantined system of a fresh platform of the team, as the worker records one; returns its SystemHealth id. */
 export async function quarantinedSystem(team: { slug: string; id: string }, ownerToken: string): Promise<string> {
   const platform = await api(
     'POST',
@@ -10,7 +10,7 @@ export async function quarantinedSystem(team: { slug: string; id: string }, owne
     { token: ownerToken },
     {
       name: `pool-${Date.now()}-${Math.random().toString(36).slice(2)}`,
-      config: { kind: 'ssh', hosts: [{ host: '127.0.0.1', port: 1 }], quarantineAfter: 2 },
+      config: { kind: 'container', image: 'debian:12' },
     },
   );
   const db = createDb(inject('databaseUrl'));
@@ -19,10 +19,10 @@ export async function quarantinedSystem(team: { slug: string; id: string }, owne
       data: {
         teamId: team.id,
         platformId: platform.body.id,
-        system: 'ssh:127.0.0.1:1',
+        system: 'image:debian:12',
         consecutiveFailures: 2,
         failures: 2,
-        lastError: 'setup failed: connection refused',
+        lastError: 'setup failed: no such image',
         lastFailureAt: new Date(),
         quarantinedAt: new Date(),
       },
