@@ -89,10 +89,17 @@ export async function listRunsIndex(db: Db, actor: Actor, teamSlug: string, inpu
     const prefix = query.commit.toLowerCase();
     parts.push(Prisma.sql`r."commit" >= ${prefix} AND r."commit" < ${`${prefix}g`} AND starts_with(r."commit", ${prefix})`);
   }
-  if (query.status) parts.push(Prisma.sql`r."status"::text IN (${Prisma.join(query.status)})`);
+  // Compared as the enum, so the (teamId, status, number) index applies.
+  if (query.status) parts.push(Prisma.sql`r."status" = ANY(${query.status}::"RunStatus"[])`);
   if (query.by) parts.push(Prisma.sql`r."createdById" = ${query.by}`);
-  if (query.from) parts.push(Prisma.sql`r."createdAt" >= ${new Date(`${query.from}T00:00:00Z`)}`);
-  if (query.to) parts.push(Prisma.sql`r."createdAt" < ${new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000)}`);
+  if (query.from) {
+    const from = new Date(`${query.from}T00:00:00Z`);
+    parts.push(Prisma.sql`r."createdAt" >= ${from}`, await numberBound(db, team.id, Prisma.sql`"createdAt" >= ${from}`, 'ASC', '>='));
+  }
+  if (query.to) {
+    const until = new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000);
+    parts.push(Prisma.sql`r."createdAt" < ${until}`, await numberBound(db, team.id, Prisma.sql`"createdAt" < ${until}`, 'DESC', '<='));
+  }
   if (query.platform) {
     parts.push(Prisma.sql`EXISTS (SELECT 1 FROM "RunPlatform" p WHERE p."runId" = r."id" AND p."name" = ${query.platform})`);
   }
@@ -139,6 +146,25 @@ export async function listRunsIndex(db: Db, actor: Actor, teamSlug: string, inpu
     next: rows.length > query.limit ? (page.at(-1)?.number ?? null) : null,
     matchingTests,
   };
+}
+
+/**
+ * Runs are numbered as they are created, so a date bound is also a number
+ * bound: found through the (teamId, createdAt) index, it keeps the scan in
+ * number order from walking every run outside the range.
+ */
+async function numberBound(
+  db: Db,
+  teamId: string,
+  condition: Prisma.Sql,
+  order: 'ASC' | 'DESC',
+  operator: '>=' | '<=',
+): Promise<Prisma.Sql> {
+  const [edge] = await db.$queryRaw<{ number: number }[]>`
+    SELECT "number" FROM "Run" WHERE "teamId" = ${teamId} AND ${condition}
+    ORDER BY "createdAt" ${Prisma.raw(order)} LIMIT 1`;
+  if (!edge) return Prisma.sql`false`;
+  return Prisma.sql`r."number" ${Prisma.raw(operator)} ${edge.number}`;
 }
 
 export interface RunsIndexChoices {

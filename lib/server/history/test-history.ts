@@ -67,34 +67,18 @@ interface AttemptRow {
 /**
  * One test on one platform across the team's runs (viewer): per run its
  * attempts (reruns included), the commit it ran at and how long it took.
- * Runs are found through the test's own results (Result's index on
- * (teamId, testName, createdAt)), then ranked by run number for paging.
  */
 export async function getTestHistory(db: Db, actor: Actor, teamSlug: string, input: Record<string, string>): Promise<TestHistory> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
   const query = parseInput(testHistoryQuery, input, 'query');
-  const before = query.before === undefined ? Prisma.empty : Prisma.sql`AND run."number" < ${query.before}`;
   const [rows, summary] = await Promise.all([
-    db.$queryRaw<(AttemptRow & { rank: bigint })[]>`
-      SELECT * FROM (
-        SELECT run."id" AS "runId", run."number", run."commit", run."ref", run."createdAt",
-               a."number" AS "attempt", res."status", a."exception", a."superseded",
-               (extract(epoch FROM a."finishedAt" - a."startedAt") * 1000)::float8 AS "durationMs",
-               dense_rank() OVER (ORDER BY run."number" DESC) AS "rank"
-        FROM "Result" res
-        JOIN "RunPlatform" p ON p."id" = res."runPlatformId"
-        JOIN "Attempt" a ON a."id" = res."attemptId"
-        JOIN "Run" run ON run."id" = res."runId"
-        WHERE res."teamId" = ${team.id} AND res."testName" = ${query.test} AND res."name" IS NULL AND p."name" = ${query.platform} ${before}
-      ) ranked
-      WHERE "rank" <= ${query.limit + 1}
-      ORDER BY "number" DESC, "attempt"`,
+    historyRows(db, team.id, query.test, query.platform, query.before),
     db.testFlakiness.findUnique({
       where: { teamId_platform_testName: { teamId: team.id, platform: query.platform, testName: query.test } },
       select: { recent: true, runs: true, flakyTotal: true },
     }),
   ]);
-  const runs = groupRuns(rows);
+  const runs = groupRuns(rows, query.limit + 1);
   const page = runs.slice(0, query.limit);
   return {
     test: query.test,
@@ -105,11 +89,50 @@ export async function getTestHistory(db: Db, actor: Actor, teamSlug: string, inp
   };
 }
 
-function groupRuns(rows: readonly AttemptRow[]): HistoryRun[] {
+/**
+ * The test's own results on the platform, newest run first, each with its
+ * attempt and run. Looked up step by step by primary key from the Result
+ * index on (teamId, testName): joined in one statement, the planner may hash
+ * whole Attempt and Run tables for what is a few thousand rows.
+ */
+async function historyRows(db: Db, teamId: string, test: string, platform: string, before: number | undefined): Promise<AttemptRow[]> {
+  const results = await db.$queryRaw<{ runId: string; runPlatformId: string; attemptId: string; status: string }[]>`
+    SELECT "runId", "runPlatformId", "attemptId", "status" FROM "Result"
+    WHERE "teamId" = ${teamId} AND "testName" = ${test} AND "name" IS NULL
+    ORDER BY "id"`;
+  if (results.length === 0) return [];
+  const [platforms, attempts, runs] = await Promise.all([
+    db.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "RunPlatform" WHERE "id" = ANY(${[...new Set(results.map((row) => row.runPlatformId))]}::text[]) AND "name" = ${platform}`,
+    db.$queryRaw<{ id: string; number: number; exception: string | null; superseded: boolean; durationMs: number | null }[]>`
+      SELECT "id", "number", "exception", "superseded", (extract(epoch FROM "finishedAt" - "startedAt") * 1000)::float8 AS "durationMs"
+      FROM "Attempt" WHERE "id" = ANY(${[...new Set(results.map((row) => row.attemptId))]}::text[])`,
+    db.$queryRaw<{ id: string; number: number; commit: string | null; ref: string | null; createdAt: Date }[]>`
+      SELECT "id", "number", "commit", "ref", "createdAt" FROM "Run"
+      WHERE "id" = ANY(${[...new Set(results.map((row) => row.runId))]}::text[]) ${before === undefined ? Prisma.empty : Prisma.sql`AND "number" < ${before}`}`,
+  ]);
+  const onPlatform = new Set(platforms.map((row) => row.id));
+  const attemptById = new Map(attempts.map((row) => [row.id, row]));
+  const runById = new Map(runs.map((row) => [row.id, row]));
+  return results
+    .flatMap((result) => {
+      const attempt = attemptById.get(result.attemptId);
+      const run = runById.get(result.runId);
+      if (!onPlatform.has(result.runPlatformId) || !attempt || !run) return [];
+      const { id: runId, ...runFields } = run;
+      const { id: _attemptId, number: attemptNumber, ...attemptFields } = attempt;
+      return [{ runId, ...runFields, attempt: attemptNumber, status: result.status, ...attemptFields }];
+    })
+    .sort((a, b) => b.number - a.number || a.attempt - b.attempt);
+}
+
+/** At most `limit` runs, newest first. */
+function groupRuns(rows: readonly AttemptRow[], limit: number): HistoryRun[] {
   const runs: HistoryRun[] = [];
   for (const row of rows) {
     let run = runs.at(-1);
     if (run?.runId !== row.runId) {
+      if (runs.length === limit) break;
       run = {
         runId: row.runId,
         number: row.number,
