@@ -113,7 +113,8 @@ export async function listRunsIndex(db: Db, actor: Actor, teamSlug: string, inpu
       ORDER BY "testName", "platform" LIMIT 20`;
     parts.push(
       names.length
-        ? Prisma.sql`EXISTS (SELECT 1 FROM "Result" t WHERE t."runId" = r."id" AND t."testName" IN (${Prisma.join(names.map((row) => row.testName))}))`
+        ? // As IN rather than EXISTS: the planner may start from the names' results (Result's (teamId, testName) index) when they are few.
+          Prisma.sql`r."id" IN (SELECT t."runId" FROM "Result" t WHERE t."teamId" = ${team.id} AND t."testName" IN (${Prisma.join(names.map((row) => row.testName))}))`
         : Prisma.sql`false`,
     );
   }
