@@ -4,6 +4,7 @@ import type { AttemptOutcome, Aggregator } from '../lib/engine/orchestrator/type
 import { redactSecrets } from '../lib/server/secrets/redaction';
 import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
 import { attemptKeyPrefix } from '../lib/server/runs/attempt-keys';
+import { recordFinalOutcome } from './test-flakiness';
 
 /** Which run platform an aggregator writes into. */
 export interface RunPlatformRef {
@@ -140,6 +141,18 @@ export class PostgresAggregator implements Aggregator {
           SELECT gen_random_uuid()::text, ${attemptId}, *
           FROM unnest(${resultIds}::bigint[], ${files.map((file) => file.path)}::text[], ${files.map((file) => file.size)}::bigint[],
                       ${files.map((file) => file.sha256)}::text[], ${files.map((file) => `${keyPrefix}/${file.path}`)}::text[])`;
+      }
+      if (!superseded) {
+        const { testName, exception } = outcome;
+        await recordFinalOutcome(tx, {
+          runId,
+          runPlatformId,
+          teamId,
+          testName,
+          attempt: number,
+          status: overallStatus(lines, outcome),
+          exception,
+        });
       }
       return { attemptId, results };
     });

@@ -22,6 +22,7 @@ import { LiveOutputPublisher } from './live-output';
 import { provisionerFor, releaseAbandonedRemotes } from './provisioners';
 import { messageOf } from '../lib/shared/errors';
 import { emitNewFailure, emitRunFinishedIfOver } from '../lib/server/webhooks/run-events';
+import { SystemHealthRecorder } from './system-health';
 
 export interface WorkerServices {
   db: Db;
@@ -69,8 +70,10 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   );
   const output = new LiveOutputPublisher(run.id, live);
   let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
+  let systemHealth: SystemHealthRecorder | undefined;
   try {
     const spec = platformSnapshot.parse(claimed.spec);
+    systemHealth = new SystemHealthRecorder(db, run.teamId, runPlatform.platformId, spec, abort.signal);
     const settings = runSettings.parse(run.settings);
     const abandoned = await releaseAbandonedRemotes(spec, claimed.id, { db, teamId: run.teamId });
     if (abandoned.length > 0)
@@ -106,6 +109,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     );
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.finished') output.finish(event);
+      systemHealth?.observe(event);
       if (event.type === 'test.started') {
         aggregator
           .attemptStarted(event.test, event.attempt, event.remote, new Date())
@@ -149,6 +153,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     services.stopping.removeEventListener('abort', stopWorker);
   }
   await recorder.flush();
+  await systemHealth?.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
   else if (await finishRunPlatform(db, claimed.id, workerId, outcome, live)) {
     await emitRunFinishedIfOver(db, services.boss, run.id).catch((error: Error) =>

@@ -23,3 +23,8 @@ export function resultPath(
 export function runApiPath(team: string, runNumber: number): string {
   return `/api/v1/teams/${encodeURIComponent(team)}/runs/${runNumber}`;
 }
+
+/** One test's history on one platform across the team's runs. */
+export function testHistoryPath(team: string, platform: string, testName: string): string {
+  return `/t/${encodeURIComponent(team)}/history?${new URLSearchParams({ test: testName, platform })}`;
+}

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openApiDocument } from '../../lib/server/api-spec/openapi';
 import { api, signUp, teamWithAllRoles } from '../support/api';
+import { quarantinedSystem } from './history-fixtures';
 import { runWithFailedTest } from './run-pages-fixtures';
 import { writeFixtureTree } from './setup-fixture';
 
@@ -127,6 +128,12 @@ const routes: RouteCase[] = [
   { method: 'DELETE', path: async (t) => `/repos/${await newRepo(t)}` },
   { method: 'POST', path: () => '/example' },
   { method: 'GET', path: () => '/runs' },
+  { method: 'GET', path: () => '/runs?status=failed&test=seeded' },
+  { method: 'GET', path: async (t) => `/tests/history?platform=${(await seededRun(t)).platform}&test=/tests/seeded` },
+  { method: 'GET', path: () => '/tests/flaky' },
+  { method: 'GET', path: () => '/charts' },
+  { method: 'GET', path: () => '/systems' },
+  { method: 'POST', path: async (t) => `/systems/${await quarantinedSystem(t.team, t.members.owner.token)}/restore` },
   {
     method: 'POST',
     path: () => '/runs',
@@ -298,6 +305,12 @@ describe("another team's resources through this team's path", () => {
       const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);
       expect(response.status, `${method} ${suffix}`).toBe(404);
     }
+  });
+
+  test("a system of the other team is 404 to restore, even for this team's owner", async () => {
+    const foreign = await quarantinedSystem(outsider.team, outsider.members.owner.token);
+    const response = await api('POST', `/api/v1/teams/${team.team.slug}/systems/${foreign}/restore`, asOwner(team));
+    expect(response.status).toBe(404);
   });
 
   test.each(['platforms', 'repos', 'secrets'])("%s of the other team are 404, even for this team's owner", async (kind) => {

@@ -4,7 +4,8 @@ import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ResultPage, ResultRow } from '@/lib/server/results/list';
-import { resultPath } from '@/lib/shared/result-paths';
+import { FlakyFlag } from './flaky-flag';
+import { resultPath, testHistoryPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from './status-badge';
 import { WindowedList } from './windowed-list';
 import { triageStates } from '@/lib/shared/triage';
@@ -189,6 +190,7 @@ export function ResultsTable({
         attempt: result.attempt,
         subResults: 0,
         triage: null,
+        flaky: null,
       };
       updated = position === -1 ? [...updated, row] : updated.toSpliced(position, 0, row);
     }
@@ -319,7 +321,17 @@ export function ResultsTable({
               </Link>
               <span className="truncate">{row.platform}</span>
               <span>{row.attempt}</span>
-              <span className="truncate text-slate-500">{row.note ?? (row.subResults ? `${row.subResults} sub-results` : '')}</span>
+              <span className="flex items-center gap-2 truncate text-slate-500">
+                <Link
+                  className="text-xs text-indigo-700 hover:underline"
+                  href={testHistoryPath(team, row.platform, row.testName)}
+                  data-testid="history-link"
+                >
+                  history
+                </Link>
+                {row.flaky && <FlakyFlag flag={row.flaky} />}
+                <span className="truncate">{row.note ?? (row.subResults ? `${row.subResults} sub-results` : '')}</span>
+              </span>
               {row.triage ? (
                 <TriageCell
                   triage={row.triage}

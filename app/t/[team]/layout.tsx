@@ -5,6 +5,10 @@ import { requireTeamPage } from '../../_lib/session';
 const sections = [
   ['', 'Dashboard'],
   ['runs/new', 'New run'],
+  ['runs', 'Runs'],
+  ['flaky', 'Flaky tests'],
+  ['charts', 'Charts'],
+  ['systems', 'Systems'],
   ['platforms', 'Platforms'],
   ['repos', 'Repositories'],
   ['known-issues', 'Known issues'],

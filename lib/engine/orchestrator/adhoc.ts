@@ -1,5 +1,5 @@
 import type { RunEvent } from '../../shared/events/catalogue';
-import type { Provisioner, Remote } from '../provision/types';
+import { ProvisionError, type Provisioner, type Remote } from '../provision/types';
 import { temporaryAttemptDirectories, type AttemptDirectories } from './attempt-directories';
 import { defaultPolicies, failureReason, type Policies } from './policies';
 import type { Aggregator, AttemptOutcome, SchedulableTest, TestExecutor } from './types';
@@ -206,7 +206,8 @@ export class AdHocOrchestrator {
         (error: unknown) => {
           this.pendingRequests--;
           if (this.provisioningStopped.signal.aborted) return;
-          this.emit({ type: 'remote.provision-failed', platform: this.platform, error: messageOf(error) });
+          const system = error instanceof ProvisionError ? error.system : undefined;
+          this.emit({ type: 'remote.provision-failed', platform: this.platform, error: messageOf(error), ...(system && { system }) });
           this.countFailedSetup(provisioner, `provisioning failed: ${messageOf(error)}`);
         },
       );

@@ -11,6 +11,8 @@ export type ProvisionerConfig =
       hosts: { host: string; port: number; user: string }[];
       /** Run on a host when its lease ends, e.g. to roll back a snapshot. */
       resetCommand?: string;
+      /** Infrastructure failures in a row after which the service takes a host out of the pool (the engine ignores it). */
+      quarantineAfter?: number;
       /** Pinned host keys by `host:port` (or host), `SHA256:...`. */
       hostKeyFingerprints: Record<string, string>;
     }

@@ -32,4 +32,17 @@ export interface Provisioner {
 
 export class ProvisionError extends Error {
   override readonly name = 'ProvisionError';
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & {
+      /** The system that failed, when the provisioner knows which (an SSH pool host: `ssh:host:port`, its remote id). */
+      system?: string;
+    },
+  ) {
+    super(message, options);
+    this.system = options?.system;
+  }
+
+  readonly system: string | undefined;
 }

@@ -321,7 +321,29 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/teams/{team}/runs': {
-    get: { summary: 'Recent runs', role: 'viewer', returns: arrayOf(anyObject) },
+    get: {
+      summary: 'Every run of the team, newest first, filtered and paged by keyset (run number)',
+      role: 'viewer',
+      query: [
+        { name: 'repo', description: 'a repository name', schema: string },
+        { name: 'plan', description: 'the plan, exactly', schema: string },
+        { name: 'ref', description: 'the branch or tag, exactly', schema: string },
+        { name: 'commit', description: 'the commit, or the start of its SHA (4+ hex digits)', schema: string },
+        { name: 'platform', description: 'a platform name the run ran on', schema: string },
+        { name: 'status', description: 'comma-separated run statuses', schema: string },
+        { name: 'by', description: 'the id of the user who started it', schema: string },
+        { name: 'from', description: 'created on or after this day (YYYY-MM-DD, UTC)', schema: { ...string, format: 'date' } },
+        { name: 'to', description: 'created on or before this day (YYYY-MM-DD, UTC)', schema: { ...string, format: 'date' } },
+        { name: 'test', description: 'part of a test name: runs that ran a matching test', schema: string },
+        { name: 'after', description: "the previous page's `next` run number", schema: integer },
+        { name: 'limit', description: 'page size (default 50, at most 200)', schema: { ...integer, minimum: 1, maximum: 200 } },
+      ],
+      returns: object({
+        runs: arrayOf(anyObject),
+        next: { type: ['integer', 'null'] },
+        matchingTests: arrayOf(object({ testName: string, platform: string })),
+      }),
+    },
     post: {
       summary: 'Start a run: pins the commit, snapshots the platforms, queues one job per platform',
       role: 'member',
@@ -334,6 +356,54 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
         platforms: arrayOf(object({ id: string, name: string })),
       }),
     },
+  },
+  '/teams/{team}/tests/history': {
+    get: {
+      summary: "One test's history on one platform across runs: each run's attempts (reruns), status, duration and commit",
+      role: 'viewer',
+      query: [
+        { name: 'test', description: 'the test name', schema: string },
+        { name: 'platform', description: 'the platform name', schema: string },
+        { name: 'before', description: "the previous page's `next` run number", schema: integer },
+        { name: 'limit', description: 'runs per page (default 200, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+      ],
+      returns: object({
+        test: string,
+        platform: string,
+        flakiness: { type: ['object', 'null'] },
+        runs: arrayOf(anyObject),
+        next: { type: ['integer', 'null'] },
+      }),
+    },
+  },
+  '/teams/{team}/tests/flaky': {
+    get: {
+      summary:
+        'The flakiest tests per platform: most flaky events (pass on rerun, or a changed outcome at the same commit) among their last 30 runs',
+      role: 'viewer',
+      query: [{ name: 'limit', description: 'how many (default 50, at most 200)', schema: { ...integer, minimum: 1, maximum: 200 } }],
+      returns: arrayOf(anyObject),
+    },
+  },
+  '/teams/{team}/charts': {
+    get: {
+      summary: 'Numbers behind the charts: pass rate per platform, run durations, test duration spread, slowest tests',
+      role: 'viewer',
+      query: [
+        {
+          name: 'runs',
+          description: 'latest finished runs covered (default 100, 5 to 500)',
+          schema: { ...integer, minimum: 5, maximum: 500 },
+        },
+      ],
+      returns: anyObject,
+    },
+  },
+  '/teams/{team}/systems': {
+    get: { summary: 'Systems that failed for infrastructure reasons, quarantined first', role: 'viewer', returns: arrayOf(anyObject) },
+  },
+  '/teams/{team}/systems/{id}/restore': {
+    post: { summary: 'Put a quarantined system back into its pool', role: 'admin', returns: anyObject },
   },
   '/teams/{team}/runs/{run}': {
     get: {

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { HostLeases } from '../../engine/provision/ssh-pool/host-leases';
 import { ReleaseListeners } from '../../engine/provision/ssh-pool/release-listeners';
+import { sshSystemPrefix } from '../history/systems';
 
 // "expiresAt" is a timestamp without time zone holding UTC (Prisma's convention),
 // so every comparison and write uses the database clock in UTC: one clock for all workers.
@@ -17,11 +18,21 @@ export class PostgresHostLeases implements HostLeases {
   constructor(private readonly db: Db) {}
 
   async acquire(platformId: string, hosts: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
-    const held = await this.db.$queryRawUnsafe<Array<{ host: string }>>(
-      `SELECT "host" FROM "HostLease" WHERE "platformId" = $1 AND "expiresAt" >= ${utcNow}`,
+    // Quarantined hosts (worker/system-health.ts) are never handed out; a pool of only those fails instead of waiting for ever.
+    const held = await this.db.$queryRawUnsafe<Array<{ host: string; quarantined: boolean }>>(
+      `SELECT "host", false AS "quarantined" FROM "HostLease" WHERE "platformId" = $1 AND "expiresAt" >= ${utcNow}
+       UNION ALL
+       SELECT substr("system", ${sshSystemPrefix.length + 1}), true FROM "SystemHealth"
+       WHERE "platformId" = $1 AND "quarantinedAt" IS NOT NULL AND starts_with("system", '${sshSystemPrefix}')`,
       platformId,
     );
     const taken = new Set(held.map((row) => row.host));
+    const quarantined = new Set(held.filter((row) => row.quarantined).map((row) => row.host));
+    if (hosts.every((host) => quarantined.has(host))) {
+      throw new Error(
+        'every host of this pool is quarantined after repeated infrastructure failures; an admin can put them back on the Systems page',
+      );
+    }
     for (const host of hosts) {
       if (taken.has(host)) continue;
       // another worker may take the same host between the SELECT above and here: the WHERE settles it

@@ -70,6 +70,8 @@ export const provisionerConfig = z.discriminatedUnion('kind', [
       }),
     /** Run on a host when its lease ends, e.g. to roll back a snapshot. */
     resetCommand: z.string().max(4096).optional(),
+    /** Opt-in: a host whose set-up or tests fail this many times in a row for infrastructure reasons leaves the pool till an admin puts it back. */
+    quarantineAfter: z.number().int().min(1).max(1000).optional(),
     hostKeyFingerprints: z
       .record(z.string().max(300), z.string().max(200))
       .refine((pins) => Object.keys(pins).length <= inputLimits.sshHosts * 2, 'too many fingerprints')

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Actor } from '../access/actor';
 import type { Db } from '../db/client';
 import { Prisma } from '../../generated/prisma/client';
+import { flakinessFlag, type FlakinessFlag } from '../../shared/flakiness';
 import { invalid } from '../errors';
+import { containsPattern } from '../db/like-pattern';
 import { findTeamRun } from '../runs/lookup';
 import { parseInput, textProblem } from '../validation';
 import { runFailures, triageOf } from '../triage/triage';
@@ -20,6 +22,8 @@ export interface ResultRow {
   subResults: number;
   /** How a failure (or a result a known issue labels) stands; null for other results. */
   triage: ResultTriage | null;
+  /** Flaky events of this test on this platform in its last runs (lib/shared/flakiness.ts); null before its first stored run. */
+  flaky: FlakinessFlag | null;
 }
 
 export interface ResultPage {
@@ -104,13 +108,24 @@ export async function listResults(
   const keyset = cursor ? Prisma.sql`AND (r."testName", r."id") > (${cursor.testName}, ${cursor.id})` : Prisma.empty;
   const [rows, [counted]] = await Promise.all([
     db.$queryRaw<
-      { id: bigint; platform: string; testName: string; status: string; note: string | null; attempt: number; subResults: number }[]
+      {
+        id: bigint;
+        platform: string;
+        testName: string;
+        status: string;
+        note: string | null;
+        attempt: number;
+        subResults: number;
+        recent: string | null;
+      }[]
     >`
       SELECT r."id", p."name" AS "platform", r."testName", r."status", r."note", a."number" AS "attempt",
-             (SELECT count(*)::int FROM "Result" s WHERE s."attemptId" = r."attemptId" AND s."name" IS NOT NULL) AS "subResults"
+             (SELECT count(*)::int FROM "Result" s WHERE s."attemptId" = r."attemptId" AND s."name" IS NOT NULL) AS "subResults",
+             f."recent"
       FROM "Result" r
       JOIN "RunPlatform" p ON p."id" = r."runPlatformId"
       JOIN "Attempt" a ON a."id" = r."attemptId"
+      LEFT JOIN "TestFlakiness" f ON f."teamId" = r."teamId" AND f."platform" = p."name" AND f."testName" = r."testName"
       WHERE ${where} ${keyset}
       ORDER BY r."testName", r."id"
       LIMIT ${limit + 1}`,
@@ -121,10 +136,10 @@ export async function listResults(
   const triaged = await triageOf(db, run, page);
   return {
     total: counted?.total ?? 0,
-    rows: page.map((row) => {
+    rows: page.map(({ recent, ...row }) => {
       const triage = triaged.get(row.id)!;
       const shown = failureStatuses.includes(row.status) || triage.knownIssues.length > 0;
-      return { ...row, id: row.id.toString(), triage: shown ? triage : null };
+      return { ...row, id: row.id.toString(), triage: shown ? triage : null, flaky: recent ? flakinessFlag(recent) : null };
     }),
     next: rows.length > limit && last ? encodeCursor({ testName: last.testName, id: last.id }) : null,
   };
@@ -148,6 +163,6 @@ async function filterSql(db: Db, run: { id: string; teamId: string }, filters: R
       .map((failure) => BigInt(failure.resultId));
     parts.push(ids.length ? Prisma.sql`r."id" IN (${Prisma.join(ids)})` : Prisma.sql`false`);
   }
-  if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${`%${filters.name.replace(/[\\%_]/g, (char) => `\\${char}`)}%`}`);
+  if (filters.name) parts.push(Prisma.sql`r."testName" ILIKE ${containsPattern(filters.name)}`);
   return Prisma.join(parts, ' AND ');
 }

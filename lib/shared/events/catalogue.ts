@@ -40,7 +40,8 @@ export const runEvent = z.discriminatedUnion('type', [
     state: z.enum(['cloning', 'booting', 'waiting-for-ssh', 'failed', 'releasing']),
   }),
   z.object({ type: z.literal('remote.provisioned'), platform, remote }),
-  z.object({ type: z.literal('remote.provision-failed'), platform, error: z.string() }),
+  /** `system`: the system that failed when the provisioner names one (an SSH pool host, `ssh:host:port`). */
+  z.object({ type: z.literal('remote.provision-failed'), platform, error: z.string(), system: z.string().optional() }),
   z.object({ type: z.literal('remote.setup-started'), platform, remote }),
   z.object({ type: z.literal('remote.setup-failed'), platform, remote, error: z.string() }),
   z.object({ type: z.literal('remote.ready'), platform, remote }),

@@ -105,7 +105,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
       connection.disconnect();
       await endLease();
       if (signal.aborted) throw error;
-      throw new ProvisionError(`${this.label}: ${messageOf(error)}`, { cause: error });
+      throw new ProvisionError(`${this.label}: ${messageOf(error)}`, { cause: error, system: `ssh:${key}` });
     }
     return new ManagedRemote(`ssh:${key}`, connection, async () => {
       try {

@@ -1,10 +1,12 @@
 import { createRun } from '@/lib/server/runs/create';
+import { listRunsIndex } from '@/lib/server/history/runs-index';
 import { sharedJobQueue } from '@/lib/server/runs/job-queue';
-import { listRecentRuns } from '@/lib/server/runs/recent';
 import { sharedLiveEmitter } from '@/lib/server/runs/shared-live';
 import { authed } from '../../../../_lib/handler';
 
-export const GET = authed<{ team: string }>(async ({ db, actor, params }) => listRecentRuns(db, actor, params.team));
+export const GET = authed<{ team: string }>(async ({ db, actor, params, request }) =>
+  listRunsIndex(db, actor, params.team, Object.fromEntries(new URL(request.url).searchParams)),
+);
 
 export const POST = authed<{ team: string }>(
   async ({ db, actor, params, body }) =>

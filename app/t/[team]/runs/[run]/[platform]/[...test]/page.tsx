@@ -14,7 +14,7 @@ import { Comments } from '../../../../../../_components/collab/comments';
 import { PagePresence } from '../../../../../../_components/collab/page-presence';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
-import { resultPath, runApiPath } from '@/lib/shared/result-paths';
+import { resultPath, runApiPath, testHistoryPath } from '@/lib/shared/result-paths';
 import { StatusBadge } from '../../../../../../_components/run/status-badge';
 import { requireTeamPage } from '../../../../../../_lib/session';
 import { failureStatuses } from '@/lib/shared/triage';
@@ -83,7 +83,14 @@ export default async function ResultPage({
           <Link className="text-indigo-700 hover:underline" href={`/t/${team.slug}/runs/${details.run.number}`}>
             Run #{details.run.number}
           </Link>{' '}
-          › {details.platform}
+          › {details.platform} ·{' '}
+          <Link
+            className="text-indigo-700 hover:underline"
+            href={testHistoryPath(team.slug, details.platform, testName)}
+            data-testid="test-history-link"
+          >
+            history of this test
+          </Link>
         </p>
         <div className="mt-1 flex flex-wrap items-center gap-3">
           <h2 className="font-mono text-lg font-semibold" data-testid="test-name">

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "RunPlatform_name_runId_idx" ON "RunPlatform"("name", "runId");
