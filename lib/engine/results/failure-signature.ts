@@ -83,7 +83,6 @@ export function normaliseLine(text: string): { normalised: string; applied: Norm
 
 /** Control characters and ANSI escapes out, long lines cut. */
 function cleanLine(text: string): string {
-  // eslint-disable-next-line no-control-regex -- removing terminal escapes is the point
   const plain = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
   return plain.trim().slice(0, maxLineLength);
 }
