@@ -7,6 +7,7 @@ import { getRun } from '@/lib/server/runs/details';
 import { stateFromDetails } from '@/lib/shared/live-state';
 import { liveStateSnapshot } from '@/lib/server/runs/live-state-snapshot';
 import { RunView } from '../../../../_components/run/run-view';
+import { FailureGroups } from '../../../../_components/compare/failure-groups';
 import { requireTeamPage } from '../../../../_lib/session';
 
 export default async function RunPage({ params }: { params: Promise<{ team: string; run: string }> }) {
@@ -30,9 +31,12 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
   const active = run.status === 'queued' || run.status === 'running';
   const live = active ? await liveStateSnapshot(db(), run.id, stateFromDetails(run)) : null;
   return (
-    // The results table reads its filters from the URL.
-    <Suspense>
-      <RunView team={team.slug} run={snapshot} live={live} canRun={hasRole(role, 'member')} />
-    </Suspense>
+    <div className="space-y-4">
+      {/* The results table reads its filters from the URL. */}
+      <Suspense>
+        <RunView team={team.slug} run={snapshot} live={live} canRun={hasRole(role, 'member')} />
+      </Suspense>
+      <FailureGroups actor={actor} team={team.slug} runNumber={run.number} />
+    </div>
   );
 }

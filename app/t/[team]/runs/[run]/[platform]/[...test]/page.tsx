@@ -6,6 +6,8 @@ import { AppError } from '@/lib/server/errors';
 import { fileKind } from '@/lib/server/logs/file-kinds';
 import { getTestAttempts, type AttemptDetails } from '@/lib/server/results/test-attempts';
 import { getTestMetadata } from '@/lib/server/results/test-metadata';
+import { resultSignature } from '@/lib/server/compare/signatures';
+import { SignatureEvidence } from '../../../../../../_components/compare/signature-explanation';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath } from '../../../../../../_components/run/paths';
@@ -47,6 +49,7 @@ export default async function ResultPage({
   const link = (options: { attempt?: number; file?: string }) =>
     resultPath(team.slug, details.run.number, details.platform, testName, options);
   const running = attempt.finishedAt === null && !attempt.superseded;
+  const signature = own ? await resultSignature(db(), own.id) : null;
 
   return (
     <div className="space-y-4">
@@ -114,6 +117,22 @@ export default async function ResultPage({
           )}
         </dl>
       </section>
+
+      {signature && (
+        <section className="card" data-testid="failure-signature">
+          <h2 className="mb-1 font-semibold">
+            Failure signature{' '}
+            <Link className="font-mono text-indigo-700 hover:underline" href={`/t/${team.slug}/signatures/${signature.signature}`}>
+              {signature.signature}
+            </Link>
+          </h2>
+          <p className="mb-2 text-sm text-slate-600">
+            The first 16 hex digits of sha256 over the status ({signature.status}) and these lines, after timestamps, UUIDs, IP addresses,
+            hex values, paths and numbers were replaced by placeholders: failures with the same cause share it.
+          </p>
+          <SignatureEvidence explanation={signature} />
+        </section>
+      )}
 
       {subResults.length > 0 && (
         <section className="card">
