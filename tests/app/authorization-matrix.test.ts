@@ -147,6 +147,23 @@ const routes: RouteCase[] = [
     path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`,
     needs: 'viewer',
   },
+  {
+    method: 'GET',
+    path: async (t) => {
+      const [base, head] = [await newRun(t), await newRun(t)];
+      return `/runs/${head}/compare?base=${base}`;
+    },
+    needs: 'viewer',
+  },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/failure-groups`, needs: 'viewer' },
+  {
+    method: 'GET',
+    path: async (t) => {
+      const groups = await api('GET', `/api/v1/teams/${t.team.slug}/runs/${(await seededRun(t)).number}/failure-groups`, asOwner(t));
+      return `/signatures/${(groups.body as { groups: { signature: string }[] }).groups[0]?.signature ?? '0000000000000000'}`;
+    },
+    needs: 'viewer',
+  },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata`, needs: 'viewer' },
   { method: 'POST', path: () => '/discovery', needs: 'viewer', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
   // No container engine for the shared web server: the test answers {ok: false} at once.
@@ -209,6 +226,8 @@ describe("another team's resources through this team's path", () => {
       ['GET', '/export.jsonl'],
       ['GET', '/export.junit.xml'],
       ['GET', '/results'],
+      ['GET', '/compare'],
+      ['GET', '/failure-groups'],
       ['POST', '/rerun-failed'],
     ] as const) {
       const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);
