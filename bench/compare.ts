@@ -3,6 +3,7 @@
 // compare API does it, with the process's peak RSS; then a run's failures
 // grouped by signature, and the cost of computing one failure's signature.
 // Uses BENCH_DATABASE_URL or a fresh embedded database.
+import { cpus, loadavg } from 'node:os';
 import { collectEvidence, failureSignature, outputTailBytes } from '../lib/engine/results/failure-signature';
 import { compareRuns } from '../lib/server/compare/compare';
 import { runFailureGroups } from '../lib/server/compare/signatures';
@@ -90,20 +91,25 @@ try {
     `compare: 2 × ${seeded / 2} results in ${best.toFixed(3)} s (runs: ${times.map((time) => (time / 1000).toFixed(3)).join(', ')}); ` +
       `target ≤ ${targetSeconds} s: ${best <= targetSeconds ? 'met' : 'NOT met'}`,
   );
-  started = performance.now();
-  const page = await compareRuns(db, actor, team.slug, '2', {
-    base: '1',
-    list: 'new-failures',
-    after: comparison!.lists['new-failures']!.next!,
-  });
-  console.log(
-    `compare: second page of new failures (${page.lists['new-failures']!.rows.length} rows) in ${((performance.now() - started) / 1000).toFixed(3)} s`,
-  );
+  const after = comparison!.lists['new-failures']!.next;
+  if (after) {
+    started = performance.now();
+    const page = await compareRuns(db, actor, team.slug, '2', {
+      base: '1',
+      list: 'new-failures',
+      after: after,
+    });
+    console.log(
+      `compare: second page of new failures (${page.lists['new-failures']!.rows.length} rows) in ${((performance.now() - started) / 1000).toFixed(3)} s`,
+    );
+  }
   started = performance.now();
   const groups = await runFailureGroups(db, actor, team.slug, '2', {});
   console.log(
     `failure groups: ${groups.failures} failures, ${groups.causes} causes in ${((performance.now() - started) / 1000).toFixed(3)} s`,
   );
+  // The times are wall-clock: on a machine shared with other work they grow with its load.
+  console.log(`compare: load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores while measuring`);
   console.log(`compare: peak RSS ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} MB before comparing)`);
 
   // A failure's evidence: a full output tail with some error lines among ordinary ones.

@@ -16,6 +16,9 @@ import {
   type RunComparison,
 } from '../../shared/run-compare';
 
+/** Prisma's defaults (5 s) are for short writes; a comparison of large runs on a busy server may take longer. */
+const compareTransaction = { maxWait: 10_000, timeout: 120_000 };
+
 const runRef = z.string().regex(/^[\w-]{1,64}$/, 'a run number or id');
 
 const compareQuery = z.object({
@@ -63,15 +66,23 @@ export async function compareRuns(
   if (base.id === head.id) throw invalid('invalid query: base: is the run itself', [{ path: 'base', message: 'is the run itself' }]);
 
   const lists = list ? [list] : compareLists;
-  const [row] = await db.$queryRaw<({ summary: SummaryRow[] | null } & Record<string, RawRow[] | null>)[]>`
-    WITH pairs AS MATERIALIZED (${pairsSql(head.id, base.id)})
-    SELECT (SELECT json_agg(s) FROM (
-              SELECT "platform", "change", count(*)::int AS "count", (count(*) FILTER (WHERE "slower"))::int AS "slower"
-              FROM pairs GROUP BY "platform", "change") s) AS "summary",
-           ${Prisma.join(
-             lists.map((name) => Prisma.sql`(${listSql(name, cursor, limit, head, base)}) AS ${Prisma.raw(`"${name}"`)}`),
-             ', ',
-           )}`;
+  const [row] = await db.$transaction(async (tx) => {
+    // The joins' hash tables fit in memory instead of spilling to disk in batches: bounded, per query, on the server.
+    await tx.$executeRaw`SET LOCAL work_mem = '64MB'`;
+    return tx.$queryRaw<({ summary: SummaryRow[] | null } & Record<string, RawRow[] | null>)[]>`
+      WITH pairs AS MATERIALIZED (${pairsSql(head.id, base.id)}),
+           "baseSignatures" AS MATERIALIZED (
+             SELECT DISTINCT "signature" FROM "Result"
+             WHERE "runId" = ${base.id} AND "superseded" = false AND "status" IN (${Prisma.join(failingStatuses)})
+               AND "signature" IS NOT NULL)
+      SELECT (SELECT json_agg(s) FROM (
+                SELECT "platform", "change", count(*)::int AS "count", (count(*) FILTER (WHERE "slower"))::int AS "slower"
+                FROM pairs GROUP BY "platform", "change") s) AS "summary",
+             ${Prisma.join(
+               lists.map((name) => Prisma.sql`(${listSql(name, cursor, limit, head)}) AS ${Prisma.raw(`"${name}"`)}`),
+               ', ',
+             )}`;
+  }, compareTransaction);
   const comparison: RunComparison = {
     head: describe(head),
     base: describe(base),
@@ -160,17 +171,15 @@ function pairsSql(headId: string, baseId: string): Prisma.Sql {
 }
 
 /** One page of a list as a JSON array, with whether each failure's signature was seen in the base run and before. */
-function listSql(name: CompareList, cursor: Cursor | null, limit: number, head: RunInfo, base: RunInfo): Prisma.Sql {
+function listSql(name: CompareList, cursor: Cursor | null, limit: number, head: RunInfo): Prisma.Sql {
   const where = name === 'slower' ? Prisma.sql`"slower"` : Prisma.sql`"change" = ${name}`;
   const keyset = cursor ? Prisma.sql`AND ("testName", "platform") > (${cursor.testName}, ${cursor.platform})` : Prisma.empty;
   return Prisma.sql`
     SELECT json_agg(l ORDER BY l."testName", l."platform") FROM (
       SELECT page."platform", page."testName", page."baseStatus", page."headStatus", page."baseSeconds", page."headSeconds",
              page."signature",
-             CASE WHEN page."signature" IS NULL THEN NULL ELSE EXISTS (
-               SELECT 1 FROM "Result" x
-               WHERE x."teamId" = ${head.teamId} AND x."signature" = page."signature" AND x."runId" = ${base.id} AND x."superseded" = false)
-             END AS "signatureInBase",
+             CASE WHEN page."signature" IS NULL THEN NULL
+                  ELSE page."signature" IN (SELECT "signature" FROM "baseSignatures") END AS "signatureInBase",
              CASE WHEN page."signature" IS NULL THEN NULL ELSE EXISTS (
                SELECT 1 FROM "Result" x
                WHERE x."teamId" = ${head.teamId} AND x."signature" = page."signature" AND x."createdAt" < ${head.createdAt}
