@@ -21,19 +21,20 @@ async function seedRun(db: Db, teamId: string, number: number, head: boolean): P
     const platform = await db.runPlatform.create({ data: { runId: run.id, name, spec: {}, status: 'failed' } });
     // Head: tests i % 1000 = 500 removed, 1,000 new ones at the end; i % 100 = 0 fail in the base, i % 100 in (0, 1) in the head
     // (so 0 still fails, 1 is a new failure), i % 100 = 2 fail in the base only (fixed); i % 200 = 3 take 10 s instead of 1 s in the head.
+    const seconds = head ? 'CASE WHEN i % 200 = 3 THEN 10 ELSE 1 END' : '1';
     const range = head ? series(testsPerPlatform + 1000) : series(testsPerPlatform);
     await db.$executeRawUnsafe(
       `INSERT INTO "Attempt" ("id", "runId", "runPlatformId", "testName", "number", "startedAt", "finishedAt")
-       SELECT $1 || '-' || i, $2, $1, '/bench/test-' || i, 1, now(), now() + make_interval(secs => ${head ? 'CASE WHEN i % 200 = 3 THEN 10 ELSE 1 END' : '1'})
+       SELECT $1 || '-' || i, $2, $1, '/bench/test-' || i, 1, now(), now() + make_interval(secs => ${seconds})
        FROM ${range} i ${head ? 'WHERE i % 1000 <> 500' : ''}`,
       platform.id,
       run.id,
     );
     const failing = head ? 'i % 100 IN (0, 1)' : 'i % 100 IN (0, 2)';
     await db.$executeRawUnsafe(
-      `INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "status", "line", "signature")
+      `INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "status", "line", "signature", "durationMs")
        SELECT $2, $1, $1 || '-' || i, $3, '/bench/test-' || i, CASE WHEN ${failing} THEN 'fail' ELSE 'pass' END, 0,
-              CASE WHEN ${failing} THEN lpad(to_hex(i % ${head ? 5 : 4}), 16, '0') END
+              CASE WHEN ${failing} THEN lpad(to_hex(i % ${head ? 5 : 4}), 16, '0') END, ${seconds} * 1000
        FROM ${range} i ${head ? 'WHERE i % 1000 <> 500' : ''}`,
       platform.id,
       run.id,

@@ -122,8 +122,9 @@ export class PostgresAggregator implements Aggregator {
       // One statement per table with the rows as arrays: far fewer round trips and parameters than createMany.
       const results = await tx.$queryRaw<{ id: bigint; line: number }[]>`
         INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "extra", "line",
-                              "signature", "evidence")
-        SELECT ${runId}, ${runPlatformId}, ${attemptId}, ${teamId}, ${outcome.testName}, ${superseded}, *
+                              "signature", "evidence", "durationMs")
+        SELECT ${runId}, ${runPlatformId}, ${attemptId}, ${teamId}, ${outcome.testName}, ${superseded}, *,
+               ${outcome.finishedAt.getTime() - outcome.startedAt.getTime()}::int
         FROM unnest(${lines.map((line) => line.name)}::text[], ${lines.map((line) => line.status)}::text[],
                     ${lines.map((line) => line.note)}::text[], ${lines.map((line) => (line.extra ? JSON.stringify(line.extra) : null))}::jsonb[],
                     ${lines.map((line) => line.line)}::int[], ${lines.map((line) => signed.get(line.line)?.signature ?? null)}::text[],

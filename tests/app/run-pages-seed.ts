@@ -42,8 +42,8 @@ export async function seedResults(db: Db, target: SeedTarget, tests: readonly Se
     FROM unnest(${ids}::text[], ${attempts.map((attempt) => attempt.test.name)}::text[], ${attempts.map((attempt) => attempt.number)}::int[],
                 ${attempts.map((attempt) => attempt.reason)}::text[], ${attempts.map((attempt) => attempt.superseded)}::bool[]) AS t(id, name, number, reason, superseded)`;
   await db.$executeRaw`
-    INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "line", "signature", "evidence")
-    SELECT ${target.runId}, ${target.runPlatformId}, id, ${target.teamId}, name, superseded, NULL, status, note, 0, signature, evidence
+    INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "line", "signature", "evidence", "durationMs")
+    SELECT ${target.runId}, ${target.runPlatformId}, id, ${target.teamId}, name, superseded, NULL, status, note, 0, signature, evidence, 0
     FROM unnest(${ids}::text[], ${attempts.map((attempt) => attempt.test.name)}::text[], ${attempts.map((attempt) => attempt.superseded)}::bool[],
                 ${attempts.map((attempt) => attempt.status)}::text[], ${attempts.map((attempt) => attempt.test.note ?? null)}::text[],
                 ${evidence.map((item) => (item ? failureSignature(item) : null))}::text[],

@@ -139,10 +139,9 @@ function finalResultsSql(runId: string): Prisma.Sql {
   return Prisma.sql`
     SELECT p."name" AS "platform", r."testName", r."status", r."signature",
            r."status" IN (${Prisma.join(failingStatuses)}) AS "failing",
-           EXTRACT(EPOCH FROM (a."finishedAt" - a."startedAt"))::float8 AS "seconds"
+           r."durationMs" / 1000.0::float8 AS "seconds"
     FROM "Result" r
     JOIN "RunPlatform" p ON p."id" = r."runPlatformId"
-    JOIN "Attempt" a ON a."id" = r."attemptId" AND a."runId" = ${runId}
     WHERE r."runId" = ${runId} AND r."superseded" = false AND r."name" IS NULL`;
 }
 
