@@ -3,6 +3,7 @@ import type { Db, Transaction } from '../lib/server/db/client';
 import type { AttemptOutcome, Aggregator } from '../lib/engine/orchestrator/types';
 import { redactSecrets } from '../lib/server/secrets/redaction';
 import { listAttemptFiles, owningResultLine, readResultLines, type ResultLine } from './attempt-files';
+import { signFailures } from './failure-evidence';
 import { attemptKeyPrefix } from '../lib/server/runs/attempt-keys';
 import { recordFinalOutcome } from './test-flakiness';
 
@@ -99,6 +100,7 @@ export class PostgresAggregator implements Aggregator {
     if (existing?.finishedAt) return null;
 
     const [lines, files] = await Promise.all([readResultLines(outcome.artifactsDir), listAttemptFiles(outcome.artifactsDir)]);
+    const signed = await signFailures(lines, files, outcome.exception);
     const keyPrefix = attemptKeyPrefix(runId, runPlatformId, outcome.testName, number);
     await Promise.all(files.map((file) => this.store.put(`${keyPrefix}/${file.path}`, file.absolutePath)));
 
@@ -124,11 +126,17 @@ export class PostgresAggregator implements Aggregator {
       await tx.attempt.update({ where: { id: attemptId }, data: fields, select: { id: true } });
       // One statement per table with the rows as arrays: far fewer round trips and parameters than createMany.
       const results = await tx.$queryRaw<{ id: bigint; line: number }[]>`
-        INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "extra", "line")
-        SELECT ${runId}, ${runPlatformId}, ${attemptId}, ${teamId}, ${outcome.testName}, ${superseded}, *
+        INSERT INTO "Result" ("runId", "runPlatformId", "attemptId", "teamId", "testName", "superseded", "name", "status", "note", "extra", "line",
+                              "signature", "evidence", "durationMs")
+        SELECT ${runId}, ${runPlatformId}, ${attemptId}, ${teamId}, ${outcome.testName}, ${superseded}, *,
+               ${outcome.finishedAt.getTime() - outcome.startedAt.getTime()}::int
         FROM unnest(${lines.map((line) => line.name)}::text[], ${lines.map((line) => line.status)}::text[],
                     ${lines.map((line) => line.note)}::text[], ${lines.map((line) => (line.extra ? JSON.stringify(line.extra) : null))}::jsonb[],
-                    ${lines.map((line) => line.line)}::int[])
+                    ${lines.map((line) => line.line)}::int[], ${lines.map((line) => signed.get(line.line)?.signature ?? null)}::text[],
+                    ${lines.map((line) => {
+                      const failure = signed.get(line.line);
+                      return failure ? JSON.stringify(failure.evidence) : null;
+                    })}::jsonb[])
         RETURNING "id", "line"`;
       if (files.length > 0) {
         const resultIdByLine = new Map(results.map((result) => [result.line, result.id]));

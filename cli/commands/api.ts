@@ -3,6 +3,7 @@ import type { SequencedRunEvent } from '../../lib/shared/events/catalogue';
 import type { RunDetails } from '../../lib/server/runs/details';
 import { parsePairs } from '../../lib/shared/context-pairs';
 import { EventSequencer } from '../../lib/shared/events/sequencer';
+import { compareListTitles, compareLists, type CompareRow, type RunComparison } from '../../lib/shared/run-compare';
 import { CliError, parseOptions, runSubcommand, type Command } from '../command';
 import { messageOf } from '../../lib/shared/errors';
 
@@ -27,10 +28,27 @@ Exit status (with --wait, as testyard run): 0 every test passed or every
 failure is waived, 1 some test failed, 2 infrastructure failure, cancel or bad
 usage. Without --wait: 0 once the run is queued.`;
 
+const compareUsage = `usage: testyard api compare --server URL --token TOKEN --team SLUG --run N [--base N] [--json]
+
+Compares a run with a base run (by default the previous run of the same
+repository and plan): per platform, new failures, fixed, still failing,
+missing and new tests, and duration regressions. Lists every new failure,
+with whether its cause (failure signature) was seen in the base run.
+
+  --server URL    the server (default: TESTYARD_SERVER)
+  --token TOKEN   an API token of the team (default: TESTYARD_TOKEN)
+  --team SLUG     the team
+  --run N         the run to check
+  --base N        the run to compare with
+  --json          print the comparison as JSON (every new failure, all pages)
+
+Exit status: 0 no new failures, 1 new failures, 2 error or bad usage.`;
+
 const finished = new Set(['passed', 'failed', 'error', 'cancelled']);
 const exitCodes: Record<string, number> = { passed: 0, failed: 1, error: 2, cancelled: 2 };
 
-export const command: Command = (argv) => runSubcommand(argv, usage, { run: startRun });
+export const command: Command = (argv) =>
+  runSubcommand(argv, `${usage}\n\n${compareUsage}`, { run: startRun, compare: compareRunsCommand });
 
 async function startRun(argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, usage, {
@@ -195,6 +213,65 @@ function describeEvent({ event }: SequencedRunEvent): string | null {
     default:
       return null;
   }
+}
+
+async function compareRunsCommand(argv: string[]): Promise<number> {
+  const { values } = parseOptions(argv, compareUsage, {
+    server: { type: 'string' },
+    token: { type: 'string' },
+    team: { type: 'string' },
+    run: { type: 'string' },
+    base: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const server = values.server ?? process.env.TESTYARD_SERVER;
+  const token = values.token ?? process.env.TESTYARD_TOKEN;
+  for (const [option, value] of [
+    ['--server (or TESTYARD_SERVER)', server],
+    ['--token (or TESTYARD_TOKEN)', token],
+    ['--team', values.team],
+    ['--run', values.run],
+  ] as const) {
+    if (!value) throw new CliError(`missing ${option}\n${compareUsage}`);
+  }
+  for (const [option, value] of [
+    ['--run', values.run],
+    ['--base', values.base],
+  ] as const) {
+    if (value !== undefined && !/^\d{1,9}$/.test(value)) throw new CliError(`${option} must be a run number`);
+  }
+  const client = new ApiClient(server!, token!);
+  const comparePath = `/api/v1/teams/${encodeURIComponent(values.team!)}/runs/${values.run}/compare`;
+  const base = values.base ? `base=${values.base}` : '';
+  const comparison = await client.get<RunComparison>(`${comparePath}?${base}`);
+  // Every new failure, not only the first page: CI wants the whole list.
+  const newFailures = [...(comparison.lists['new-failures']?.rows ?? [])];
+  let next = comparison.lists['new-failures']?.next ?? null;
+  while (next) {
+    const query = new URLSearchParams({ base: String(comparison.base.number), list: 'new-failures', limit: '1000', after: next });
+    const page = await client.get<RunComparison>(`${comparePath}?${query}`);
+    newFailures.push(...(page.lists['new-failures']?.rows ?? []));
+    next = page.lists['new-failures']?.next ?? null;
+  }
+  if (values.json) {
+    print(JSON.stringify({ ...comparison, lists: { ...comparison.lists, 'new-failures': { rows: newFailures, next: null } } }, null, 2));
+  } else {
+    const link = new URL(`/t/${values.team}/runs/${comparison.head.number}/compare/${comparison.base.number}`, server).href;
+    print(
+      `run ${comparison.head.number} (${comparison.head.status}) compared with run ${comparison.base.number} (${comparison.base.status}): ${link}`,
+    );
+    for (const { platform, counts } of comparison.platforms) {
+      print(`${platform}: ${compareLists.map((list) => `${counts[list]} ${compareListTitles[list].toLowerCase()}`).join(', ')}`);
+    }
+    for (const row of newFailures) print(`new failure: ${row.platform}: ${row.testName} ${row.headStatus ?? ''}${causeNote(row)}`);
+  }
+  return comparison.total['new-failures'] > 0 ? 1 : 0;
+}
+
+function causeNote(row: CompareRow): string {
+  if (row.signature === null) return '';
+  const seen = row.signatureInBase ? 'also in the base run' : row.signatureSeenBefore ? 'seen in earlier runs' : 'new cause';
+  return ` (cause ${row.signature}: ${seen})`;
 }
 
 function pairsOption(items: string[], option: string): Record<string, string> {

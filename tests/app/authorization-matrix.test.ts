@@ -170,8 +170,40 @@ const routes: RouteCase[] = [
     method: 'GET',
     path: async (t) => `/runs/${(await seededRun(t)).number}/live-output/search?q=line&${runningAttempt(await seededRun(t))}`,
   },
+  {
+    method: 'GET',
+    path: async (t) => {
+      const [base, head] = [await newRun(t), await newRun(t)];
+      return `/runs/${head}/compare?base=${base}`;
+    },
+  },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/failure-groups` },
+  {
+    method: 'GET',
+    path: async (t) => {
+      const groups = await api('GET', `/api/v1/teams/${t.team.slug}/runs/${(await seededRun(t)).number}/failure-groups`, asOwner(t));
+      return `/signatures/${(groups.body as { groups: { signature: string }[] }).groups[0]?.signature ?? '0000000000000000'}`;
+    },
+  },
   { method: 'GET', path: () => `/repos/${fixtureFolderRepo}/metadata` },
   { method: 'POST', path: () => '/discovery', body: () => ({ repoId: fixtureFolderRepo, plan: '/plans/smoke' }) },
+  // No container engine for the shared web server: the test answers {ok: false} at once.
+  { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection` },
+  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/comments` },
+  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/comments`, body: () => ({ body: 'a note' }) },
+  { method: 'PATCH', path: ownComment, body: () => ({ body: 'edited' }) },
+  { method: 'DELETE', path: ownComment },
+  { method: 'GET', path: () => '/webhooks' },
+  {
+    method: 'POST',
+    path: () => '/webhooks',
+    body: () => ({ url: 'https://203.0.113.5/hook', events: ['run.finished', 'run.new-failure'] }),
+  },
+  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}` },
+  { method: 'PATCH', path: async (t) => `/webhooks/${await sharedWebhook(t)}`, body: () => ({ enabled: true }) },
+  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}/deliveries` },
+  { method: 'DELETE', path: async (t) => `/webhooks/${await newWebhook(t)}` },
+  { method: 'GET', path: () => '/audit?limit=5' },
   { method: 'GET', path: () => '/known-issues' },
   {
     method: 'POST',
@@ -191,23 +223,6 @@ const routes: RouteCase[] = [
   { method: 'DELETE', path: async (t) => `/waivers/${await newWaiver(t)}` },
   { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/triage` },
   { method: 'PUT', path: (t) => seededFailurePath(t), body: () => ({ state: 'investigating' }) },
-  // No container engine for the shared web server: the test answers {ok: false} at once.
-  { method: 'POST', path: async (t) => `/platforms/${await newPlatform(t)}/test-connection` },
-  { method: 'GET', path: async (t) => `/runs/${(await seededRun(t)).number}/comments` },
-  { method: 'POST', path: async (t) => `/runs/${(await seededRun(t)).number}/comments`, body: () => ({ body: 'a note' }) },
-  { method: 'PATCH', path: ownComment, body: () => ({ body: 'edited' }) },
-  { method: 'DELETE', path: ownComment },
-  { method: 'GET', path: () => '/webhooks' },
-  {
-    method: 'POST',
-    path: () => '/webhooks',
-    body: () => ({ url: 'https://203.0.113.5/hook', events: ['run.finished', 'run.new-failure'] }),
-  },
-  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}` },
-  { method: 'PATCH', path: async (t) => `/webhooks/${await sharedWebhook(t)}`, body: () => ({ enabled: true }) },
-  { method: 'GET', path: async (t) => `/webhooks/${await sharedWebhook(t)}/deliveries` },
-  { method: 'DELETE', path: async (t) => `/webhooks/${await newWebhook(t)}` },
-  { method: 'GET', path: () => '/audit?limit=5' },
 ];
 
 const ladder: Role[] = ['viewer', 'member', 'admin', 'owner'];
@@ -300,6 +315,8 @@ describe("another team's resources through this team's path", () => {
       ['GET', '/export.jsonl'],
       ['GET', '/export.junit.xml'],
       ['GET', '/results'],
+      ['GET', '/compare'],
+      ['GET', '/failure-groups'],
       ['POST', '/rerun-failed'],
     ] as const) {
       const response = await api(method, `/api/v1/teams/${team.team.slug}/runs/${foreignId}${suffix}`, caller);

@@ -33,7 +33,7 @@ async function closeOutputAt(args: string[], pattern: RegExp): Promise<{ code: n
 }
 
 describe('--help', () => {
-  const commands = ['fmf', 'fmf show', 'fmf tests', 'fmf eval', 'exec', 'control', 'control parse', 'run', 'api', 'api run'];
+  const commands = ['fmf', 'fmf show', 'fmf tests', 'fmf eval', 'exec', 'control', 'control parse', 'run', 'api', 'api run', 'api compare'];
 
   it.each(commands)('testyard %s --help prints its usage and exits 0', (command) => {
     for (const flag of ['--help', '-h']) {

@@ -116,6 +116,9 @@ export function RunView({
               Re-run failed tests
             </button>
           )}
+          <a className="btn-quiet" href={`/t/${team}/runs/${run.number}/compare`} data-testid="compare-previous">
+            Compare with previous
+          </a>
           <a className="btn-quiet" href={`${apiBase}/export.jsonl`}>
             JSONL
           </a>

@@ -6,6 +6,7 @@ import { commentEdit, commentInput } from '../comments/comments';
 import { markReadInput } from '../notifications/notifications';
 import { webhookChange, webhookInput } from '../webhooks/webhooks';
 import { webhookEventTypes } from '../../shared/webhook-events';
+import { compareLists, durationRegression } from '../../shared/run-compare';
 
 /**
  * The OpenAPI 3.1 document of /api/v1, written as code so request bodies
@@ -450,6 +451,42 @@ const paths: Record<string, Partial<Record<Method, Operation>>> = {
       returns: object({ results: arrayOf(anyObject), next: { type: ['string', 'null'] } }),
     },
   },
+  '/teams/{team}/runs/{run}/compare': {
+    get: {
+      summary:
+        'Compare the run with a base run (default: the previous run of the same repository and plan): per platform, new failures, ' +
+        `fixed, still failing, missing, new tests and duration regressions (at least ${durationRegression.ratio}× and ` +
+        `${durationRegression.minSeconds} s longer), with whether each failure's cause was seen in the base run and before`,
+      role: 'viewer',
+      query: [
+        { name: 'base', description: 'the base run (number or id)', schema: string },
+        {
+          name: 'list',
+          description: 'only this list, for paging it',
+          schema: { type: 'string', enum: [...compareLists] },
+        },
+        { name: 'after', description: "the list's previous `next` cursor (needs list)", schema: string },
+        { name: 'limit', description: 'rows per list (default 100, at most 1000)', schema: { ...integer, minimum: 1, maximum: 1000 } },
+      ],
+      returns: object({ head: anyObject, base: anyObject, platforms: arrayOf(anyObject), total: anyObject, lists: anyObject }),
+    },
+  },
+  '/teams/{team}/runs/{run}/failure-groups': {
+    get: {
+      summary: "The run's failing tests grouped by failure signature (cause), largest first, each with an example's evidence",
+      role: 'viewer',
+      query: [{ name: 'limit', description: 'groups (default 50, at most 500)', schema: { ...integer, minimum: 1, maximum: 500 } }],
+      returns: object({ failures: integer, causes: integer, groups: arrayOf(anyObject) }),
+    },
+  },
+  '/teams/{team}/signatures/{signature}': {
+    get: {
+      summary: "A failure signature's occurrences across the team's runs, counted per run, newest first, with its evidence",
+      role: 'viewer',
+      query: [{ name: 'limit', description: 'runs (default 100, at most 500)', schema: { ...integer, minimum: 1, maximum: 500 } }],
+      returns: object({ signature: string, failures: integer, runs: integer, explanation: anyObject, occurrences: arrayOf(anyObject) }),
+    },
+  },
   '/teams/{team}/runs/{run}/attempts': {
     get: {
       summary: 'Every attempt of one test on one platform (reruns, with why each was re-run)',
@@ -663,6 +700,7 @@ const parameterDescriptions: Record<string, string> = {
   run: 'run number or id',
   file: 'the stored file (an id, or a path encoded as one segment)',
   result: 'a result id (from the results API)',
+  signature: 'a failure signature: 16 lowercase hex characters',
 };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });

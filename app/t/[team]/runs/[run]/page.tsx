@@ -12,6 +12,7 @@ import { Comments } from '../../../../_components/collab/comments';
 import { PagePresence } from '../../../../_components/collab/page-presence';
 import { runApiPath } from '@/lib/shared/result-paths';
 import { RunView } from '../../../../_components/run/run-view';
+import { FailureGroups } from '../../../../_components/compare/failure-groups';
 import { requireTeamPage } from '../../../../_lib/session';
 
 export default async function RunPage({ params }: { params: Promise<{ team: string; run: string }> }) {
@@ -51,6 +52,7 @@ export default async function RunPage({ params }: { params: Promise<{ team: stri
         canModerate={hasRole(role, 'admin')}
         members={members.map(({ userId, name }) => ({ userId, name }))}
       />
+      <FailureGroups actor={actor} team={team.slug} runNumber={run.number} />
     </div>
   );
 }

@@ -12,6 +12,8 @@ import { rooms } from '@/lib/shared/rooms';
 import { BugReportButton } from '../../../../../../_components/collab/bug-report-button';
 import { Comments } from '../../../../../../_components/collab/comments';
 import { PagePresence } from '../../../../../../_components/collab/page-presence';
+import { resultSignature } from '@/lib/server/compare/signatures';
+import { SignatureEvidence } from '../../../../../../_components/compare/signature-explanation';
 import { formatBytes } from '../../../../../../_components/run/format-bytes';
 import { LogViewer } from '../../../../../../_components/run/log-viewer';
 import { resultPath, runApiPath, testHistoryPath } from '@/lib/shared/result-paths';
@@ -75,6 +77,7 @@ export default async function ResultPage({
         ])
       ).get(BigInt(finalOwn.id))!
     : null;
+  const signature = own ? await resultSignature(db(), own.id) : null;
 
   return (
     <div className="space-y-4">
@@ -182,6 +185,22 @@ export default async function ResultPage({
           triage={triage}
           canTriage={hasRole(role, 'member')}
         />
+      )}
+
+      {signature && (
+        <section className="card" data-testid="failure-signature">
+          <h2 className="mb-1 font-semibold">
+            Failure signature{' '}
+            <Link className="font-mono text-indigo-700 hover:underline" href={`/t/${team.slug}/signatures/${signature.signature}`}>
+              {signature.signature}
+            </Link>
+          </h2>
+          <p className="mb-2 text-sm text-slate-600">
+            The first 16 hex digits of sha256 over the status ({signature.status}) and these lines, after timestamps, UUIDs, IP addresses,
+            hex values, paths and numbers were replaced by placeholders: failures with the same cause share it.
+          </p>
+          <SignatureEvidence explanation={signature} />
+        </section>
       )}
 
       {subResults.length > 0 && (
