@@ -193,6 +193,15 @@ describe('platforms', () => {
     expect(bad.body.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['config.hosts', 'maxRemotes']);
   });
 
+  test('a name that a run page path already uses is refused, naming the field', async () => {
+    const response = await api('POST', teamPath('/platforms'), as('admin'), {
+      name: 'compare',
+      config: { kind: 'container', image: 'debian:12' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([expect.objectContaining({ path: 'name', message: expect.stringContaining('comparison page') })]);
+  });
+
   test('a connection test that cannot reach the engine answers where and why, and leaks no secret', async () => {
     const secret = 'not-a-key-and-must-not-leak';
     const secretId = (await api('POST', teamPath('/secrets'), as('admin'), { name: 'key', kind: 'ssh-private-key', value: secret })).body

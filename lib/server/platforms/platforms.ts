@@ -15,7 +15,9 @@ const platformName = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"');
+  .regex(/^[\w.@-]+$/, 'use letters, digits, ".", "@", "_" and "-"')
+  // A run's pages are /runs/<number>/<platform>/…: this name is taken by its comparison page.
+  .refine((name) => name !== 'compare', '"compare" names the comparison page of a run: pick another name');
 
 const platformFields = {
   name: platformName,
