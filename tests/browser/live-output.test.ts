@@ -4,11 +4,11 @@
 // result page within a second of printing it; the result page then turns into
 // the stored log by itself; a 60,000-line log opened at #L45000 shows that
 // line on screen.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { teamWithAllRoles } from '../support/api';
 import { startApp, type RunningApp } from '../support/app-server';
-import { launchChromium } from '../support/browser';
+import { callApp, launchChromium, signedInContext } from '../support/browser';
 import { fixtureTreeCopy } from '../support/fixture-trees';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { ensureTestImage, startPodmanService, testImage, type PodmanService } from '../support/podman';
@@ -35,35 +35,9 @@ afterAll(async () => {
   await Promise.all([podman?.stop(), sshd?.stop()]);
 });
 
-/** Sessions are signed with each app's own secret: sign in on this one. */
-async function signedIn(email: string): Promise<BrowserContext> {
-  const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: app.url },
-    body: JSON.stringify({ email, password: 'correct horse battery' }),
-  });
-  expect(response.status).toBe(200);
-  const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 900 } });
-  await context.addCookies(
-    response.headers.getSetCookie().map((item) => {
-      const [name, ...value] = item.split(';')[0]!.split('=');
-      return { name: name!, value: value.join('='), url: app.url };
-    }),
-  );
-  return context;
-}
-
-/** API calls to this app: tokens are stored in the shared database, so they work on any app server. */
-async function call<T = { id: string }>(method: string, route: string, token: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, origin: app.url, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const signedIn = (email: string) => signedInContext(browser, app.url, email, { width: 1280, height: 900 });
+const call = <T = { id: string }>(method: string, route: string, token: string, body?: unknown) =>
+  callApp<T>(app.url, method, route, token, body);
 
 /** From now on, the page notes when each `tick N <printed ms>` line first appears under `selector`. */
 async function recordTicks(page: Page, selector: string): Promise<void> {

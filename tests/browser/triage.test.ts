@@ -4,14 +4,14 @@
 // Waivers page, and sets a failure's state; the other sees the labels (with
 // the output line that matched), the waived failures and the counts change
 // without reloading.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { teamWithAllRoles } from '../support/api';
 import { startApp, type RunningApp } from '../support/app-server';
-import { launchChromium } from '../support/browser';
+import { callApp, launchChromium, signedInContext } from '../support/browser';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 
 let app: RunningApp;
@@ -47,33 +47,9 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function signedIn(email: string): Promise<BrowserContext> {
-  const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: app.url },
-    body: JSON.stringify({ email, password: 'correct horse battery' }),
-  });
-  expect(response.status).toBe(200);
-  const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1400, height: 900 } });
-  await context.addCookies(
-    response.headers.getSetCookie().map((item) => {
-      const [cookieName, ...value] = item.split(';')[0]!.split('=');
-      return { name: cookieName!, value: value.join('='), url: app.url };
-    }),
-  );
-  return context;
-}
-
-async function call<T = { id: string }>(method: string, route: string, token: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, origin: app.url, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const signedIn = (email: string) => signedInContext(browser, app.url, email, { width: 1400, height: 900 });
+const call = <T = { id: string }>(method: string, route: string, token: string, body?: unknown) =>
+  callApp<T>(app.url, method, route, token, body);
 
 const row = (page: Page, test: string) => page.locator(`[data-testid=result-row][data-test="${test}"]`);
 

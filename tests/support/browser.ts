@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium driven by Playwright; never a downloaded browser. */
 export function launchChromium(): Promise<Browser> {
@@ -27,4 +27,49 @@ export async function pageWithCookie(browser: Browser, appUrl: string, cookie: s
     }),
   );
   return context.newPage();
+}
+
+/**
+ * A fresh context of `browser` signed in on the app at `appUrl` (sessions are
+ * signed with each app's own secret; tests/support/api.ts signs users up with
+ * this password).
+ */
+export async function signedInContext(
+  browser: Browser,
+  appUrl: string,
+  email: string,
+  viewport: { width: number; height: number },
+): Promise<BrowserContext> {
+  const response = await fetch(`${appUrl}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: appUrl },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
+  if (response.status !== 200) throw new Error(`signing in ${email} on ${appUrl}: ${response.status} ${await response.text()}`);
+  const context = await browser.newContext({ baseURL: appUrl, viewport });
+  await context.addCookies(
+    response.headers.getSetCookie().map((item) => {
+      const [name, ...value] = item.split(';')[0]!.split('=');
+      return { name: name!, value: value.join('='), url: appUrl };
+    }),
+  );
+  return context;
+}
+
+/** A REST call to the app at `appUrl` with an API token (tokens live in the shared database: any app server takes them); throws unless 2xx. */
+export async function callApp<T = { id: string }>(
+  appUrl: string,
+  method: string,
+  route: string,
+  token: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${appUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, origin: appUrl, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
 }
