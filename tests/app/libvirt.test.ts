@@ -30,6 +30,8 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 let bed: LibvirtTestBed;
 let db: Db;
 const workers: ChildProcess[] = [];
+/** Domains the running test defined. */
+const definedDomains: string[] = [];
 
 function startWorker(concurrency = 1): ChildProcess {
   const logs = process.env.TESTYARD_TEST_LOGS ? 'inherit' : 'ignore';
@@ -43,6 +45,12 @@ function startWorker(concurrency = 1): ChildProcess {
   });
   workers.push(worker);
   return worker;
+}
+
+async function defineDomains(prefix: string, count: number): Promise<string[]> {
+  const domains = await defineTestDomains(prefix, count, bed.accelerator);
+  definedDomains.push(...domains);
+  return domains;
 }
 
 async function stopWorkers(): Promise<void> {
@@ -70,8 +78,12 @@ beforeAll(async () => {
   db = createDb(inject('databaseUrl'));
 }, 900_000);
 
-// a failed test must not leave its workers to take the next one's jobs
-afterEach(stopWorkers);
+// a failed test must leave nothing to the next: no worker to take its jobs, no run to resume, no VM eating a core
+afterEach(async () => {
+  await stopWorkers();
+  await cancelLeftoverRuns(inject('databaseUrl'));
+  for (const domain of await runningDomains(definedDomains.splice(0))) await virsh('destroy', domain);
+});
 
 afterAll(async () => {
   await db?.$disconnect();
@@ -147,7 +159,9 @@ async function runEnded(runId: string, timeoutMs: number) {
     timeoutMs,
   ).catch(async (error: Error) => {
     const events = await timeline(runId);
-    throw new Error(`${error.message}; events ${JSON.stringify(events.map((event) => event.event))}`);
+    const start = events[0]?.at.getTime() ?? 0;
+    const timed = events.map(({ at, event }) => ({ s: (at.getTime() - start) / 1000, ...event }));
+    throw new Error(`${error.message} (guests under ${bed.accelerator}); events ${JSON.stringify(timed)}`);
   });
 }
 
@@ -174,7 +188,7 @@ async function expectAllGivenBack(domains: string[]) {
 }
 
 test('a run on two VMs: a destructive test gets its VM thrown away, a failure reruns on a fresh VM, a reboot really reboots', async () => {
-  const domains = await defineTestDomains('ty-run', 2, bed.accelerator);
+  const domains = await defineDomains('ty-run', 2);
   const tree = await suiteTree(
     [
       '/tests/plain:\n  test: |\n    . ./report.sh\n    report boot pass "$(cat /proc/sys/kernel/random/boot_id)"\n',
@@ -251,7 +265,7 @@ test('a run on two VMs: a destructive test gets its VM thrown away, a failure re
 }, 600_000);
 
 test('two workers competing for two domains never hold the same one; a worker SIGKILLed while holding a VM: it is reclaimed and the run finishes', async () => {
-  const domains = await defineTestDomains('ty-race', 2, bed.accelerator);
+  const domains = await defineDomains('ty-race', 2);
   const tests = Array.from({ length: 6 }, (_, index) => `/tests/t${index}:\n  test: sleep 3\n`).join('');
   const team = await teamWithAllRoles();
   const platformId = await libvirtPlatform(team, 'race', 'ty-race-*', 2);
@@ -306,7 +320,7 @@ test('two workers competing for two domains never hold the same one; a worker SI
 }, 900_000);
 
 test('at start, a worker gives back the VMs of runs that ended without releasing them (their worker was killed)', async () => {
-  const [leftover, foreign] = await defineTestDomains('ty-sweep', 2, bed.accelerator);
+  const [leftover, foreign] = await defineDomains('ty-sweep', 2);
   const team = await teamWithAllRoles();
   const platformId = await libvirtPlatform(team, 'sweep', 'ty-sweep-*', 1);
   const runId = await startRun(team, await suiteTree('/tests/t:\n  test: "true"\n'), platformId, { reruns: 0 });

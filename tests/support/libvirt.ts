@@ -21,7 +21,7 @@ const vmHostAddress = '10.251.0.2';
 const workerSideAddress = '10.251.0.1';
 export const testPool = 'testyard-test';
 const testNetwork = 'testyard-test';
-const imageVersion = 'bookworm-3';
+const imageVersion = 'bookworm-4';
 const imageDir = `/var/cache/testyard/vm-${imageVersion}`;
 export const templateVolume = `debian-${imageVersion}.qcow2`;
 const poolDir = `/var/lib/libvirt/images/${testPool}`;
@@ -71,6 +71,15 @@ const buildImage = `
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+if grep -qw testyard.probe /proc/cmdline; then
+  echo testyard-probe: start
+  sleep 1; sleep 1; sleep 1
+  head -c 32 /dev/random >/dev/null
+  echo testyard-probe: slept
+  reboot -f
+fi
+umount /proc
 for module in $modules; do insmod /modules/\\$module.ko; done
 for _ in \\$(seq 400); do [ -b /dev/vda ] && break; sleep 0.05; done
 mount -t ext4 -o rw /dev/vda /root
@@ -112,16 +121,32 @@ BOOT
 `;
 
 /**
- * KVM when /dev/kvm is there and a guest kernel really boots under it (some
- * nested setups offer /dev/kvm and then hang the guest), else emulation.
+ * KVM when /dev/kvm is there and a guest really runs under it, else
+ * emulation. Some nested setups offer /dev/kvm and then hang the guest, at
+ * boot or later: its timers stop (sleep never returns) or its entropy pool
+ * never fills. So the guest's kernel and initrd boot in probe mode (see the
+ * initrd's init): three one-second sleeps, host-timed, a read of /dev/random,
+ * and a reboot that must end QEMU. TESTYARD_TEST_ACCELERATOR=kvm|qemu skips
+ * the probe.
  */
 const probeAccelerator = `
-  out=$1
+  out=$1 forced=$2
+  if [[ -n $forced ]]; then echo "$forced"; exit 0; fi
   [[ -f $out/accelerator ]] && { cat "$out/accelerator"; exit 0; }
   accelerator=qemu
-  if [[ -c /dev/kvm ]] && timeout 15 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \\
-      -kernel "$out/vmlinuz" -append 'console=ttyS0 panic=-1' 2>/dev/null | grep -q -m1 'Run /init'; then
-    accelerator=kvm
+  if [[ -c /dev/kvm ]]; then
+    log=$(mktemp)
+    timeout 60 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \\
+      -append 'console=ttyS0 quiet panic=-1 testyard.probe' 2>/dev/null | while IFS= read -r line; do
+        line=\${line%$'\\r'}
+        case $line in *testyard-probe:*) echo "$(date +%s%N) \${line##*testyard-probe: }";; esac
+      done > "$log" && ended=yes || ended=no
+    start=$(awk '$2 == "start" {print $1}' "$log") slept=$(awk '$2 == "slept" {print $1}' "$log")
+    if [[ $ended == yes && -n $start && -n $slept ]]; then
+      elapsed_ms=$(( (slept - start) / 1000000 ))
+      (( elapsed_ms >= 2500 && elapsed_ms <= 15000 )) && accelerator=kvm
+    fi
+    rm -f "$log"
   fi
   echo $accelerator | tee "$out/accelerator"
 `;
@@ -176,7 +201,7 @@ export interface LibvirtTestBed {
 export async function startLibvirtTestBed(): Promise<LibvirtTestBed> {
   const mirror = process.env.TESTYARD_DEBIAN_MIRROR ?? (await aptMirror());
   await locked(buildImage, [imageDir, mirror]);
-  const accelerator = (await locked(probeAccelerator, [imageDir])).trim();
+  const accelerator = (await locked(probeAccelerator, [imageDir, process.env.TESTYARD_TEST_ACCELERATOR ?? ''])).trim();
   await locked(startHost, [
     vmNamespace,
     vmHostAddress,
