@@ -144,4 +144,16 @@ test('a known issue, a waiver and a triage state made by one person appear for a
   await expect.poll(() => watcher.getByTestId('results-total').textContent(), { timeout: 20_000 }).toBe(`${testCount / 20} results`);
   expect(await row(watcher, name(10)).getByTestId('triage-cell').getAttribute('data-state')).toBe('waived');
   expect(await watcher.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(1);
+
+  // On the result page too: a state set there shows for its setter and for a watcher of the same page, unreloaded.
+  const resultUrl = `/t/${team.slug}/runs/${run.number}/here${name(20)}`;
+  await Promise.all([triager.goto(resultUrl), watcher.goto(resultUrl)]);
+  const panelState = (page: typeof watcher) => page.getByTestId('result-triage').getByTestId('triage-cell').getAttribute('data-state');
+  expect(await panelState(watcher)).toBe('investigating');
+  await watcher.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 2));
+  await triager.getByTestId('result-triage').getByTestId('triage-state').selectOption('fixed');
+  await expect.poll(() => panelState(triager), { timeout: 20_000 }).toBe('fixed');
+  expect(await triager.getByTestId('result-triage').getByTestId('triage-state').inputValue()).toBe('fixed');
+  await expect.poll(() => panelState(watcher), { timeout: 20_000 }).toBe('fixed');
+  expect(await watcher.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(2);
 }, 600_000);

@@ -1,8 +1,11 @@
 'use client';
 
-import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useState } from 'react';
+import type { SequencedRunEvent } from '@/lib/shared/events/catalogue';
 import type { ResultTriage } from '@/lib/shared/triage';
-import { TriageCell } from '../run/triage-cell';
+import { applyTriageEvent, TriageCell } from '../run/triage-cell';
+import { useRunEvents } from '../run/use-run-events';
 import { KnownIssueForm } from './known-issue-form';
 
 /** Regular-expression text that matches `text` literally. */
@@ -12,11 +15,15 @@ const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * A failure's labels and triage state on its result page, and a known issue
  * made from it in two clicks: "Known issue…" opens the form prefilled from the
  * failure (test, platform, status and the log line selected in the viewer, or
- * the note), "Create known issue" saves it.
+ * the note), "Create known issue" saves it. Live: what anyone on the team
+ * changes about this failure shows at once (a changed waiver or known issue
+ * reads the page again).
  */
 export function ResultTriagePanel({
   team,
   runNumber,
+  runId,
+  lastSeq,
   apiBase,
   platform,
   testName,
@@ -29,6 +36,9 @@ export function ResultTriagePanel({
 }: {
   team: string;
   runNumber: number;
+  runId: string;
+  /** The run's last event when the page was read: live changes follow from there. */
+  lastSeq: number;
   apiBase: string;
   platform: string;
   testName: string;
@@ -42,6 +52,23 @@ export function ResultTriagePanel({
 }) {
   const [form, setForm] = useState<{ textPattern: string | null } | null>(null);
   const [done, setDone] = useState(false);
+  const [current, setCurrent] = useState(triage);
+  useEffect(() => setCurrent(triage), [triage]);
+  const router = useRouter();
+  const onEvents = useCallback(
+    (events: SequencedRunEvent[]) => {
+      for (const { event } of events) {
+        if (event.type === 'triage.changed') router.refresh();
+        else if (
+          (event.type === 'result.triaged' && event.resultId === resultId) ||
+          (event.type === 'result.labelled' && event.resultId === resultId)
+        )
+          setCurrent((before) => applyTriageEvent(before, event));
+      }
+    },
+    [resultId, router],
+  );
+  useRunEvents(apiBase, runId, onEvents, { follow: true, startAfter: lastSeq });
 
   async function openForm() {
     const selected = /^#L(\d{1,9})/.exec(window.location.hash);
@@ -60,7 +87,7 @@ export function ResultTriagePanel({
       <div className="flex flex-wrap items-center gap-3">
         <h2 className="font-semibold">Triage</h2>
         <TriageCell
-          triage={triage}
+          triage={current}
           team={team}
           runNumber={runNumber}
           platform={platform}

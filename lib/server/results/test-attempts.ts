@@ -28,7 +28,8 @@ export interface AttemptDetails {
 }
 
 export interface TestAttempts {
-  run: { id: string; number: number };
+  /** `lastSeq`: the run's last event before anything else here was read, so live changes can follow from it. */
+  run: { id: string; number: number; lastSeq: number };
   platform: string;
   testName: string;
   /** Oldest first; the last one not superseded is the final attempt. */
@@ -45,6 +46,7 @@ export async function getTestAttempts(
   testName: string,
 ): Promise<TestAttempts> {
   const run = await findTeamRun(db, actor, teamSlug, runRef, 'viewer');
+  const { eventSeq } = await db.run.findUniqueOrThrow({ where: { id: run.id }, select: { eventSeq: true } });
   const platform = await db.runPlatform.findUnique({
     where: { runId_name: { runId: run.id, name: platformName } },
     select: { id: true, name: true },
@@ -60,7 +62,7 @@ export async function getTestAttempts(
   });
   if (attempts.length === 0) throw notFound('test');
   return {
-    run: { id: run.id, number: run.number },
+    run: { id: run.id, number: run.number, lastSeq: eventSeq },
     platform: platform.name,
     testName,
     attempts: attempts.map((attempt) => ({

@@ -175,6 +175,8 @@ export default async function ResultPage({
         <ResultTriagePanel
           team={team.slug}
           runNumber={details.run.number}
+          runId={details.run.id}
+          lastSeq={details.run.lastSeq}
           apiBase={apiBase}
           platform={details.platform}
           testName={testName}
