@@ -163,6 +163,14 @@ test('a known issue labels a failure by a line of its output while the run goes 
   expect(late.triage!.knownIssues).toEqual([expect.objectContaining({ id: byDiskFull.body.id, field: 'output', line: 2 })]);
   await ended(run);
 
+  // Editing the matcher relabels recent runs: what it no longer matches loses the label, and gets it back when it matches again.
+  const crashTriage = async () => (await rows(run)).find((row) => row.testName === '/tests/crash')!.triage!;
+  const edit = (textPattern: string) => api('PATCH', `${teamApi()}/known-issues/${bySegfault.body.id}`, member(), { textPattern });
+  expect((await edit('segfault at 0xdead')).status).toBe(200);
+  expect(await crashTriage()).toMatchObject({ state: 'new', knownIssues: [] });
+  expect((await edit('segfault at 0x[0-9a-f]+')).status).toBe(200);
+  expect(await crashTriage()).toMatchObject({ state: 'known-issue', knownIssues: [{ id: bySegfault.body.id, line: 3 }] });
+
   // the labels were live events of the run, saying which line matched
   const events = (await api('GET', `${teamApi()}/runs/${run}/events?after=0`, member())).body as {
     event: { type: string; test?: string; match?: { line: number } };
@@ -174,6 +182,9 @@ test('a known issue labels a failure by a line of its output while the run goes 
       ['/tests/late', 2],
     ]),
   );
+  // the edit that dropped the label told the pages to read the run's labels again; the one that restored it labelled again
+  expect(events.filter(({ event }) => event.type === 'triage.changed')).toHaveLength(1);
+  expect(labelled.filter(([test]) => test === '/tests/crash')).toHaveLength(2);
   // a result linked from a known issue is kept with it
   expect((await db.knownIssue.findUniqueOrThrow({ where: { id: byDiskFull.body.id } })).sourceResultId?.toString()).toBe(crash.id);
   expect(await db.auditEntry.count({ where: { teamId: team.team.id, action: 'known-issue.created' } })).toBe(2);

@@ -45,6 +45,8 @@ const createInput = z
   .strict();
 
 const updateInput = z.object(knownIssueFields).partial().strict();
+/** The fields that decide what an issue labels. */
+const matcherFields = ['testPattern', 'platformPattern', 'statuses', 'textPattern'] as const;
 
 export interface KnownIssueView {
   id: string;
@@ -170,8 +172,15 @@ export async function updateKnownIssue(
     });
     return row;
   });
-  // Labels found before stay (they were true of the issue then); the edited issue may label more.
-  await labelRecentFailures(db, team.id, updated, null, services);
+  // In recent runs the labels follow the edited matcher: what it no longer matches loses the label. Older runs keep theirs.
+  const rematch = matcherFields.some((field) => field in changes);
+  // A new title or link shows on reload: the runs showing the issue's labels are told to reload.
+  const { labelledBefore } = await labelRecentFailures(db, team.id, updated, null, services, { replace: rematch });
+  await Promise.all(
+    [...labelledBefore].map((runId) =>
+      recordRunEvents(db, runId, [{ type: 'triage.changed', reason: 'a known issue was edited' }], services.live),
+    ),
+  );
   return getKnownIssue(db, actor, teamSlug, id);
 }
 
@@ -202,13 +211,19 @@ const recentRunWindowMs = 24 * 60 * 60 * 1000;
 const recentRunLimit = 50;
 const relabelResultLimit = 20_000;
 
+/**
+ * Labels the matching failures of running and recent runs; with `replace`,
+ * the issue's earlier labels there go first. Returns which of those runs had
+ * labels of the issue before.
+ */
 async function labelRecentFailures(
   db: Db,
   teamId: string,
-  issue: KnownIssueRow,
+  issue: KnownIssueRow & { id: string },
   sourceRunId: string | null,
   services: TriageServices,
-): Promise<void> {
+  { replace }: { replace: boolean } = { replace: false },
+): Promise<{ labelledBefore: Set<string> }> {
   const runs = await db.run.findMany({
     where: {
       teamId,
@@ -223,6 +238,11 @@ async function labelRecentFailures(
     select: { id: true },
   });
   const runIds = [...new Set([...(sourceRunId ? [sourceRunId] : []), ...runs.map((run) => run.id)])];
+  const earlier = { knownIssueId: issue.id, runId: { in: runIds } };
+  const labelledBefore = new Set(
+    (await db.knownIssueMatch.findMany({ where: earlier, distinct: ['runId'], select: { runId: true } })).map((match) => match.runId),
+  );
+  if (replace) await db.knownIssueMatch.deleteMany({ where: earlier });
   const rows = await db.result.findMany({
     where: { runId: { in: runIds }, superseded: false, status: { in: issue.statuses } },
     take: relabelResultLimit,
@@ -263,4 +283,5 @@ async function labelRecentFailures(
       events.map((label) => label.event),
       services.live,
     );
+  return { labelledBefore };
 }
