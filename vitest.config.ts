@@ -33,6 +33,8 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // What a page shows within a second on a quiet machine can take several on CI's two loaded cores.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { api, teamWithAllRoles } from '../support/api';
 import { sharedAppWorkerEnv } from '../support/app-server';
-import { launchChromium } from '../support/browser';
+import { launchChromium, pageWithCookie } from '../support/browser';
 import { cancelLeftoverRuns } from '../support/leftover-runs';
 import { defineTestDomains, startLibvirtTestBed, templateVolume, testPool, type LibvirtTestBed } from '../support/libvirt';
 
@@ -34,17 +34,7 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function signedIn(cookie: string): Promise<Page> {
-  const app = new URL(inject('appUrl'));
-  const context = await browser.newContext({ baseURL: app.origin, viewport: { width: 1280, height: 900 } });
-  await context.addCookies(
-    cookie.split('; ').map((pair) => {
-      const [name, ...value] = pair.split('=');
-      return { name: name!, value: value.join('='), domain: app.hostname, path: '/' };
-    }),
-  );
-  return context.newPage();
-}
+const signedIn = (cookie: string): Promise<Page> => pageWithCookie(browser, inject('appUrl'), cookie);
 
 async function shot(page: Page, name: string): Promise<void> {
   if (screenshots) await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
