@@ -12,9 +12,9 @@ interface Observation {
 
 /**
  * Counts a run platform's infrastructure failures per system from its events:
- * a set-up or provisioning that failed, a test whose executor raised (not a
- * test that failed). A test that ran without an executor error resets the
- * count. An SSH pool with `quarantineAfter` set has a host that reaches that
+ * a set-up or provisioning that failed, a test attempt the system failed
+ * (connection lost, no return from a reboot; not a test that failed, timed
+ * out or wrote a bad control line). Any other attempt resets the count. An SSH pool with `quarantineAfter` set has a host that reaches that
  * many failures in a row taken out of the pool (host leases skip it) until
  * an admin puts it back. Writes run one after another, off the event path.
  */
@@ -53,7 +53,8 @@ export class SystemHealthRecorder {
     };
     switch (event.type) {
       case 'test.finished':
-        return named(event.remote, event.exception);
+        // A test that timed out or broke the control protocol ran on a system that worked: a success for it.
+        return named(event.remote, event.systemFailed ? event.exception : null);
       case 'remote.setup-failed':
         return named(event.remote, `setup failed: ${event.error}`);
       case 'remote.provision-failed':

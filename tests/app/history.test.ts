@@ -9,7 +9,8 @@ import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { createDb } from '../../lib/server/db/client';
 import { api, teamWithAllRoles } from '../support/api';
 import { startSshd, type SshServer } from '../support/sshd';
 
@@ -40,6 +41,12 @@ async function historyRepo(stateDir: string): Promise<string> {
       `  test: '${counted('rerun')}; test $n -ne 1'`,
       '/tests/flips:',
       `  test: '${counted('flip')}; test $n -ge 3'`,
+      // the tests' own faults, which infrastructure health must not count against their system
+      '/tests/faults/times-out:',
+      '  test: sleep 60',
+      '  duration: 2s',
+      '/tests/faults/bad-control:',
+      `  test: 'echo frobnicate >&"$ATEX_TEST_CONTROL"'`,
       '',
     ].join('\n'),
   );
@@ -89,8 +96,9 @@ beforeAll(async () => {
     })
   ).body.id;
   // Two runs at the same commit, one rerun each.
-  runs.push(await finishedRun({ platforms: [platformId], reruns: 1 }));
-  runs.push(await finishedRun({ platforms: [platformId], reruns: 1 }));
+  const usualTests = { excludes: ['^/tests/faults/'] };
+  runs.push(await finishedRun({ platforms: [platformId], reruns: 1, filters: usualTests }));
+  runs.push(await finishedRun({ platforms: [platformId], reruns: 1, filters: usualTests }));
 }, 360_000);
 
 afterAll(async () => {
@@ -270,5 +278,38 @@ describe('infrastructure health', () => {
     const restored = await api('POST', restore, as('admin'));
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ quarantinedAt: null, consecutiveFailures: 0 });
+  }, 300_000);
+
+  test('a test that runs out of time or writes a bad control line fails on its own: its host counts no failure and stays in the pool', async () => {
+    const pool = await api('POST', `${teamApi()}/platforms`, as('admin'), {
+      name: 'strict-pool',
+      config: {
+        kind: 'ssh',
+        hosts: [{ host: sshd.host, port: sshd.port, user: sshd.username }],
+        hostKeyFingerprints: { [`${sshd.host}:${sshd.port}`]: sshd.hostKeyFingerprint },
+        quarantineAfter: 1,
+      },
+      secretId: (await api('GET', `${teamApi()}/secrets`, as('admin'))).body[0].id,
+    });
+    expect(pool.status, JSON.stringify(pool.body)).toBe(201);
+    const run = await finishedRun({ platforms: [pool.body.id], reruns: 0, filters: { names: ['^/tests/faults/'] } });
+    expect(run.status).toBe('failed');
+    const results = await api('GET', `${teamApi()}/runs/${run.number}/results`, as('viewer'));
+    const notes = Object.fromEntries((results.body.rows as { testName: string; note: string }[]).map((row) => [row.testName, row.note]));
+    expect(notes).toEqual({
+      '/tests/faults/times-out': 'TestAbortedError(test duration timeout reached)',
+      '/tests/faults/bad-control': 'BadControlError(unknown control word: frobnicate)',
+    });
+    const systems = (await api('GET', `${teamApi()}/systems`, as('viewer'))).body as { platform: { id: string } }[];
+    expect(systems.filter((system) => system.platform.id === pool.body.id)).toEqual([]);
+    const db = createDb(inject('databaseUrl'));
+    try {
+      const health = await db.systemHealth.findMany({ where: { platformId: pool.body.id } });
+      expect(health.map(({ failures, successes, quarantinedAt }) => ({ failures, successes, quarantinedAt }))).toEqual([
+        { failures: 0, successes: 2, quarantinedAt: null },
+      ]);
+    } finally {
+      await db.$disconnect();
+    }
   }, 300_000);
 });

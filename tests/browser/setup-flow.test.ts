@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { teamWithAllRoles } from '../support/api';
+import { api, teamWithAllRoles } from '../support/api';
 import { launchChromium, pageWithCookie } from '../support/browser';
 import { createFixtureRepo } from '../app/setup-fixture';
 
@@ -45,6 +45,43 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByRole('button', { name: 'Save platform' }).click();
   await expect.poll(() => page.getByTestId('platform-details').textContent()).toMatch(/up to 3 at once/);
   await expect.poll(() => page.getByTestId('platform-details').textContent()).toMatch(/distro=fedora/);
+
+  // An SSH pool that takes a host out after 3 infrastructure failures in a row, then 2; the form says what counts.
+  await api(
+    'POST',
+    `/api/v1/teams/${team.slug}/secrets`,
+    { token: members.admin.token },
+    {
+      name: 'lab-key',
+      kind: 'ssh-private-key',
+      value: 'not a real key: this pool is never used',
+    },
+  );
+  await page.goto(`${teamUrl}/platforms`);
+  await page.getByLabel('Provisioner').selectOption('ssh');
+  await page.getByLabel('Name').fill('lab-pool');
+  await page.getByLabel('Hosts (user@host:port, one per line)').fill('root@127.0.0.1:22');
+  await page.getByLabel('SSH private key secret').selectOption({ label: 'lab-key' });
+  const quarantineAfter = page.getByLabel('Quarantine a host after (failures in a row, optional)');
+  expect(await page.locator(`#${await quarantineAfter.getAttribute('aria-describedby')}`).textContent()).toMatch(
+    /taken out of the pool until an admin puts it back.*Tests that fail, time out or break the control protocol .* do not count/,
+  );
+  await quarantineAfter.fill('3');
+  await page.getByRole('button', { name: 'Create platform' }).click();
+  await page.getByRole('link', { name: 'lab-pool' }).click();
+  await page.waitForURL(/\/platforms\/\w+$/);
+  expect(await page.getByTestId('platform-quarantine').textContent()).toBe(
+    'a host leaves the pool after 3 infrastructure failures in a row',
+  );
+  expect(await quarantineAfter.inputValue()).toBe('3');
+  await quarantineAfter.fill('2');
+  await page.getByRole('button', { name: 'Save platform' }).click();
+  await expect
+    .poll(() => page.getByTestId('platform-quarantine').textContent())
+    .toBe('a host leaves the pool after 2 infrastructure failures in a row');
+  await quarantineAfter.fill('');
+  await page.getByRole('button', { name: 'Save platform' }).click();
+  await expect.poll(() => page.getByTestId('platform-quarantine').textContent()).toBe('never: hosts stay in the pool whatever fails');
 
   // The fixture tree as a server-side folder.
   await page.goto(`${teamUrl}/repos`);

@@ -20,6 +20,8 @@ const stopGraceMs = 10_000;
 const outputSettleMs = 250;
 /** Pause between reconnect attempts while a rebooting system is away. */
 const reconnectRetryMs = 500;
+/** atex's words for a test that ran out of its duration. */
+const durationTimeout = 'test duration timeout reached';
 
 export interface FmfExecutorOptions {
   /** Added to every test's and every plan script's environment (after plan and test `environment`). */
@@ -160,7 +162,7 @@ export class FmfExecutor {
     { environment = {}, signal, onOutput }: RunTestOptions,
   ): Promise<{ exitCode: number; reboots: number }> {
     const stopped = new Promise<string>((resolve) => {
-      void deadline.expired.then(() => resolve('test duration timeout reached'));
+      void deadline.expired.then(() => resolve(durationTimeout));
       if (signal?.aborted) resolve('cancel requested');
       signal?.addEventListener('abort', () => resolve('cancel requested'), { once: true });
     });
@@ -191,7 +193,7 @@ export class FmfExecutor {
           const status = await Promise.race([running.done, stopped.then(() => undefined)]);
           if (!status) {
             await this.stop(agent, running);
-            throw new TestAbortedError('test duration timeout reached');
+            throw new TestAbortedError(durationTimeout);
           }
           if (!succeeded(status)) throw wrapperFailure(status);
           return { exitCode: end.code, reboots };
@@ -326,7 +328,12 @@ export class FmfExecutor {
         stopped.then(() => 'stopped' as const),
       ]);
       if (attempt === 'connected') return;
-      if (attempt === 'stopped' || stopReason) throw new TestAbortedError(stopReason ?? 'stopped while reconnecting');
+      if (attempt === 'stopped' || stopReason) {
+        const reason = stopReason ?? 'stopped while reconnecting';
+        // out of time while the system is still away: it did not come back from the test's reboot
+        if (reason === durationTimeout) throw new TestAbortedError(`${reason}: the system did not come back after a reboot`, true);
+        throw new TestAbortedError(reason);
+      }
       const pause = startTimer(reconnectRetryMs);
       await Promise.race([pause.elapsed, stopped]);
       pause.cancel();
@@ -386,9 +393,11 @@ function rebootCounters(reboots: number): Record<string, string> {
   return { TMT_REBOOT_COUNT: String(reboots), TMT_TEST_RESTART_COUNT: String(reboots) };
 }
 
+/** A wrapper that exited has a system under it that still answers; a lost one, a connection that broke. */
 function wrapperFailure(status: ExitStatus): TestAbortedError {
   return new TestAbortedError(
     `test wrapper ${status.kind === 'lost' ? `lost: ${status.reason}` : `unexpectedly exited with ${describeExit(status)}`} and disconnect was not sent via test control`,
+    status.kind === 'lost',
   );
 }
 

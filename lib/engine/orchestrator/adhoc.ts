@@ -1,4 +1,5 @@
 import type { RunEvent } from '../../shared/events/catalogue';
+import { isSystemFailure } from '../executor/errors';
 import { ProvisionError, type Provisioner, type Remote } from '../provision/types';
 import { temporaryAttemptDirectories, type AttemptDirectories } from './attempt-directories';
 import { defaultPolicies, failureReason, type Policies } from './policies';
@@ -298,6 +299,7 @@ export class AdHocOrchestrator {
     let artifactsDir = '';
     let exitCode: number | null = null;
     let exception: string | null = null;
+    let systemFailed = false;
     const startedAt = new Date();
     const cancel = new AbortController();
     this.runningAttempts.add(cancel);
@@ -311,6 +313,7 @@ export class AdHocOrchestrator {
       }));
     } catch (error) {
       exception = error instanceof Error ? `${error.name}(${error.message})` : String(error);
+      systemFailed = isSystemFailure(error);
     } finally {
       this.runningAttempts.delete(cancel);
     }
@@ -326,7 +329,16 @@ export class AdHocOrchestrator {
       rerunReason: null,
     };
     this.running--;
-    this.emit({ type: 'test.finished', platform: this.platform, remote: slot.remote.id, test: test.name, attempt, exitCode, exception });
+    this.emit({
+      type: 'test.finished',
+      platform: this.platform,
+      remote: slot.remote.id,
+      test: test.name,
+      attempt,
+      exitCode,
+      exception,
+      systemFailed,
+    });
     this.afterAttempt(slot, test, outcome);
   }
 

@@ -46,8 +46,11 @@ const runInfoSelect = { id: true, teamId: true, number: true, status: true, plan
  * previous run of the same repository and plan. Tests are matched by
  * (platform name, test name) over both runs' final results (not superseded,
  * the test's own result); counts per platform, and one page of each list.
- * It is all one SQL statement (a FULL OUTER JOIN aggregated on the server),
- * so its memory does not grow with the runs.
+ * It is all one SQL statement on the server, so its memory does not grow
+ * with the runs: per platform, a merge join of two scans of the final
+ * results' covering index, both already in test-name order. Only the pairs
+ * that may have changed (a side missing, not passed on a side, or slower)
+ * are kept; the unchanged ones are counted from the head's final results.
  */
 export async function compareRuns(
   db: Db,
@@ -67,17 +70,21 @@ export async function compareRuns(
 
   const lists = list ? [list] : compareLists;
   const [row] = await db.$transaction(async (tx) => {
-    // The joins' hash tables fit in memory instead of spilling to disk in batches: bounded, per query, on the server.
+    // The kept pairs and the lists' sorts stay in memory up to this, and spill to disk beyond: bounded, per query, on the server.
     await tx.$executeRaw`SET LOCAL work_mem = '64MB'`;
-    return tx.$queryRaw<({ summary: SummaryRow[] | null } & Record<string, RawRow[] | null>)[]>`
-      WITH pairs AS MATERIALIZED (${pairsSql(head.id, base.id)}),
+    return tx.$queryRaw<({ summary: SummaryRow[] | null; headTests: HeadTestsRow[] | null } & Record<string, RawRow[] | null>)[]>`
+      WITH platforms AS MATERIALIZED (${platformsSql(head.id, base.id)}),
+           pairs AS MATERIALIZED (${changedPairsSql()}),
+           -- every failure of the base run is in pairs (a pair that did not pass on a side may have changed)
            "baseSignatures" AS MATERIALIZED (
-             SELECT DISTINCT "signature" FROM "Result"
-             WHERE "runId" = ${base.id} AND "superseded" = false AND "status" IN (${Prisma.join(failingStatuses)})
-               AND "signature" IS NOT NULL)
+             SELECT DISTINCT "baseSignature" AS "signature" FROM pairs
+             WHERE "baseStatus" IN (${Prisma.join(failingStatuses)}) AND "baseSignature" IS NOT NULL)
       SELECT (SELECT json_agg(s) FROM (
                 SELECT "platform", "change", count(*)::int AS "count", (count(*) FILTER (WHERE "slower"))::int AS "slower"
                 FROM pairs GROUP BY "platform", "change") s) AS "summary",
+             (SELECT json_agg(t) FROM (
+                SELECT pl."platform", (SELECT count(*) FROM "Result" r WHERE r."runPlatformId" = pl."headId" AND ${finalResult('r')})::int AS "count"
+                FROM platforms pl WHERE pl."headId" IS NOT NULL) t) AS "headTests",
              ${Prisma.join(
                lists.map((name) => Prisma.sql`(${listSql(name, cursor, limit, head)}) AS ${Prisma.raw(`"${name}"`)}`),
                ', ',
@@ -92,13 +99,18 @@ export async function compareRuns(
     lists: {},
   };
   const byPlatform = new Map<string, RunComparison['total']>();
+  const countsOf = (platform: string) => byPlatform.get(platform) ?? byPlatform.set(platform, emptyCounts()).get(platform)!;
+  // A head test is unchanged unless it is new or its outcome changed; the pairs kept as 'unchanged' (slower ones) are among them already.
+  for (const { platform, count } of row?.headTests ?? []) if (count > 0) countsOf(platform).unchanged += count;
   for (const { platform, change, count, slower } of row?.summary ?? []) {
-    const counts = byPlatform.get(platform) ?? emptyCounts();
-    byPlatform.set(platform, counts);
-    counts[change] += count;
+    const counts = countsOf(platform);
     counts.slower += slower;
-    comparison.total[change] += count;
-    comparison.total.slower += slower;
+    if (change === 'unchanged') continue;
+    counts[change] += count;
+    if (change !== 'missing') counts.unchanged -= count;
+  }
+  for (const counts of byPlatform.values()) {
+    for (const name of [...compareLists, 'unchanged'] as const) comparison.total[name] += counts[name];
   }
   comparison.platforms = [...byPlatform].sort(([a], [b]) => a.localeCompare(b)).map(([platform, counts]) => ({ platform, counts }));
   for (const name of lists) comparison.lists[name] = toPage(row?.[name] ?? [], limit);
@@ -133,40 +145,57 @@ interface SummaryRow {
   slower: number;
 }
 
-type RawRow = CompareRow;
-
-function finalResultsSql(runId: string): Prisma.Sql {
-  return Prisma.sql`
-    SELECT p."name" AS "platform", r."testName", r."status", r."signature",
-           r."status" IN (${Prisma.join(failingStatuses)}) AS "failing",
-           r."durationMs" / 1000.0::float8 AS "seconds"
-    FROM "Result" r
-    JOIN "RunPlatform" p ON p."id" = r."runPlatformId"
-    WHERE r."runId" = ${runId} AND r."superseded" = false AND r."name" IS NULL`;
+interface HeadTestsRow {
+  platform: string;
+  count: number;
 }
 
-/** Columns only the lists need: left null for unchanged tests, so the materialised join stays narrow. */
-const listColumns = ['testName', 'baseStatus', 'headStatus', 'baseSeconds', 'headSeconds', 'signature'];
+type RawRow = CompareRow;
 
-function pairsSql(headId: string, baseId: string): Prisma.Sql {
+/** A test's own result in its final attempt: what a comparison matches; the partial index on Result covers exactly these. */
+function finalResult(alias: string): Prisma.Sql {
+  return Prisma.raw(`${alias}."superseded" = false AND ${alias}."name" IS NULL`);
+}
+
+/** The two runs' platforms matched by name, with each run's run platform (null where that run has none). */
+function platformsSql(headId: string, baseId: string): Prisma.Sql {
   return Prisma.sql`
-    SELECT "platform", "change", "slower",
-           ${Prisma.raw(listColumns.map((column) => `CASE WHEN "change" <> 'unchanged' OR "slower" THEN "${column}" END AS "${column}"`).join(', '))}
-    FROM (
-      SELECT COALESCE(h."platform", b."platform") AS "platform", COALESCE(h."testName", b."testName") AS "testName",
-             b."status" AS "baseStatus", h."status" AS "headStatus", b."seconds" AS "baseSeconds", h."seconds" AS "headSeconds",
-             h."signature",
-             CASE WHEN b."status" IS NULL THEN 'new-tests'
-                  WHEN h."status" IS NULL THEN 'missing'
-                  WHEN h."failing" AND b."failing" THEN 'still-failing'
-                  WHEN h."failing" THEN 'new-failures'
-                  WHEN b."failing" THEN 'fixed'
-                  ELSE 'unchanged' END AS "change",
-             COALESCE(h."seconds" >= b."seconds" * ${durationRegression.ratio}
-                      AND h."seconds" - b."seconds" >= ${durationRegression.minSeconds}, false) AS "slower"
-      FROM (${finalResultsSql(headId)}) h
-      FULL OUTER JOIN (${finalResultsSql(baseId)}) b ON b."platform" = h."platform" AND b."testName" = h."testName"
-    ) joined`;
+    SELECT COALESCE(h."name", b."name") AS "platform", h."id" AS "headId", b."id" AS "baseId"
+    FROM (SELECT "id", "name" FROM "RunPlatform" WHERE "runId" = ${headId}) h
+    FULL JOIN (SELECT "id", "name" FROM "RunPlatform" WHERE "runId" = ${baseId}) b ON b."name" = h."name"`;
+}
+
+/**
+ * The pairs of final results that may have changed, per platform: the rest
+ * (passed in both runs, not slower by the regression's minimum) is most of
+ * a run and is only counted. Both sides come from the partial index in
+ * test-name order, so the join is a merge without a sort or a hash table.
+ */
+function changedPairsSql(): Prisma.Sql {
+  const side = (column: 'headId' | 'baseId') => Prisma.sql`
+    SELECT r."testName", r."status", r."durationMs", r."signature" FROM "Result" r
+    WHERE r."runPlatformId" = pl.${Prisma.raw(`"${column}"`)} AND ${finalResult('r')}`;
+  const failing = (side: 'head' | 'base') => Prisma.sql`j.${Prisma.raw(`"${side}Status"`)} IN (${Prisma.join(failingStatuses)})`;
+  const minMs = durationRegression.minSeconds * 1000;
+  return Prisma.sql`
+    SELECT pl."platform", COALESCE(j."headTest", j."baseTest") AS "testName", j."baseStatus", j."headStatus",
+           j."baseMs" / 1000.0::float8 AS "baseSeconds", j."headMs" / 1000.0::float8 AS "headSeconds", j."signature", j."baseSignature",
+           CASE WHEN j."baseTest" IS NULL THEN 'new-tests'
+                WHEN j."headTest" IS NULL THEN 'missing'
+                WHEN ${failing('head')} AND ${failing('base')} THEN 'still-failing'
+                WHEN ${failing('head')} THEN 'new-failures'
+                WHEN ${failing('base')} THEN 'fixed'
+                ELSE 'unchanged' END AS "change",
+           COALESCE(j."headMs" >= j."baseMs" * ${durationRegression.ratio}::float8 AND j."headMs" - j."baseMs" >= ${minMs}, false) AS "slower"
+    FROM platforms pl
+    CROSS JOIN LATERAL (
+      SELECT h."testName" AS "headTest", h."status" AS "headStatus", h."durationMs" AS "headMs", h."signature",
+             b."testName" AS "baseTest", b."status" AS "baseStatus", b."durationMs" AS "baseMs", b."signature" AS "baseSignature"
+      FROM (${side('headId')}) h
+      FULL JOIN (${side('baseId')}) b ON b."testName" = h."testName"
+      WHERE h."testName" IS NULL OR b."testName" IS NULL OR h."status" <> 'pass' OR b."status" <> 'pass'
+         OR h."durationMs" - b."durationMs" >= ${minMs}
+    ) j`;
 }
 
 /** One page of a list as a JSON array, with whether each failure's signature was seen in the base run and before. */

@@ -70,11 +70,21 @@ export interface RunsIndexPage {
 const maxMatchedNames = 500;
 
 /**
+ * Up to this many stored results of the matched names (estimated from the
+ * flakiness summary's run counts), their runs are collected first and the
+ * page taken from them; beyond it, matching runs are common enough that
+ * walking the runs newest first and probing each for a matched name finds a
+ * page sooner.
+ */
+const collectRunsUpTo = 5_000;
+
+/**
  * Every run of a team (viewer), newest first, keyset-paged by run number and
  * filtered by repository, plan, ref, commit, platform, status, who started it,
  * creation date and test name. Each filter has an index starting with
- * (teamId, …, number); test names are searched in the team's distinct test
- * names (TestFlakiness, trigram index), then runs are probed for them.
+ * (teamId, …, number); test names are searched once in the team's distinct
+ * test names (TestFlakiness, trigram index), then the runs that ran them are
+ * found from whichever side is smaller (see collectRunsUpTo).
  */
 export async function listRunsIndex(db: Db, actor: Actor, teamSlug: string, input: Record<string, string>): Promise<RunsIndexPage> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
@@ -105,18 +115,24 @@ export async function listRunsIndex(db: Db, actor: Actor, teamSlug: string, inpu
   }
   let matchingTests: RunsIndexPage['matchingTests'] = [];
   if (query.test) {
-    const pattern = containsPattern(query.test);
-    const names = await db.$queryRaw<{ testName: string }[]>`
-      SELECT DISTINCT "testName" FROM "TestFlakiness" WHERE "teamId" = ${team.id} AND "testName" ILIKE ${pattern} LIMIT ${maxMatchedNames}`;
-    matchingTests = await db.$queryRaw<{ testName: string; platform: string }[]>`
-      SELECT "testName", "platform" FROM "TestFlakiness" WHERE "teamId" = ${team.id} AND "testName" ILIKE ${pattern}
-      ORDER BY "testName", "platform" LIMIT 20`;
-    parts.push(
-      names.length
-        ? // As IN rather than EXISTS: the planner may start from the names' results (Result's (teamId, testName) index) when they are few.
-          Prisma.sql`r."id" IN (SELECT t."runId" FROM "Result" t WHERE t."teamId" = ${team.id} AND t."testName" IN (${Prisma.join(names.map((row) => row.testName))}))`
-        : Prisma.sql`false`,
-    );
+    const names = await db.$queryRaw<{ testName: string; platforms: string[]; results: number }[]>`
+      SELECT "testName", array_agg("platform" ORDER BY "platform") AS "platforms", sum("runs")::int AS "results"
+      FROM "TestFlakiness" WHERE "teamId" = ${team.id} AND "testName" ILIKE ${containsPattern(query.test)}
+      GROUP BY "testName" ORDER BY "testName" LIMIT ${maxMatchedNames}`;
+    matchingTests = names.flatMap(({ testName, platforms }) => platforms.map((platform) => ({ testName, platform }))).slice(0, 20);
+    const testNames = names.map((row) => row.testName);
+    const results = names.reduce((sum, row) => sum + row.results, 0);
+    if (testNames.length === 0) parts.push(Prisma.sql`false`);
+    else if (results <= collectRunsUpTo) {
+      // As an array, so the runs are fetched by id rather than the team's runs scanned for them.
+      parts.push(Prisma.sql`r."id" = ANY(ARRAY(
+        SELECT DISTINCT t."runId" FROM "Result" t WHERE t."teamId" = ${team.id} AND t."testName" = ANY(${testNames}::text[])))`);
+    } else {
+      // A scalar subquery is probed per run, in the page's order, until the page is full (an EXISTS may be planned as a hash of every run).
+      parts.push(
+        Prisma.sql`(SELECT 1 FROM "Result" t WHERE t."runId" = r."id" AND t."testName" = ANY(${testNames}::text[]) LIMIT 1) IS NOT NULL`,
+      );
+    }
   }
   const rows = await db.$queryRaw<
     (Omit<RunsIndexRow, 'createdBy' | 'tests'> & { createdById: string | null; createdByName: string | null })[]

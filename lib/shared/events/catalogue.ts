@@ -55,6 +55,8 @@ export const runEvent = z.discriminatedUnion('type', [
     attempt: z.number().int(),
     exitCode: z.number().int().nullable(),
     exception: z.string().nullable(),
+    /** Whether the exception was the system's failure (set-up, connection, reboot), which infrastructure health counts; absent in older events. */
+    systemFailed: z.boolean().optional(),
   }),
   z.object({ type: z.literal('test.rerun-scheduled'), platform, test, attempt: z.number().int(), reason: z.string() }),
   z.object({

@@ -28,7 +28,12 @@ function configOf(kind: Kind, form: FormData) {
     case 'container':
       return { kind, image: form.get('image'), privileged: form.get('privileged') === 'on' };
     case 'ssh':
-      return { kind, hosts: parseHosts(String(form.get('hosts') ?? '')), resetCommand: form.get('resetCommand') || undefined };
+      return {
+        kind,
+        hosts: parseHosts(String(form.get('hosts') ?? '')),
+        resetCommand: form.get('resetCommand') || undefined,
+        quarantineAfter: form.get('quarantineAfter') ? Number(form.get('quarantineAfter')) : undefined,
+      };
     case 'testing-farm':
       return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64', apiUrl: form.get('apiUrl') || undefined };
     case 'libvirt':
@@ -133,6 +138,25 @@ export function PlatformForm({
           <Field label="Reset command (optional)">
             <input name="resetCommand" defaultValue={config?.kind === 'ssh' ? config.resetCommand : undefined} className="input" />
           </Field>
+          <div>
+            <Field label="Quarantine a host after (failures in a row, optional)">
+              <input
+                name="quarantineAfter"
+                type="number"
+                min={1}
+                max={1000}
+                placeholder="never"
+                aria-describedby="quarantine-after-help"
+                defaultValue={config?.kind === 'ssh' ? config.quarantineAfter : undefined}
+                className="input"
+              />
+            </Field>
+            <p id="quarantine-after-help" className="mt-1 text-xs text-slate-500">
+              A host that fails this many times in a row for infrastructure reasons (its set-up fails, it loses the connection during a
+              test, it does not come back from a reboot) is taken out of the pool until an admin puts it back on the Systems page. Tests
+              that fail, time out or break the control protocol are their own failures and do not count. Empty: hosts are never taken out.
+            </p>
+          </div>
         </>
       )}
       {kind === 'testing-farm' && (

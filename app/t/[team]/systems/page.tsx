@@ -14,8 +14,10 @@ export default async function SystemsPage({ params }: { params: Promise<{ team: 
     <section className="card">
       <h2 className="font-semibold">Infrastructure health</h2>
       <p className="mb-3 text-sm text-slate-600">
-        Failures here are the infrastructure&apos;s, not the tests&apos;: a system that could not be provisioned or set up, or a test whose
-        run raised an error. An SSH pool with <code>quarantineAfter</code> set takes a host out of the pool after that many in a row.
+        Failures here are the infrastructure&apos;s, not the tests&apos;: a system that could not be provisioned or set up, lost its
+        connection during a test, or did not come back from a test&apos;s reboot. A test that fails, runs out of time or writes a bad
+        control line is the test&apos;s own failure and does not count. An SSH pool with <code>quarantineAfter</code> set takes a host out
+        of the pool after that many in a row.
       </p>
       {systems.length === 0 ? (
         <p className="text-sm text-slate-500" data-testid="systems-empty">

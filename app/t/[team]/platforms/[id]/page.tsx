@@ -56,6 +56,16 @@ export default async function PlatformPage({ params }: { params: Promise<{ team:
         <dd>
           up to {platform.maxRemotes} at once, {platform.maxSpares} spare
         </dd>
+        {platform.config.kind === 'ssh' && (
+          <>
+            <dt className="text-slate-500">Quarantine</dt>
+            <dd data-testid="platform-quarantine">
+              {platform.config.quarantineAfter
+                ? `a host leaves the pool after ${platform.config.quarantineAfter} infrastructure failures in a row`
+                : 'never: hosts stay in the pool whatever fails'}
+            </dd>
+          </>
+        )}
         <dt className="text-slate-500">Secret</dt>
         <dd>{secretName ?? '(none)'}</dd>
       </dl>
