@@ -4,6 +4,8 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 /** Browsers cap element heights (~33M px in Chromium): taller lists map their scroll range onto this. */
 const maxScrollPixels = 15_000_000;
+/** How long a jumped-to row stays on screen while the page around it is still loading. */
+const anchorMs = 5_000;
 
 export interface ScrollTarget {
   index: number;
@@ -68,15 +70,36 @@ export function WindowedList({
     revealRow.current = target.index;
   }, [scrollTo?.index, scrollTo?.key, count, height, scale, rowHeight]);
 
-  // Once the target row is drawn, the page scrolls too if the row is off screen (the list may start below the fold).
+  // Once the target row is drawn, the page scrolls too if the row is off screen (the list may start below the fold);
+  // for a few seconds, until the reader acts, content arriving above it (presence, panels) cannot push it away.
+  const stopAnchoring = useRef<(() => void) | undefined>(undefined);
   useEffect(() => {
     if (revealRow.current === undefined || !container.current) return;
-    const row = container.current.querySelector(`[data-row-index="${revealRow.current}"]`);
-    if (!row) return;
+    const selector = `[data-row-index="${revealRow.current}"]`;
+    if (!container.current.querySelector(selector)) return;
     revealRow.current = undefined;
-    const { top, bottom } = row.getBoundingClientRect();
-    if (top < 0 || bottom > window.innerHeight) window.scrollBy({ top: top - window.innerHeight / 3 });
+    const reveal = () => {
+      const row = container.current?.querySelector(selector);
+      if (!row) return;
+      const { top, bottom } = row.getBoundingClientRect();
+      if (top < 0 || bottom > window.innerHeight) window.scrollBy({ top: top - window.innerHeight / 3 });
+    };
+    reveal();
+    stopAnchoring.current?.();
+    const observer = new ResizeObserver(reveal);
+    observer.observe(document.body);
+    const readerActs = ['wheel', 'keydown', 'mousedown', 'touchstart'] as const;
+    const stop = () => {
+      observer.disconnect();
+      clearTimeout(timer);
+      for (const type of readerActs) window.removeEventListener(type, stop);
+      stopAnchoring.current = undefined;
+    };
+    const timer = setTimeout(stop, anchorMs);
+    for (const type of readerActs) window.addEventListener(type, stop, { passive: true });
+    stopAnchoring.current = stop;
   });
+  useEffect(() => () => stopAnchoring.current?.(), []);
 
   useEffect(() => {
     if (followEnd && atEnd.current && !pendingJump.current && container.current) {
