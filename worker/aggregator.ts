@@ -52,7 +52,7 @@ export interface AggregatorOptions {
 }
 
 /** Long enough to gather the attempts of a pool's remotes finishing together, short beside a person's reaction. */
-const defaultBatchMs = 25;
+const defaultBatchMs = 50;
 
 const badStatuses = ['error', 'fail', 'warn'];
 

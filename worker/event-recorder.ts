@@ -3,7 +3,7 @@ import type { RunEvent } from '../lib/shared/events/catalogue';
 import { recordRunEvents, type LiveBroadcaster } from '../lib/server/runs/events';
 
 /** Long enough to gather a busy run's events (several tests starting and ending together), short beside a person's reaction. */
-const defaultBatchMs = 25;
+const defaultBatchMs = 50;
 
 /**
  * The event sink of one run on a worker. Events are written in the order

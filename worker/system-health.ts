@@ -13,7 +13,7 @@ interface Observation {
 }
 
 /** Long enough to gather a pool's systems finishing tests together. */
-const batchMs = 25;
+const batchMs = 50;
 
 /**
  * Counts a run platform's infrastructure failures per system from its events:
