@@ -7,39 +7,44 @@ import { knownIssuesFor, labelFailures } from '../lib/server/known-issues/labels
 import type { IngestSummary } from './aggregator';
 
 /**
- * Labels an attempt's failures with the team's known issues as soon as the
- * attempt is stored, so they show labelled while the run goes on. Issues are
- * read each time: one created a moment ago applies to the next failure. A
- * problem here is logged and never fails the ingest.
+ * Labels stored attempts' failures with the team's known issues as soon as
+ * they are stored, so they show labelled while the run goes on. Issues are
+ * read for each batch of attempts stored: one created a moment ago applies
+ * to the next failure. A problem here is logged and never fails the ingest.
  */
 export async function labelIngestedFailures(
   db: Db,
   store: ArtifactStore,
   queue: PgBoss,
   run: { runId: string; teamId: string; platform: string },
-  summary: IngestSummary,
+  summaries: readonly IngestSummary[],
 ): Promise<RunEvent[]> {
   try {
-    const issues = await knownIssuesFor(db, run.teamId, [...new Set(summary.stored.map((result) => result.status))]);
+    const statuses = new Set(summaries.flatMap((summary) => summary.stored.map((result) => result.status)));
+    const issues = await knownIssuesFor(db, run.teamId, [...statuses]);
     const labelled = await labelFailures(
       db,
       store,
       queue,
       issues,
-      summary.stored.map((result) => ({
-        resultId: result.id,
-        runId: run.runId,
-        attemptId: summary.attemptId,
-        platform: run.platform,
-        testName: summary.testName,
-        attempt: summary.attempt,
-        status: result.status,
-        note: result.note,
-      })),
+      summaries.flatMap((summary) =>
+        summary.stored.map((result) => ({
+          resultId: result.id,
+          runId: run.runId,
+          attemptId: summary.attemptId,
+          platform: run.platform,
+          testName: summary.testName,
+          attempt: summary.attempt,
+          status: result.status,
+          note: result.note,
+        })),
+      ),
     );
     return labelled.map((label) => label.event);
   } catch (error) {
-    console.error(`worker: labelling ${summary.testName} with known issues failed: ${messageOf(error)}`);
+    console.error(
+      `worker: labelling ${summaries.map((summary) => summary.testName).join(', ')} with known issues failed: ${messageOf(error)}`,
+    );
     return [];
   }
 }

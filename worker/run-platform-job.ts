@@ -71,6 +71,7 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   const output = new LiveOutputPublisher(run.id, live);
   let outcome: Pick<PlatformOutcome, 'status' | 'error'>;
   let systemHealth: SystemHealthRecorder | undefined;
+  let storing: PostgresAggregator | undefined;
   try {
     const spec = platformSnapshot.parse(claimed.spec);
     systemHealth = new SystemHealthRecorder(db, run.teamId, runPlatform.platformId, spec, abort.signal);
@@ -85,28 +86,39 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
       db,
       services.store,
       { runId: run.id, runPlatformId: claimed.id, teamId: run.teamId, workerId },
-      async (summary) => {
-        recorder.record({
-          type: 'result.ingested',
-          platform: claimed.name,
-          test: summary.testName,
-          attempt: summary.attempt,
-          status: summary.status,
-          results: summary.results,
-        });
-        emitNewFailure(db, services.boss, run.id, { ...summary, platform: claimed.name }).catch((error: Error) =>
-          console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
-        );
-        for (const event of await labelIngestedFailures(
-          db,
-          services.store,
-          services.boss,
-          { runId: run.id, teamId: run.teamId, platform: claimed.name },
-          summary,
-        ))
-          recorder.record(event);
+      {
+        onIngested: async (summaries) => {
+          for (const summary of summaries) {
+            emitNewFailure(db, services.boss, run.id, { ...summary, platform: claimed.name }).catch((error: Error) =>
+              console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
+            );
+          }
+          const labels = await labelIngestedFailures(
+            db,
+            services.store,
+            services.boss,
+            { runId: run.id, teamId: run.teamId, platform: claimed.name },
+            summaries,
+          );
+          // Each attempt's labels right after it, as they would come had it been stored alone.
+          for (const summary of summaries) {
+            recorder.record({
+              type: 'result.ingested',
+              platform: claimed.name,
+              test: summary.testName,
+              attempt: summary.attempt,
+              status: summary.status,
+              results: summary.results,
+            });
+            for (const label of labels) {
+              if (label.type === 'result.labelled' && label.test === summary.testName && label.attempt === summary.attempt)
+                recorder.record(label);
+            }
+          }
+        },
       },
     );
+    storing = aggregator;
     const onEvent = (event: RunEvent) => {
       if (event.type === 'test.finished') output.finish(event);
       systemHealth?.observe(event);
@@ -152,6 +164,8 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
     unwatch();
     services.stopping.removeEventListener('abort', stopWorker);
   }
+  // Attempt starts of tests cancelled meanwhile: written while the platform is still held.
+  await storing?.flush();
   await recorder.flush();
   await systemHealth?.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);

@@ -9,10 +9,12 @@ import { FolderArtifactStore } from '../../lib/server/artifacts/store';
 import { createDb, type Db } from '../../lib/server/db/client';
 import type { RunEvent } from '../../lib/shared/events/catalogue';
 import type { AttemptOutcome } from '../../lib/engine/orchestrator/types';
-import { PostgresAggregator, RunPlatformLostError } from '../../worker/aggregator';
+import { PostgresAggregator, RunPlatformLostError, type IngestSummary } from '../../worker/aggregator';
 import { RunEventRecorder } from '../../worker/event-recorder';
 import { readRunEvents, recordRunEvent, recordRunEvents } from '../../lib/server/runs/events';
 import { prepareResume, workerLostReason } from '../../worker/resume';
+import { SystemHealthRecorder } from '../../worker/system-health';
+import { platformSnapshot } from '../../lib/server/runs/settings';
 
 let workers: Db[];
 let db: Db;
@@ -209,5 +211,105 @@ describe('Postgres aggregator', () => {
       ['/after', 'container:abc', ['fail']],
       ['/before', 'container:abc', ['pass']],
     ]);
+  });
+  test('attempts handed in together are stored by one write and reported together', async () => {
+    const target = await newRun();
+    const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
+    const reported: IngestSummary[][] = [];
+    // long enough for every attempt of the test to join the first one's write, on a busy machine too
+    const aggregator = new PostgresAggregator(db, store, target, {
+      onIngested: (summaries) => void reported.push(summaries),
+      batchMs: 1000,
+    });
+    const statuses = ['pass', 'fail', 'pass', 'error', 'pass'];
+    const dirs = await Promise.all(
+      statuses.map((status, index) => attemptDir([{ status: 'pass', name: 'sub' }, { status }], { 'output.txt': `out ${index}\n` })),
+    );
+    await Promise.all([
+      aggregator.attemptStarted('/started-only', 1, 'container:abc', new Date()),
+      ...dirs.map((dir, index) => aggregator.ingest(outcome(`/t${index}`, 1, dir))),
+    ]);
+
+    expect(reported).toHaveLength(1);
+    const summaries = reported[0]!.toSorted((a, b) => a.testName.localeCompare(b.testName));
+    expect(summaries.map((summary) => [summary.testName, summary.status, summary.results])).toEqual(
+      statuses.map((status, index) => [`/t${index}`, status, 2]),
+    );
+    for (const summary of summaries) {
+      const results = await db.result.findMany({ where: { attemptId: summary.attemptId }, orderBy: { line: 'asc' } });
+      expect(results.map((result) => [result.id, result.testName, result.status])).toEqual(
+        summary.stored.map((stored) => [stored.id, summary.testName, stored.status]),
+      );
+      const artifacts = await db.artifact.findMany({ where: { attemptId: summary.attemptId } });
+      expect(artifacts.map((artifact) => [artifact.path, artifact.resultId])).toEqual([['files/output.txt', results[1]!.id]]);
+    }
+    const flakiness = await db.testFlakiness.findMany({ where: { teamId: target.teamId }, orderBy: { testName: 'asc' } });
+    expect(flakiness.map((row) => [row.testName, row.runs, row.recent, row.lastStatus])).toEqual(
+      statuses.map((status, index) => [`/t${index}`, 1, status === 'pass' ? 'p' : 'f', status]),
+    );
+    const started = await db.attempt.findFirstOrThrow({ where: { runPlatformId: target.runPlatformId, testName: '/started-only' } });
+    expect([started.remote, started.finishedAt]).toEqual(['container:abc', null]);
+  });
+
+  test('a write for a platform taken over stores none of its attempts and fails each of them', async () => {
+    const target = await newRun();
+    await db.runPlatform.update({ where: { id: target.runPlatformId }, data: { workerId: 'successor', status: 'running' } });
+    const store = new FolderArtifactStore(await mkdtemp(path.join(tmpdir(), 'testyard-store-')));
+    const stalled = new PostgresAggregator(db, store, { ...target, workerId: 'stalled-worker' }, { batchMs: 1000 });
+    const ingests = await Promise.allSettled(
+      ['/x', '/y'].map(async (name) => stalled.ingest(outcome(name, 1, await attemptDir([{ status: 'pass' }], {})))),
+    );
+    expect(ingests.map((ingest) => ingest.status)).toEqual(['rejected', 'rejected']);
+    expect(await db.attempt.count({ where: { runPlatformId: target.runPlatformId } })).toBe(0);
+  });
+});
+
+describe('system health', () => {
+  test("a pool's observations are stored in batches with the same counts as one by one, and a host reaching quarantineAfter is quarantined once", async () => {
+    const { teamId } = await newRun();
+    const platform = await db.platform.create({
+      data: { teamId, name: `pool-${unique++}`, kind: 'ssh', config: {}, maxRemotes: 2 },
+    });
+    const spec = platformSnapshot.parse({
+      kind: 'ssh',
+      config: { kind: 'ssh', hosts: [{ host: 'a' }, { host: 'b' }], quarantineAfter: 3 },
+      context: {},
+      maxRemotes: 2,
+      maxSpares: 0,
+      secretId: null,
+    });
+    const recorder = new SystemHealthRecorder(db, teamId, platform.id, spec, new AbortController().signal);
+    const finished = (remote: string, exception: string | null): RunEvent => ({
+      type: 'test.finished',
+      platform: 'pool',
+      remote,
+      test: '/t',
+      attempt: 1,
+      exitCode: exception ? null : 0,
+      exception,
+    });
+    // a: 5 successes, 1 failure, 2 successes; b: 2 successes, then 3 failures in a row
+    const events = [
+      ...Array.from({ length: 5 }, () => finished('ssh:a:22', null)),
+      finished('ssh:b:22', null),
+      finished('ssh:a:22', 'TestAbortedError(lost)'),
+      finished('ssh:b:22', null),
+      finished('ssh:a:22', null),
+      finished('ssh:b:22', 'ConnectionError(one)'),
+      finished('ssh:a:22', null),
+      finished('ssh:b:22', 'ConnectionError(two)'),
+      finished('ssh:b:22', 'ConnectionError(three)'),
+    ];
+    for (const event of events) recorder.observe(event);
+    await recorder.flush();
+    const rows = await db.systemHealth.findMany({ where: { platformId: platform.id }, orderBy: { system: 'asc' } });
+    expect(
+      rows.map((row) => [row.system, row.successes, row.failures, row.consecutiveFailures, row.lastError, row.quarantinedAt !== null]),
+    ).toEqual([
+      ['ssh:a:22', 7, 1, 0, 'TestAbortedError(lost)', false],
+      ['ssh:b:22', 2, 3, 3, 'ConnectionError(three)', true],
+    ]);
+    const audits = await db.auditEntry.findMany({ where: { teamId, action: 'system.quarantined' } });
+    expect(audits.map((audit) => audit.subjectId)).toEqual([rows[1]!.id]);
   });
 });

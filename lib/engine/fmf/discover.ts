@@ -7,7 +7,7 @@ import { FmfError } from './errors';
 import { fetchRepository, type SourceAccess } from './git';
 import { pySearch } from './pyregex';
 import { prune } from './select';
-import { loadTree, type FmfNode, type FmfTree } from './tree';
+import { findTreeRoot, loadTree, type FmfNode, type FmfTree } from './tree';
 import { hasKey, isMapping, newMapping, pyRepr, pyStr, pyTruthy, pyTypeName, type FmfMapping, type FmfValue } from './values';
 import { messageOf } from '../../shared/errors';
 
@@ -526,16 +526,21 @@ async function fetchNamed(url: string, ref: string | undefined, options: Pick<Di
 
 /** A tree in a local folder; with `access`, both the folder and the tree root found above it must be allowed. */
 export async function loadLocalTree(folder: string, access: SourceAccess | undefined): Promise<FmfTree> {
-  if (!access) return loadTree(folder);
+  return loadTree(await localTreeRoot(folder, access));
+}
+
+/** The root of the tree a local folder is in, through the source policy (both the folder and the root must be allowed), without reading the tree. */
+export async function localTreeRoot(folder: string, access: SourceAccess | undefined): Promise<string> {
+  if (!access) return findTreeRoot(folder);
   const refused = (error: unknown) => new FmfError('FileError', `cannot read a local folder: ${messageOf(error)}`);
   const real = await access.localFolder(path.resolve(folder)).catch((error: unknown) => {
     throw refused(error);
   });
-  const tree = loadTree(real);
-  await access.localFolder(tree.root).catch((error: unknown) => {
+  const root = findTreeRoot(real);
+  await access.localFolder(root).catch((error: unknown) => {
     throw refused(error);
   });
-  return tree;
+  return root;
 }
 
 function findNode(tree: FmfTree, name: string): FmfNode {

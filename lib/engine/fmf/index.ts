@@ -40,6 +40,7 @@ export { prune, type PruneOptions } from './select';
 export {
   discoverTests,
   loadLocalTree,
+  localTreeRoot,
   listlike,
   type ContextDimensions,
   type DiscoverOptions,

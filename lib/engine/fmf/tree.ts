@@ -105,7 +105,8 @@ function documentValue(document: YamlDocument): FmfValue {
   return mapping;
 }
 
-function findRoot(startPath: string): string {
+/** The folder with `.fmf` at or above `startPath`: the root of the tree it is in. */
+export function findTreeRoot(startPath: string): string {
   const absolute = path.resolve(startPath);
   let statResult;
   try {
@@ -355,7 +356,7 @@ function readConfig(root: string): { config: FmfValue | undefined; configPath: s
 
 /** Finds the tree root above `startPath`, reads every metadata file and applies inheritance. */
 export function loadTree(startPath: string): FmfTree {
-  const root = findRoot(startPath);
+  const root = findTreeRoot(startPath);
   const versionPath = path.join(root, '.fmf', 'version');
   let versionText: string;
   try {

@@ -18,8 +18,78 @@ publisher.publish = function (this: Publisher, document) {
 /** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */
 export const attachmentsTable = 'socket_io_attachments';
 
+/** The statement the emitter sends for each message. */
+const notifyStatement = 'SELECT pg_notify($1, $2)';
+
+/** Notifications sent by one statement at most. */
+const maxNotificationsPerStatement = 200;
+
+interface PendingNotification {
+  channel: string;
+  payload: string;
+  settle: { resolve(): void; reject(error: unknown): void };
+}
+
+/**
+ * The pool the emitter queries, sending its notifications together: those
+ * emitted in the same tick, or while the previous statement is in flight, go
+ * out as one `SELECT pg_notify(…), pg_notify(…)`: one transaction for
+ * PostgreSQL to commit instead of one per message (a busy run emits several
+ * messages per test), and in the order they were emitted (one statement at a
+ * time, where separate queries on the pool's connections could overtake each
+ * other). Other statements (large payloads stored as attachments) go straight
+ * to the pool.
+ */
+class NotificationBatcher {
+  private pending: PendingNotification[] = [];
+  private sending = false;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  query(text: string, values: unknown[]): Promise<unknown> {
+    if (text !== notifyStatement) return this.pool.query(text, values);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ channel: String(values[0]), payload: String(values[1]), settle: { resolve, reject } });
+      if (!this.sending) {
+        this.sending = true;
+        setImmediate(() => void this.send());
+      }
+    });
+  }
+
+  private async send(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.takeBatch();
+      const values = batch.flatMap((item) => [item.channel, item.payload]);
+      const calls = batch.map((_, index) => `pg_notify($${2 * index + 1}, $${2 * index + 2})`);
+      try {
+        await this.pool.query(`SELECT ${calls.join(', ')}`, values);
+        for (const item of batch) item.settle.resolve();
+      } catch (error) {
+        for (const item of batch) item.settle.reject(error);
+      }
+    }
+    this.sending = false;
+  }
+
+  /** The next notifications for one statement: PostgreSQL delivers a payload repeated in one transaction only once. */
+  private takeBatch(): PendingNotification[] {
+    const seen = new Set<string>();
+    let count = 0;
+    for (const item of this.pending) {
+      const key = `${item.channel}\0${item.payload}`;
+      if (seen.has(key) || count === maxNotificationsPerStatement) break;
+      seen.add(key);
+      count++;
+    }
+    return this.pending.splice(0, count);
+  }
+}
+
 /** Emits to browsers from a process without a Socket.IO server (the worker), through PostgreSQL NOTIFY. */
 export function createLiveEmitter(databaseUrl: string): { emitter: Emitter; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  return { emitter: new Emitter(pool, undefined, { tableName: attachmentsTable }), close: () => pool.end() };
+  const batcher = new NotificationBatcher(pool);
+  // The emitter only ever calls query(text, values) on its pool.
+  return { emitter: new Emitter(batcher as unknown as pg.Pool, undefined, { tableName: attachmentsTable }), close: () => pool.end() };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import { sqlPool, type Db } from '../db/client';
 import { notFound } from '../errors';
 import { liveEventNames, type RunEvent, type SequencedRunEvent } from '../../shared/events/catalogue';
 import { rooms } from '../../shared/rooms';
@@ -34,8 +34,10 @@ export function recordRunEvent(db: Db, runId: string, event: RunEvent, live?: Li
 /**
  * Appends events to a run's timeline and then broadcasts them. Sequence
  * numbers come from the run's own counter, bumped with UPDATE … RETURNING in
- * the insert's transaction: the row lock orders concurrent writers (on any
- * worker), and a rolled-back insert gives its numbers back, so they have no gaps.
+ * the statement that inserts them: the row lock orders concurrent writers (on
+ * any worker), and a failed insert gives its numbers back, so they have no
+ * gaps. One statement, no interactive transaction: workers call this for
+ * every few events of a busy run.
  */
 export async function recordRunEvents(
   db: Db,
@@ -47,19 +49,23 @@ export async function recordRunEvents(
   // Whatever a provisioner or test said, no secret this process knows is stored or broadcast.
   const redactor = processRedactor();
   const events = recorded.map((event) => redactor.redactDeep(event));
-  const at = new Date();
-  const { run, sequenced } = await db.$transaction(async (tx) => {
-    const [run] = await tx.$queryRaw<{ eventSeq: number; teamId: string; number: number; status: string }[]>`
-      UPDATE "Run" SET "eventSeq" = "eventSeq" + ${events.length} WHERE "id" = ${runId}
-      RETURNING "eventSeq", "teamId", "number", "status"::text AS "status"`;
-    if (!run) throw notFound('run');
-    const first = run.eventSeq - events.length + 1;
-    const sequenced = events.map((event, index): SequencedRunEvent => ({ runId, seq: first + index, at: at.toISOString(), event }));
-    await tx.runEvent.createMany({
-      data: sequenced.map((item) => ({ runId, seq: item.seq, type: item.event.type, payload: item.event, createdAt: at })),
-    });
-    return { run, sequenced };
-  });
+  const at = new Date().toISOString();
+  const {
+    rows: [run],
+  } = await sqlPool(db).query<{ eventSeq: number; teamId: string; number: number; status: string }>(
+    `WITH run AS (
+       UPDATE "Run" SET "eventSeq" = "eventSeq" + $2 WHERE "id" = $1
+       RETURNING "eventSeq", "teamId", "number", "status"::text AS "status"),
+     stored AS (
+       INSERT INTO "RunEvent" ("runId", "seq", "type", "payload", "createdAt")
+       SELECT $1, run."eventSeq" - $2 + event.position, event.type, event.payload, $5::timestamp(3)
+       FROM run, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS event(type, payload, position))
+     SELECT * FROM run`,
+    [runId, events.length, events.map((event) => event.type), events.map((event) => JSON.stringify(event)), at],
+  );
+  if (!run) throw notFound('run');
+  const first = run.eventSeq - events.length + 1;
+  const sequenced = events.map((event, index): SequencedRunEvent => ({ runId, seq: first + index, at, event }));
   if (live) broadcast(live, run, sequenced);
   return sequenced;
 }

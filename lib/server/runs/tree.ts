@@ -1,5 +1,5 @@
 import { builtinTreePath } from '../example/example';
-import { fetchTestRepository, loadLocalTree } from '../../engine/fmf';
+import { fetchTestRepository, localTreeRoot } from '../../engine/fmf';
 import { operatorPolicy } from '../security/operator-policy';
 
 export interface RunSource {
@@ -20,6 +20,6 @@ export async function runTreePath(run: RunSource): Promise<string> {
   const builtin = url && builtinTreePath(url);
   if (builtin) return builtin;
   if (url) return (await fetchTestRepository({ url, ...(run.commit ? { ref: run.commit } : {}) }, undefined, sources)).treePath;
-  if (run.repo?.path) return (await loadLocalTree(run.repo.path, sources)).root;
+  if (run.repo?.path) return localTreeRoot(run.repo.path, sources);
   throw new Error('the run has no test repository any more (it was deleted)');
 }
