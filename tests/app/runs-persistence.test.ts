@@ -287,6 +287,8 @@ describe('system health', () => {
       attempt: 1,
       exitCode: exception ? null : 0,
       exception,
+      // every failure here is the system's (a lost connection)
+      systemFailed: exception !== null,
     });
     // a: 5 successes, 1 failure, 2 successes; b: 2 successes, then 3 failures in a row
     const events = [
