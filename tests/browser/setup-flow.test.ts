@@ -70,6 +70,14 @@ test('platform, repository, preview with a context, new run with a live count', 
   await page.getByRole('button', { name: 'Create platform' }).click();
   await page.getByRole('link', { name: 'lab-pool' }).click();
   await page.waitForURL(/\/platforms\/\w+$/);
+  // A host key pinned through the API (the form has no field for it) survives the form's edits below.
+  const labPool = `/api/v1/teams/${team.slug}/platforms/${new URL(page.url()).pathname.split('/').pop()}`;
+  const pins = { '127.0.0.1:22': 'SHA256:3pNQbJ0yJzvvG4dCrbL9Qd1hWTIDc1GDDl7W7dgqFMs' };
+  const pinned = await api('GET', labPool, { token: members.admin.token });
+  expect(
+    (await api('PATCH', labPool, { token: members.admin.token }, { config: { ...pinned.body.config, hostKeyFingerprints: pins } })).status,
+  ).toBe(200);
+  await page.reload();
   expect(await page.getByTestId('platform-quarantine').textContent()).toBe(
     'a host leaves the pool after 3 infrastructure failures in a row',
   );
@@ -82,6 +90,7 @@ test('platform, repository, preview with a context, new run with a live count', 
   await quarantineAfter.fill('');
   await page.getByRole('button', { name: 'Save platform' }).click();
   await expect.poll(() => page.getByTestId('platform-quarantine').textContent()).toBe('never: hosts stay in the pool whatever fails');
+  expect((await api('GET', labPool, { token: members.admin.token })).body.config.hostKeyFingerprints).toEqual(pins);
 
   // The fixture tree as a server-side folder.
   await page.goto(`${teamUrl}/repos`);

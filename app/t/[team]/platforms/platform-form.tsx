@@ -23,7 +23,8 @@ function parseHosts(text: string) {
   });
 }
 
-function configOf(kind: Kind, form: FormData) {
+/** What the form edits of a platform's config; what it has no fields for (an SSH pool's pinned host keys) is kept from `previous`. */
+function configOf(kind: Kind, form: FormData, previous: EditablePlatform['config'] | undefined) {
   switch (kind) {
     case 'container':
       return { kind, image: form.get('image'), privileged: form.get('privileged') === 'on' };
@@ -33,6 +34,7 @@ function configOf(kind: Kind, form: FormData) {
         hosts: parseHosts(String(form.get('hosts') ?? '')),
         resetCommand: form.get('resetCommand') || undefined,
         quarantineAfter: form.get('quarantineAfter') ? Number(form.get('quarantineAfter')) : undefined,
+        hostKeyFingerprints: previous?.kind === 'ssh' ? previous.hostKeyFingerprints : undefined,
       };
     case 'testing-farm':
       return { kind, compose: form.get('compose'), arch: form.get('arch') || 'x86_64', apiUrl: form.get('apiUrl') || undefined };
@@ -81,7 +83,7 @@ export function PlatformForm({
       onDone={(saved) => platform && saved.name !== platform.name && router.replace(`/t/${teamSlug}/platforms/${saved.id}`)}
       body={(form) => ({
         name: form.get('name'),
-        config: configOf(kind, form),
+        config: configOf(kind, form, config),
         context: parsePairs(pairItems(String(form.get('context') ?? ''), 'spaces'), 'context').values,
         maxRemotes: Number(form.get('maxRemotes')),
         maxSpares: Number(form.get('maxSpares')),
