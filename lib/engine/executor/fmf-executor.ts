@@ -20,6 +20,8 @@ const stopGraceMs = 10_000;
 const outputSettleMs = 250;
 /** Pause between reconnect attempts while a rebooting system is away. */
 const reconnectRetryMs = 500;
+/** A reconnect attempt that has neither connected nor failed by then is dropped and made again. */
+const reconnectAttemptMs = 60_000;
 /** atex's words for a test that ran out of its duration. */
 const durationTimeout = 'test duration timeout reached';
 
@@ -315,7 +317,9 @@ export class FmfExecutor {
       stopReason = reason;
     });
     for (;;) {
+      const patience = startTimer(reconnectAttemptMs);
       const attempt = await Promise.race([
+        patience.elapsed.then(() => 'hung' as const),
         this.connection.connect().then(
           // a container cannot reboot, and its test never sees the stream break: end what is left of it
           () =>
@@ -327,7 +331,9 @@ export class FmfExecutor {
         ),
         stopped.then(() => 'stopped' as const),
       ]);
+      patience.cancel();
       if (attempt === 'connected') return;
+      if (attempt === 'hung') this.connection.disconnect();
       if (attempt === 'stopped' || stopReason) {
         const reason = stopReason ?? 'stopped while reconnecting';
         // out of time while the system is still away: it did not come back from the test's reboot

@@ -66,10 +66,22 @@ export class SshConnection implements Connection {
 
   private openClient(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.handshake().finally(() => {
-      this.connecting = undefined;
+    if (this.connecting) return this.connecting;
+    const connecting = this.handshake().then((client) => {
+      // disconnect() while the handshake went on: this connection is not wanted any more
+      if (this.connecting !== connecting) {
+        if (this.client === client) this.client = undefined;
+        client.destroy();
+        throw new ConnectionError(`${this.label}: disconnected while connecting`);
+      }
+      return client;
     });
-    return this.connecting;
+    this.connecting = connecting;
+    const settled = () => {
+      if (this.connecting === connecting) this.connecting = undefined;
+    };
+    void connecting.then(settled, settled);
+    return connecting;
   }
 
   private async handshake(): Promise<Client> {
@@ -91,8 +103,15 @@ export class SshConnection implements Connection {
         // them until the server's delayed ACK (tens of milliseconds)
         client.setNoDelay(true);
         this.client = client;
-        client.once('close', () => {
+        const gone = () => {
           if (this.client === client) this.client = undefined;
+        };
+        client.once('close', gone);
+        // A tunnelled session whose tunnel ended reports 'end' and, until destroyed, never 'close': its keepalive stops
+        // and requests made on it would wait forever (a guest that rebooted under a jump host).
+        client.once('end', () => {
+          gone();
+          client.destroy();
         });
         resolve(client);
       });
@@ -221,6 +240,7 @@ export class SshConnection implements Connection {
   disconnect(): void {
     this.client?.destroy();
     this.client = undefined;
+    this.connecting = undefined;
   }
 
   async close(): Promise<void> {
