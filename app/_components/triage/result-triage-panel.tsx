@@ -59,10 +59,7 @@ export function ResultTriagePanel({
     (events: SequencedRunEvent[]) => {
       for (const { event } of events) {
         if (event.type === 'triage.changed') router.refresh();
-        else if (
-          (event.type === 'result.triaged' && event.resultId === resultId) ||
-          (event.type === 'result.labelled' && event.resultId === resultId)
-        )
+        else if ((event.type === 'result.triaged' || event.type === 'result.labelled') && event.resultId === resultId)
           setCurrent((before) => applyTriageEvent(before, event));
       }
     },
