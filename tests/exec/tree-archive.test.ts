@@ -11,7 +11,7 @@ import { directoryWith } from './harness';
 
 const run = promisify(execFile);
 
-test('sections at their names, libraries under libs/ with their parents created, .git left out', async () => {
+test('sections at their names, libraries under libs/ with their parents created, .git left out, extra entries at the top', async () => {
   const section = await directoryWith({ 'main.fmf': '/t:\n  test: true\n', '.git/HEAD': 'ref\n', 'libs/kept': 'own\n' });
   const library = await directoryWith({ 'lib.sh': 'echo lib\n' });
   const target = await mkdtemp(path.join(tmpdir(), 'testyard-extracted-'));
@@ -24,7 +24,10 @@ test('sections at their names, libraries under libs/ with their parents created,
         { at: 'first/libs/other/name', symlink: '../../../first' },
       ],
       'tree',
-      [{ name: 'agent.sh', content: 'true\n' }],
+      [
+        { name: 'agent.sh', content: 'true\n' },
+        { name: 'scripts', directory: true },
+      ],
     ),
     tar.stdin,
   );
@@ -33,6 +36,7 @@ test('sections at their names, libraries under libs/ with their parents created,
   expect(stdout.trim().split('\n').sort()).toEqual(
     [
       './agent.sh',
+      './scripts',
       './tree',
       './tree/first',
       './tree/first/main.fmf',

@@ -13,10 +13,10 @@ const outputHighWaterBytes = 4 * 1024 * 1024;
 
 /** What one attempt on the agent needs. Paths are on the remote. */
 export interface AgentRequest {
-  /** Holds test.sh and metadata.yaml. */
-  testDir: string;
-  /** The contents of test.sh and metadata.yaml, to be written into `testDir` first (the test's first attempt on this system). */
-  testFiles?: { script: string; metadata: string };
+  /** The test's script. */
+  scriptPath: string;
+  /** Files to write first, into existing folders: the script and metadata on the test's first attempt on this system. */
+  writeFiles?: { path: string; content: string }[];
   /** The test's working directory. */
   fmfDir: string;
   pty: boolean;
@@ -121,14 +121,14 @@ export class RemoteAgent {
       if (this.current === state) this.current = undefined;
     });
     this.current = state;
-    if (request.testFiles) {
-      const { script, metadata } = request.testFiles;
-      this.process.stdin.write(`write_test ${[request.testDir, script, metadata].map(bashQuote).join(' ')}\n`);
+    if (request.writeFiles?.length) {
+      const words = request.writeFiles.flatMap((file) => [file.path, file.content]);
+      this.process.stdin.write(`write_files ${words.map(bashQuote).join(' ')}\n`);
     }
     const flags = [request.pty ? 'pty' : '', request.writeExitCode ? '' : 'noexitcode'].filter(Boolean).join(',');
     const words = [
       'run_test',
-      ...[token, request.testDir, request.fmfDir, flags, ...Object.entries(request.environment).map(([k, v]) => `${k}=${v}`)].map(
+      ...[token, request.scriptPath, request.fmfDir, flags, ...Object.entries(request.environment).map(([k, v]) => `${k}=${v}`)].map(
         bashQuote,
       ),
     ];

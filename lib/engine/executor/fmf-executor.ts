@@ -54,9 +54,9 @@ interface RemoteLayout {
   tree: string;
   agent: string;
   planEnvironmentFile: string;
-  /** Per test (by name): the folder with its test.sh and metadata.yaml. */
-  testDirs: Map<string, string>;
-  /** Tests whose folder the agent was asked to write. */
+  /** Per test (by name): where its script and metadata go, side by side in one folder of the upload. */
+  testFiles: Map<string, { script: string; metadata: string }>;
+  /** Tests whose files the agent was asked to write. */
   testsWritten: Set<string>;
 }
 
@@ -64,7 +64,7 @@ interface RemoteLayout {
  * Runs fmf tests on one remote through one Connection: `setup()` uploads the
  * tree and the test agent once and starts the agent (one long-lived command
  * on the remote); after that each test costs one request line to the agent
- * (two the first time, which write its test.sh and metadata.yaml: a test runs
+ * (two the first time, which write its script and metadata: a test runs
  * on few of the remotes, and thousands of small files cost a slow disk more
  * than the run itself), no new session or exec (plus a
  * package check the first time a test with `require`/`recommend` runs). The
@@ -95,13 +95,19 @@ export class FmfExecutor {
       tree: `${workDir}/tree`,
       agent: `${workDir}/test-agent.sh`,
       planEnvironmentFile: `${workDir}/plan_env`,
-      testDirs: new Map([...this.suite.tests.keys()].map((name, index) => [name, `${workDir}/tests/${index}`])),
+      testFiles: new Map(
+        [...this.suite.tests.keys()].map((name, index) => [
+          name,
+          { script: `${workDir}/tests/${index}.sh`, metadata: `${workDir}/tests/${index}.metadata.yaml` },
+        ]),
+      ),
       testsWritten: new Set(),
     };
     await this.connection.upload(
       archiveTree(this.suite.parts, 'tree', [
         { name: 'test-agent.sh', content: agentScript },
         { name: 'plan_env', content: '' },
+        { name: 'tests', directory: true },
       ]),
       workDir,
     );
@@ -133,7 +139,7 @@ export class FmfExecutor {
     const layout = this.requireLayout();
     const test = this.suite.tests.get(name);
     if (!test) throw new ExecutorError(`test ${name} is not in the plan`);
-    // test.sh and metadata.yaml have one place per remote
+    // a test's script and metadata have one place per remote
     if (this.testRunning) throw new ExecutorError(`cannot run ${name}: another test is running on ${this.connection.label}`);
     this.testRunning = true;
     let deadline: Deadline | undefined;
@@ -230,14 +236,19 @@ export class FmfExecutor {
     recorder: AttemptRecorder,
     extraEnvironment: Record<string, string>,
   ): AgentRequest {
-    const testDir = layout.testDirs.get(test.name);
-    if (!testDir) throw new ExecutorError(`test ${test.name} is not in the plan`);
+    const files = layout.testFiles.get(test.name);
+    if (!files) throw new ExecutorError(`test ${test.name} is not in the plan`);
     const written = layout.testsWritten.has(test.name);
     layout.testsWritten.add(test.name);
     return {
-      testDir,
-      // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
-      testFiles: written ? undefined : { script: testScript(test.command), metadata: JSON.stringify(test.metadata) },
+      scriptPath: files.script,
+      writeFiles: written
+        ? undefined
+        : [
+            { path: files.script, content: testScript(test.command) },
+            // JSON is YAML: tests that parse TMT_TEST_METADATA as YAML read it as is
+            { path: files.metadata, content: JSON.stringify(test.metadata) },
+          ],
       fmfDir: path.posix.join(layout.tree, test.directory),
       pty: test.tty,
       writeExitCode: this.options.wrapperWritesExitCode !== false,
@@ -245,7 +256,7 @@ export class FmfExecutor {
         ...this.suite.plan.environment,
         TMT_PLAN_ENVIRONMENT_FILE: layout.planEnvironmentFile,
         TMT_TEST_NAME: test.name,
-        TMT_TEST_METADATA: `${testDir}/metadata.yaml`,
+        TMT_TEST_METADATA: files.metadata,
         ...test.environment,
         ...this.commonEnvironment(layout),
         ...extraEnvironment,

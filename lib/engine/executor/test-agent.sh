@@ -7,23 +7,25 @@
 # three API round trips and a conmon); the agent pays that once.
 #
 # Streams (those of the one command the agent runs as):
-#   stdin   requests, one line each, evaluated: `run_test TOKEN TEST_DIR FMF_DIR
+#   stdin   requests, one line each, evaluated: `run_test TOKEN SCRIPT FMF_DIR
 #           FLAGS [NAME=VALUE...]`, before a test's first attempt on this
-#           system `write_test TEST_DIR SCRIPT METADATA` (its files, written
-#           only here: a test runs on few of the systems, and each file costs);
+#           system `write_files PATH CONTENT [PATH CONTENT...]` (its script
+#           and metadata, written only here: a test runs on few of the
+#           systems, and each file costs; into an existing folder, as bash
+#           alone cannot make one);
 #           while a test runs, `stop` (kill it now) or
 #           `disconnect SECONDS` (it is about to reboot the system: on EOF give
 #           it that long). EOF ends the agent (and a running test).
 #   stdout  the control streams: a test's ATEX_TEST_CONTROL fd is this stream.
 #           After the test it carries `exitcode N` (unless FLAGS has noexitcode)
 #           and then the end marker TOKEN followed by 3 digits (the attempt's
-#           own status: 0 ran, 2 no test directory, 3 no test.sh) and `\n`.
+#           own status: 0 ran, 2 no FMF_DIR, 3 no SCRIPT) and `\n`.
 #   stderr  the test's stdout and stderr; after the test, TOKEN and `\n`.
 # TOKEN is fresh for every attempt and never shown to the test, so the runner
 # can split the streams wherever the test left them (mid-line, mid-file).
 #
-# TEST_DIR holds test.sh and metadata.yaml (from write_test); FMF_DIR is
-# the test's working directory; FLAGS is comma-separated: pty, noexitcode.
+# SCRIPT is the test's script (from write_files); FMF_DIR is the test's
+# working directory; FLAGS is comma-separated: pty, noexitcode.
 
 exec {control_fd}>&1 {output_fd}>&2 1>/dev/null 2>/dev/null
 start_dir=$PWD
@@ -41,15 +43,18 @@ end_attempt() {
     printf '%s\n' "$token" >&"$output_fd"
 }
 
-# a failure shows in the attempt that follows: no test.sh
-write_test() {
-    mkdir -p -- "$1" && printf '%s' "$2" > "$1/test.sh" && printf '%s' "$3" > "$1/metadata.yaml"
+# a failure shows in the attempt that follows: no script
+write_files() {
+    while (( $# >= 2 )); do
+        printf '%s' "$2" > "$1" || return
+        shift 2
+    done
 }
 
 run_test() {
-    local token=$1 test_dir=$2 fmf_dir=$3 flags=,$4, status
+    local token=$1 script=$2 fmf_dir=$3 flags=,$4, status
     shift 4
-    if [[ ! -f $test_dir/test.sh ]]; then
+    if [[ ! -f $script ]]; then
         end_attempt 3
         return
     fi
@@ -60,12 +65,12 @@ run_test() {
     if [[ $flags == *,pty,* ]]; then
         (
             export ATEX_TEST_CONTROL=$control_fd OLDPWD=$start_dir "$@"
-            TERM=vt100 exec script -qefc "stty rows 24 cols 80 2>/dev/null; exec bash $(printf '%q' "$test_dir/test.sh")" /dev/null
+            TERM=vt100 exec script -qefc "stty rows 24 cols 80 2>/dev/null; exec bash $(printf '%q' "$script")" /dev/null
         ) < /dev/null >&"$output_fd" 2>&1 {output_fd}>&- &
     else
         (
             export ATEX_TEST_CONTROL=$control_fd OLDPWD=$start_dir "$@"
-            exec bash "$test_dir/test.sh"
+            exec bash "$script"
         ) < /dev/null >&"$output_fd" 2>&1 {output_fd}>&- &
     fi
     test_pid=$!
@@ -99,6 +104,6 @@ run_test() {
 
 while IFS= read -r request; do
     case $request in
-        "run_test "* | "write_test "*) eval "$request" ;;
+        "run_test "* | "write_files "*) eval "$request" ;;
     esac
 done

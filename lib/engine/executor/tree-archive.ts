@@ -6,24 +6,22 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { SuitePart } from './types';
 
-export interface ExtraFile {
-  name: string;
-  content: string;
-  mode?: number;
-}
+/** A generated file, or an empty folder, at the top of the archive. */
+export type ExtraEntry = { name: string; content: string; mode?: number } | { name: string; directory: true };
 
 /**
  * A tar stream of the suite's parts under `prefix/` (directories without
- * `.git`), plus a few generated files; built while it is being sent, never
+ * `.git`), plus a few generated entries; built while it is being sent, never
  * held in memory. Missing parent directories get their own entries.
  */
-export function archiveTree(parts: readonly SuitePart[], prefix: string, extraFiles: ExtraFile[]): Readable {
+export function archiveTree(parts: readonly SuitePart[], prefix: string, extraEntries: ExtraEntry[]): Readable {
   for (const part of parts) checkPartPath(part.at);
   const pack = tar.pack();
   const directories = new Set<string>();
   void (async () => {
-    for (const extra of extraFiles) {
-      await addEntry(pack, { name: extra.name, mode: extra.mode ?? 0o644, type: 'file' }, Buffer.from(extra.content));
+    for (const extra of extraEntries) {
+      if ('directory' in extra) await addEntry(pack, { name: extra.name, mode: 0o755, type: 'directory' });
+      else await addEntry(pack, { name: extra.name, mode: extra.mode ?? 0o644, type: 'file' }, Buffer.from(extra.content));
     }
     await addMissingDirectories(pack, directories, prefix);
     for (const part of parts) {
