@@ -208,7 +208,8 @@ describe('control stream fuzzing', () => {
           endKinds.set(streamEnd.kind, (endKinds.get(streamEnd.kind) ?? 0) + 1);
           if (streamEnd.kind === 'error') expect(streamEnd.message.length).toBeGreaterThan(0);
         }
-        const returned = await recorder.finish(end);
+        await recorder.finish(end);
+        const returned = await recorder.readResults();
 
         const lines = (await readFile(join(artifactsDir, 'results'), 'utf8')).split('\n');
         expect(lines.pop()).toBe('');

@@ -4,7 +4,7 @@
  * silently or crashes on, which here ends the stream with an error that
  * names the problem.
  */
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -317,7 +317,8 @@ describe('bad input ends the stream with an error naming the problem', () => {
       expect(first).toMatchObject({ kind: 'error', message: 'unknown control word: bogus' });
       const second = await recorder.consume(Readable.from([stream(report('{"status": "pass"}'), 'exitcode 0\n')]));
       expect(second).toEqual(first);
-      expect(await recorder.finish({ exitCode: 0 })).toEqual([
+      await recorder.finish({ exitCode: 0 });
+      expect(await recorder.readResults()).toEqual([
         { status: 'infra', note: 'BadControlError(unknown control word: bogus)', files: ['output.txt'] },
       ]);
     });
@@ -481,9 +482,15 @@ describe('limits', () => {
   it('defaults follow the spec and bad limits are refused with a readable message', () => {
     expect(defaultControlLimits.maxLineBytes).toBe(4096);
     expect(resolveControlLimits({ maxPendingPartials: 5 })).toEqual({ ...defaultControlLimits, maxPendingPartials: 5 });
-    expect(() => resolveControlLimits({ maxLineBytes: 0 })).toThrow(/maxLineBytes/);
-    expect(() => resolveControlLimits({ maxTotalBytes: 1.5 })).toThrow(/maxTotalBytes/);
-    expect(() => resolveControlLimits({ bogus: 1 } as never)).toThrow(/bogus/);
+    expect(resolveControlLimits({ maxFileBytes: 0 }).maxFileBytes).toBe(0);
+    expect(() => resolveControlLimits({ maxLineBytes: 1 })).toThrow(
+      'invalid control limits: maxLineBytes: a control line needs at least one byte and its newline, got 1',
+    );
+    expect(() => resolveControlLimits({ maxTotalBytes: 1.5, maxPendingPartials: 0 })).toThrow(
+      'invalid control limits: maxTotalBytes: must be a whole number, got 1.5; maxPendingPartials: must be at least 1, got 0',
+    );
+    expect(() => resolveControlLimits({ maxFileBytes: '5' } as never)).toThrow('maxFileBytes: must be a whole number, got 5');
+    expect(() => resolveControlLimits({ bogus: 1 } as never)).toThrow('bogus: not a control limit');
   });
 });
 
@@ -494,6 +501,19 @@ describe('recorder lifecycle', () => {
       await mkdir(dir);
       await writeFile(join(dir, 'results'), '');
       await expect(AttemptRecorder.create(dir)).rejects.toThrow(/results already exists/);
+    });
+  });
+
+  it('refuses a folder with files of another attempt and leaves it as it was', async () => {
+    await withTempDir(async (root) => {
+      for (const leftover of ['files', 'testout.temp']) {
+        const dir = join(root, leftover);
+        await mkdir(dir);
+        if (leftover === 'files') await mkdir(join(dir, leftover));
+        else await writeFile(join(dir, leftover), 'old output');
+        await expect(AttemptRecorder.create(dir)).rejects.toThrow(`${join(dir, leftover)} already exists`);
+        expect(await readdir(dir)).toEqual([leftover]);
+      }
     });
   });
 
@@ -538,7 +558,8 @@ describe('the executor ending a stream', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       pipe.destroy();
       expect(await consuming).toEqual({ kind: 'exitcode', code: 5 });
-      expect(await recorder.finish({ exitCode: 5 })).toEqual([{ status: 'fail', files: ['output.txt'] }]);
+      await recorder.finish({ exitCode: 5 });
+      expect(await recorder.readResults()).toEqual([{ status: 'fail', files: ['output.txt'] }]);
     });
   });
 

@@ -86,7 +86,8 @@ export async function runAttempt(root: string, input: AttemptInput): Promise<Att
   }
   if (input.output !== undefined) await appendFile(recorder.outputPath, input.output);
   const last = ends[ends.length - 1];
-  const returned = await recorder.finish(input.end ?? { exitCode: last?.kind === 'exitcode' ? last.code : 0 });
+  await recorder.finish(input.end ?? { exitCode: last?.kind === 'exitcode' ? last.code : 0 });
+  const returned = await recorder.readResults();
   return {
     ends,
     returned,

@@ -54,19 +54,30 @@ export class ArtifactsWriter {
     return join(this.artifactsDir, testOutputFileName);
   }
 
-  /** Fails if a previous attempt left `results`, `files` or the output file in the folder. */
+  /**
+   * Fails if a previous attempt left `results`, `files` or the output file in
+   * the folder, leaving the folder as it was. Each is created exclusively (no
+   * separate existence checks: an attempt's set-up is on every test's path).
+   */
   static async create(artifactsDir: string, limits: ArtifactsLimits, onLineWritten: (line: string) => void): Promise<ArtifactsWriter> {
-    await mkdir(artifactsDir, { recursive: true });
-    for (const name of [resultsFileName, testOutputFileName, filesDirName]) {
-      const exists = await lstat(join(artifactsDir, name)).then(
-        () => true,
-        () => false,
-      );
-      if (exists) throw new Error(`${join(artifactsDir, name)} already exists`);
+    const resultsPath = join(artifactsDir, resultsFileName);
+    const openResults = () => createNew(resultsPath, (path) => open(path, 'wx'));
+    const resultsFile = await openResults().catch(async (error: unknown) => {
+      if (!isErrnoException(error) || error.code !== 'ENOENT') throw error;
+      await mkdir(artifactsDir, { recursive: true });
+      return openResults();
+    });
+    const made = [resultsPath];
+    try {
+      const testOutput = await createNew(join(artifactsDir, testOutputFileName), (path) => open(path, 'wx'));
+      made.push(join(artifactsDir, testOutputFileName));
+      await testOutput.close();
+      await createNew(join(artifactsDir, filesDirName), (path) => mkdir(path));
+    } catch (error) {
+      await resultsFile.close();
+      await Promise.all(made.map((path) => unlink(path))).catch(() => undefined);
+      throw error;
     }
-    await mkdir(join(artifactsDir, filesDirName));
-    await (await open(join(artifactsDir, testOutputFileName), 'wx')).close();
-    const resultsFile = await open(join(artifactsDir, resultsFileName), 'wx');
     return new ArtifactsWriter(artifactsDir, resultsFile, limits, onLineWritten);
   }
 
@@ -228,6 +239,16 @@ function dropWrittenBytes(chunks: Buffer[], written: number): Buffer[] {
   const rest = chunks.slice(index);
   if (rest.length > 0 && skip > 0) rest[0] = rest[0].subarray(skip);
   return rest;
+}
+
+/** Creates `path`, which must not exist yet: one left by an earlier attempt is named as such. */
+async function createNew<T>(path: string, create: (path: string) => Promise<T>): Promise<T> {
+  try {
+    return await create(path);
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'EEXIST') throw new Error(`${path} already exists`);
+    throw error;
+  }
 }
 
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {

@@ -15,7 +15,8 @@
  *   // end.kind === 'exitcode':   the wrapper reported the test's exit code; the stream reached EOF
  *   // end.kind === 'eof':        no `exitcode` — an infrastructure failure, abort
  *   // end.kind === 'error':      the test broke the protocol; kill it and abort with end.note
- *   const results = await recorder.finish({ exitCode }); // or { abort: 'TestAbortedError(test duration timeout reached)' }
+ *   await recorder.finish({ exitCode }); // or { abort: 'TestAbortedError(test duration timeout reached)' }
+ *   const results = await recorder.readResults(); // if wanted: they are in `results`
  *
  * `consume` never rejects because of what the test sent; it rejects only on
  * misuse (called concurrently or after `finish`). When it resolves it has

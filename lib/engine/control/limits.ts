@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ControlLimits } from './index';
 
 const MiB = 1024 * 1024;
@@ -12,24 +11,26 @@ export const defaultControlLimits: ControlLimits = Object.freeze({
   maxPendingPartials: 1000,
 });
 
-const positiveCount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-const controlLimitsSchema = z
-  .object({
-    maxLineBytes: positiveCount.min(2, 'a control line needs at least one byte and its newline'),
-    maxResultJsonBytes: positiveCount,
-    maxFileBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    maxTotalBytes: positiveCount,
-    maxPendingPartials: positiveCount,
-  })
-  .strict();
+/** The smallest value of each limit (no schema library: every CLI run loads this module). */
+const smallest: Record<keyof ControlLimits, { value: number; why?: string }> = {
+  maxLineBytes: { value: 2, why: 'a control line needs at least one byte and its newline' },
+  maxResultJsonBytes: { value: 1 },
+  maxFileBytes: { value: 0 },
+  maxTotalBytes: { value: 1 },
+  maxPendingPartials: { value: 1 },
+};
 
 /** Defaults overridden by `overrides`; throws a readable error for a bad value or an unknown key. */
 export function resolveControlLimits(overrides: Partial<ControlLimits> = {}): ControlLimits {
-  const parsed = controlLimitsSchema.safeParse({ ...defaultControlLimits, ...overrides });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'limits'}: ${issue.message}`);
-    throw new RangeError(`invalid control limits: ${problems.join('; ')}`);
+  // every attempt resolves its limits, most with no overrides
+  if (Object.keys(overrides).length === 0) return defaultControlLimits;
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(overrides) as Array<[string, unknown]>) {
+    const bound = Object.hasOwn(smallest, key) ? smallest[key as keyof ControlLimits] : undefined;
+    if (!bound) problems.push(`${key}: not a control limit`);
+    else if (typeof value !== 'number' || !Number.isSafeInteger(value)) problems.push(`${key}: must be a whole number, got ${String(value)}`);
+    else if (value < bound.value) problems.push(`${key}: ${bound.why ?? `must be at least ${bound.value}`}, got ${value}`);
   }
-  return parsed.data;
+  if (problems.length) throw new RangeError(`invalid control limits: ${problems.join('; ')}`);
+  return { ...defaultControlLimits, ...overrides };
 }

@@ -92,11 +92,15 @@ export class AttemptRecorder {
     return end;
   }
 
-  async finish(end: AttemptEnd): Promise<Array<Record<string, unknown>>> {
+  async finish(end: AttemptEnd): Promise<void> {
     if (this.finished) throw new Error('AttemptRecorder.finish() called twice');
     if (this.consuming) throw new Error('AttemptRecorder.finish() called while a stream is being consumed');
     this.finished = true;
     await this.artifacts.finish(fallbackCause(this.streamError, end));
+  }
+
+  /** The `results` file, parsed: what `finish` completed (not read back unless asked, as few callers need it). */
+  async readResults(): Promise<Array<Record<string, unknown>>> {
     const results = await readFile(this.resultsPath, 'utf8');
     return results
       .split('\n')

@@ -43,7 +43,6 @@ export interface RunTestOptions {
 
 export interface TestRun {
   exitCode: number;
-  results: Array<Record<string, unknown>>;
   /** How many times the test was restarted after announcing a reboot. */
   reboots: number;
 }
@@ -151,7 +150,8 @@ export class FmfExecutor {
       await this.installTestPackages(test);
       deadline = new Deadline(test.durationSeconds);
       const { exitCode, reboots } = await this.runAttempt(test, layout, recorder, deadline, options);
-      return { exitCode, reboots, results: await recorder.finish({ exitCode }) };
+      await recorder.finish({ exitCode });
+      return { exitCode, reboots };
     } catch (error) {
       if (!(error instanceof ExecutorError)) throw error;
       await recorder.finish({ abort: noteFor(error) });

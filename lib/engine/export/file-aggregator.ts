@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, cp, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fallbackTestoutName } from '../control/artifacts';
 import type { Aggregator, AttemptOutcome } from '../orchestrator/types';
@@ -21,6 +21,8 @@ export interface FileAggregatorOptions {
 export class FileRunAggregator {
   private readonly ingested = new Map<string, Promise<void>>();
   private readonly stored: ExportedAttempt[] = [];
+  /** Folders this run made under `filesDir`: each test's files go into one, made once. */
+  private readonly madeFolders = new Set<string>();
   private jsonlWrites: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: FileAggregatorOptions) {}
@@ -53,7 +55,7 @@ export class FileRunAggregator {
       outcome.rerunReason === null
         ? path.join(this.options.filesDir, ...testPath)
         : path.join(this.options.filesDir, '.superseded', ...testPath, String(outcome.attempt));
-    if (outcome.artifactsDir) await moveFiles(path.join(outcome.artifactsDir, 'files'), target);
+    if (outcome.artifactsDir) await this.moveFiles(path.join(outcome.artifactsDir, 'files'), target);
     const own = ownResult(results);
     // executor-written lines list the test output under `files` (atex's Reporter turns `testout` into a file)
     const testout = own?.testout ?? own?.files.find((name) => name === fallbackTestoutName);
@@ -76,6 +78,35 @@ export class FileRunAggregator {
       await this.jsonlWrites;
     }
   }
+
+  /** Moves a non-empty `files/` folder to `target` (which must not exist yet). */
+  private async moveFiles(source: string, target: string): Promise<void> {
+    // an empty folder is not moved: atex makes no folder for a test without files
+    const empty = await rmdir(source).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
+    if (empty) return;
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new Error(`${target} already exists`);
+    const parent = path.dirname(target);
+    if (!this.madeFolders.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      this.madeFolders.add(parent);
+    }
+    try {
+      await rename(source, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await cp(source, target, { recursive: true, verbatimSymlinks: true });
+      await rm(source, { recursive: true, force: true });
+    }
+  }
 }
 
 /** atex's normalize_path: a name as relative path parts, refusing to climb out. */
@@ -83,25 +114,4 @@ function pathParts(name: string, what: string): string[] {
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.length === 0 || parts.includes('..')) throw new Error(`${what} "${name}" cannot be stored as a path`);
   return parts;
-}
-
-/** Moves a non-empty `files/` folder to `target` (which must not exist yet). */
-async function moveFiles(source: string, target: string): Promise<void> {
-  const entries = await readdir(source).catch(() => []);
-  if (entries.length === 0) return;
-  if (
-    await stat(target).then(
-      () => true,
-      () => false,
-    )
-  )
-    throw new Error(`${target} already exists`);
-  await mkdir(path.dirname(target), { recursive: true });
-  try {
-    await rename(source, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await cp(source, target, { recursive: true, verbatimSymlinks: true });
-    await rm(source, { recursive: true, force: true });
-  }
 }
