@@ -123,6 +123,7 @@ export const command: Command = async (argv) => {
       }),
     );
   } finally {
+    await aggregator.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     stopWatchingOutput();

@@ -56,6 +56,7 @@ describe('ad-hoc orchestrator on real containers (Podman API)', () => {
       maxRemotes: 4,
     });
     const outcome = await orchestrator.run();
+    await aggregator.close();
 
     expect(outcome).toMatchObject({ status: 'failed', total: 30, passed: 29, failed: 1, releaseErrors: [] });
     const finals = aggregator.attempts().filter((attempt) => attempt.rerunReason === null);

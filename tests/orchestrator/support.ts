@@ -131,7 +131,14 @@ export async function runPlatform(
     onEvent: (event) => events.push({ at: performance.now(), event }),
     ...options,
   });
-  return { orchestrator, remotes, aggregator, events, output, run: () => orchestrator.run() };
+  const run = async () => {
+    try {
+      return await orchestrator.run();
+    } finally {
+      await aggregator.close();
+    }
+  };
+  return { orchestrator, remotes, aggregator, events, output, run };
 }
 
 export function eventsOf<T extends RunEvent['type']>(events: readonly RecordedEvent[], type: T): Array<Extract<RunEvent, { type: T }>> {

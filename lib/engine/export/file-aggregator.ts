@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { cp, mkdir, open, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fallbackTestoutName } from '../control/artifacts';
 import type { Aggregator, AttemptOutcome } from '../orchestrator/types';
@@ -16,7 +16,8 @@ export interface FileAggregatorOptions {
 /**
  * A run's results in plain files, for the CLI: one instance per run, one
  * `forPlatform()` aggregator per platform. Ingesting the same attempt again
- * is a no-op; concurrent ingests append whole attempts to the JSONL file.
+ * is a no-op; concurrent ingests append whole attempts to the JSONL file,
+ * which stays open until `close()`.
  */
 export class FileRunAggregator {
   private readonly ingested = new Map<string, Promise<void>>();
@@ -24,11 +25,22 @@ export class FileRunAggregator {
   /** Folders this run made under `filesDir`: each test's files go into one, made once. */
   private readonly madeFolders = new Set<string>();
   private jsonlWrites: Promise<void> = Promise.resolve();
+  private jsonlFile: Promise<FileHandle> | undefined;
 
   constructor(private readonly options: FileAggregatorOptions) {}
 
   forPlatform(platform: string): Aggregator {
     return { ingest: (outcome) => this.ingest(platform, outcome) };
+  }
+
+  /** Closes the JSONL file once every append is in it. */
+  async close(): Promise<void> {
+    await this.jsonlWrites.catch(() => undefined);
+    const file = this.jsonlFile;
+    this.jsonlFile = undefined;
+    // a file that could not be opened was reported by each append
+    const handle = await file?.catch(() => undefined);
+    await handle?.close();
   }
 
   /** Every attempt stored so far, superseded ones included (for JUnit). */
@@ -74,8 +86,14 @@ export class FileRunAggregator {
     const { jsonlPath } = this.options;
     if (jsonlPath && outcome.rerunReason === null) {
       const lines = atexJsonLines(platform, outcome.testName, results);
-      this.jsonlWrites = this.jsonlWrites.then(() => appendFile(jsonlPath, lines));
-      await this.jsonlWrites;
+      this.jsonlFile ??= open(jsonlPath, 'a');
+      const file = this.jsonlFile;
+      const write = this.jsonlWrites.then(async () => {
+        await (await file).appendFile(lines);
+      });
+      // one failed append must not stop the ones after it
+      this.jsonlWrites = write.catch(() => undefined);
+      await write;
     }
   }
 
