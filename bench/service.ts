@@ -4,11 +4,12 @@
 // running app, from the create request to the run's final status. Target:
 // (b) within 1.1× of (a). The two run alternately, round by round, and the
 // ratio is the median of each round's.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
 import { createDb } from '../lib/server/db/client';
 import { liveEventNames, type SequencedRunEvent } from '../lib/shared/events/catalogue';
@@ -45,16 +46,28 @@ try {
   const [first, ...others] = pool.servers;
   const sshSpec = `ssh:${first!.username}@${first!.host}:${first!.port},${others.map((server) => `${server.host}:${server.port}`).join(',')}`;
   const cliTimes: number[] = [];
+  /** Runs `testyard run` to its end; says when its first and last test passed, from the lines it prints. */
   const cliRound = async () => {
     const started = performance.now();
-    await promisify(execFile)(
+    const child = spawn(
       path.resolve(import.meta.dirname, '../bin/testyard'),
       ['run', '--tree', suite, '--plan', '/plans/bench', '--platform', `pool=${sshSpec}`, '--identity', keyFile, '--reruns', '0'],
-      {
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    cliTimes.push((performance.now() - started) / 1000);
+    let firstPass = NaN;
+    let lastPass = NaN;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!line.endsWith(': pass')) return;
+      lastPass = performance.now();
+      if (Number.isNaN(firstPass)) firstPass = lastPass;
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`testyard run exited with ${code}`);
+    const ended = performance.now();
+    cliTimes.push((ended - started) / 1000);
+    console.log(
+      `  round ${cliTimes.length}, testyard run: ${cliTimes.at(-1)!.toFixed(2)} s; start → first test passed ${Math.round(firstPass - started)} ms, last test passed → exit ${Math.round(ended - lastPass)} ms`,
+    );
   };
 
   app = await startApp(database.url, { TESTYARD_LOCAL_REPO_ROOTS: work });
@@ -124,7 +137,7 @@ try {
     socket.close();
     const finished = events.find(({ event }) => event.type === 'run.finished')!.event;
     if (finished.type === 'run.finished' && finished.status !== 'passed') throw new Error(`run ${run.number} ended ${finished.status}`);
-    console.log(`  round ${round + 1}: ${serviceTimes.at(-1)!.toFixed(2)} s; ${await whereTheTimeWent(run.number)}`);
+    console.log(`  round ${round + 1}, REST API:     ${serviceTimes.at(-1)!.toFixed(2)} s; ${await whereTheTimeWent(run.number)}`);
   }
   const ratios = serviceTimes.map((time, index) => time / cliTimes[index]!);
   const ratio = median(ratios);

@@ -10,7 +10,7 @@ export {
   type ResumeState,
   type RunningAttempt,
 } from './adhoc';
-export { temporaryAttemptDirectories, safeFileName, type AttemptDirectories } from './attempt-directories';
+export { removeAttemptDirectory, temporaryAttemptDirectories, safeFileName, type AttemptDirectories } from './attempt-directories';
 export * from './policies';
 export { plannedRun, schedulableTest, type PlannedRun } from './suite';
 export type { Aggregator, AttemptOutcome, SchedulableTest, TestExecutor } from './types';

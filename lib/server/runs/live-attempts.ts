@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactStore } from '../artifacts/store';
 import { testOutputFileName } from '../../engine/control/artifacts';
-import { temporaryAttemptDirectories, type AttemptDirectories } from '../../engine/orchestrator';
+import { removeAttemptDirectory, temporaryAttemptDirectories, type AttemptDirectories } from '../../engine/orchestrator';
 import { attemptKeyPrefix } from './attempt-keys';
 
 /** An attempt of a test on a run platform, as stored. */
@@ -17,18 +17,18 @@ export interface AttemptIdentity {
  * Worker side: attempts write their files into the artifact store's live
  * folder (when it has one), so that web servers sharing the store can read a
  * running test's output; ingest then moves the files within one file system.
+ * What a dead worker left there is removed when its platform is taken over
+ * (removeLiveAttempts), before any attempt of it starts again.
  */
 export function liveAttemptDirectories(store: ArtifactStore, runId: string, runPlatformId: string): AttemptDirectories {
   if (store.liveDirectory(runId) === null) return temporaryAttemptDirectories();
   return {
     create: async (testName, number) => {
       const directory = store.liveDirectory(attemptKeyPrefix(runId, runPlatformId, testName, number))!;
-      // a worker that died during this very attempt left its files: they belong to no stored attempt
-      await rm(directory, { recursive: true, force: true });
       await mkdir(directory, { recursive: true });
       return directory;
     },
-    dispose: (directory) => rm(directory, { recursive: true, force: true }),
+    dispose: removeAttemptDirectory,
   };
 }
 
