@@ -28,7 +28,8 @@ export function resolveControlLimits(overrides: Partial<ControlLimits> = {}): Co
   for (const [key, value] of Object.entries(overrides) as Array<[string, unknown]>) {
     const bound = Object.hasOwn(smallest, key) ? smallest[key as keyof ControlLimits] : undefined;
     if (!bound) problems.push(`${key}: not a control limit`);
-    else if (typeof value !== 'number' || !Number.isSafeInteger(value)) problems.push(`${key}: must be a whole number, got ${String(value)}`);
+    else if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      problems.push(`${key}: must be a whole number, got ${String(value)}`);
     else if (value < bound.value) problems.push(`${key}: ${bound.why ?? `must be at least ${bound.value}`}, got ${value}`);
   }
   if (problems.length) throw new RangeError(`invalid control limits: ${problems.join('; ')}`);
