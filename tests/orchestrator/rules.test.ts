@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { inQueueOrder } from '../../lib/engine/orchestrator';
+import { shareRequests } from '../../lib/engine/orchestrator/adhoc';
 import { LocalRemotes, eventsOf, runPlatform, writeTree } from './support';
 
 describe('ad-hoc orchestrator on real local systems', () => {
@@ -26,6 +27,23 @@ describe('ad-hoc orchestrator on real local systems', () => {
     expect(eventsOf(events, 'platform.finished')).toEqual([
       { type: 'platform.finished', platform: 'local', status: 'passed', error: null },
     ]);
+  });
+
+  it('asks a provisioner for no more remotes than it can hold at once, and none again as the run releases them', async () => {
+    const root = await writeTree(Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => [name, { test: 'true' }])));
+    const remotes = new LocalRemotes({ capacity: 2 });
+    const { run, events } = await runPlatform(root, { remotes });
+    expect(await run()).toMatchObject({ status: 'passed', passed: 6 });
+    expect(eventsOf(events, 'remote.requested')).toEqual([{ type: 'remote.requested', platform: 'local', count: 2 }]);
+    expect(remotes.handedOut).toHaveLength(2);
+    expect(remotes.held).toEqual([]);
+  });
+
+  it('spreads requests over provisioners in turn, each up to its capacity', () => {
+    expect(shareRequests(5, [Infinity, Infinity])).toEqual([3, 2]);
+    expect(shareRequests(10, [1, Infinity, 2])).toEqual([1, 7, 2]);
+    expect(shareRequests(10, [1, 2])).toEqual([1, 2]);
+    expect(shareRequests(0, [3])).toEqual([0]);
   });
 
   it('reruns an unsuccessful test up to `reruns` times and keeps every attempt, earlier ones superseded', async () => {

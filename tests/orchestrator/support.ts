@@ -50,7 +50,11 @@ export class LocalRemotes implements Provisioner {
   private readonly waiters: Array<(remote: Promise<Remote>) => void> = [];
   private counter = 0;
 
-  constructor(private readonly options: { name?: string; provisionDelayMs?: number; failProvisioning?: number } = {}) {}
+  readonly capacity: number | undefined;
+
+  constructor(private readonly options: { name?: string; provisionDelayMs?: number; failProvisioning?: number; capacity?: number } = {}) {
+    this.capacity = options.capacity;
+  }
 
   async start(): Promise<void> {}
 

@@ -188,9 +188,12 @@ export class AdHocOrchestrator {
     if (this.queue.length === 0) return;
     const wanted = Math.min(this.maxRemotes, this.queue.length) + this.maxSpares;
     const provisioners = this.options.provisioners;
+    const counts = shareRequests(
+      wanted,
+      provisioners.map((provisioner) => provisioner.capacity ?? Infinity),
+    );
     provisioners.forEach((provisioner, index) => {
-      const share = Math.floor(wanted / provisioners.length) + (index < wanted % provisioners.length ? 1 : 0);
-      if (share > 0) this.request(provisioner, share);
+      if (counts[index]! > 0) this.request(provisioner, counts[index]!);
     });
   }
 
@@ -460,4 +463,22 @@ function nonNegativeInteger(value: number, name: string): number {
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`orchestrator option ${name} must be a whole number ≥ 1, got ${value}`);
   return value;
+}
+
+/**
+ * Spreads `wanted` requests over provisioners in turn, none beyond its
+ * capacity: more than a provisioner can hold at once would only wait, and
+ * take systems back up as the run releases them.
+ */
+export function shareRequests(wanted: number, capacities: readonly number[]): number[] {
+  const counts = capacities.map(() => 0);
+  let left = wanted;
+  while (left > 0 && counts.some((count, index) => count < capacities[index]!)) {
+    for (let index = 0; index < counts.length && left > 0; index++) {
+      if (counts[index]! >= capacities[index]!) continue;
+      counts[index]!++;
+      left--;
+    }
+  }
+  return counts;
 }

@@ -16,6 +16,12 @@ export interface Remote {
 export interface Provisioner {
   /** For messages and events, e.g. "container fedora:41". */
   readonly label: string;
+  /**
+   * The most remotes it can have up at once (an SSH pool: its hosts; the
+   * local provisioner: its systems), when it has such a limit: a request
+   * beyond it would only wait for one of them to be released.
+   */
+  readonly capacity?: number;
   /** Prepares (connects to the API, checks the config); fails fast on a bad config. */
   start(): Promise<void>;
   /** Starts bringing up `count` more remotes in the background; never blocks or throws. */

@@ -31,6 +31,7 @@ export class LocalRemote extends ManagedRemote {
  */
 export class LocalProvisioner extends BackgroundProvisioner<LocalRemote> {
   readonly label = 'local';
+  readonly capacity: number;
   private readonly slots: Slots;
   private readonly baseDir: string;
   private counter = 0;
@@ -42,6 +43,7 @@ export class LocalProvisioner extends BackgroundProvisioner<LocalRemote> {
       throw new Error(`local provisioner: maxSystems must be a positive integer, got ${maxSystems}`);
     }
     this.slots = new Slots(maxSystems);
+    this.capacity = maxSystems;
     this.baseDir = options.baseDir ?? tmpdir();
   }
 

@@ -57,6 +57,7 @@ export interface SshPoolProvisionerOptions {
  */
 export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
   readonly label: string;
+  readonly capacity: number;
   private readonly hostsByKey: ReadonlyMap<string, PoolHost>;
   private readonly holderPrefix: string;
   private readonly leaseTtlMs: number;
@@ -69,6 +70,7 @@ export class SshPoolProvisioner extends BackgroundProvisioner<ManagedRemote> {
     if (!options.privateKey.trim()) throw new Error('ssh pool provisioner: privateKey (the platform secret) is empty');
     this.hostsByKey = new Map(options.hosts.map((host) => [hostKey(host), host]));
     this.label = `ssh pool ${[...this.hostsByKey.keys()].join(',')}`;
+    this.capacity = this.hostsByKey.size;
     // unique per instance, so a resumed run-platform never renews what its dead predecessor held
     this.holderPrefix = `${options.holderPrefix ?? `${hostname()}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 60_000;
