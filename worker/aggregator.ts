@@ -7,6 +7,7 @@ import { listAttemptFiles, owningResultLine, readResultLines, type AttemptFile, 
 import { signFailures, type SignedFailure } from './failure-evidence';
 import { attemptKeyPrefix } from '../lib/server/runs/attempt-keys';
 import { recordFinalOutcomes, type FinalOutcome } from './test-flakiness';
+import { WriteBatches } from './write-batches';
 
 /** Which run platform an aggregator writes into. */
 export interface RunPlatformRef {
@@ -56,8 +57,12 @@ const defaultBatchMs = 50;
 
 const badStatuses = ['error', 'fail', 'warn'];
 
+/** One attempt of a test on the run platform, as a map key. */
+const attemptKey = (testName: string, number: number) => `${testName}\0${number}`;
+
 /** An attempt read from its folder, waiting for the next write. */
 interface PendingIngest {
+  kind: 'ingest';
   outcome: AttemptOutcome;
   lines: ResultLine[];
   files: AttemptFile[];
@@ -67,6 +72,7 @@ interface PendingIngest {
 }
 
 interface PendingStart {
+  kind: 'start';
   testName: string;
   attempt: number;
   remote: string;
@@ -100,11 +106,7 @@ interface LockedAttempt {
 export class PostgresAggregator implements Aggregator {
   private readonly inFlight = new Map<string, Promise<IngestSummary | null>>();
   private readonly onIngested: AggregatorOptions['onIngested'];
-  private readonly batchMs: number;
-  private ingests: PendingIngest[] = [];
-  private starts: PendingStart[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly batches: WriteBatches<PendingIngest | PendingStart>;
 
   constructor(
     private readonly db: Db,
@@ -113,11 +115,18 @@ export class PostgresAggregator implements Aggregator {
     options: AggregatorOptions = {},
   ) {
     this.onIngested = options.onIngested;
-    this.batchMs = options.batchMs ?? defaultBatchMs;
+    this.batches = new WriteBatches(
+      (batch) =>
+        this.write(
+          batch.filter((item) => item.kind === 'ingest'),
+          batch.filter((item) => item.kind === 'start'),
+        ),
+      options.batchMs ?? defaultBatchMs,
+    );
   }
 
   async ingest(outcome: AttemptOutcome): Promise<void> {
-    const key = `${outcome.testName}\0${outcome.attempt}`;
+    const key = attemptKey(outcome.testName, outcome.attempt);
     // The same outcome handed in twice at once: the second waits for the first instead of racing for its files.
     let ingesting = this.inFlight.get(key);
     if (!ingesting) {
@@ -130,19 +139,13 @@ export class PostgresAggregator implements Aggregator {
   /** Records that an attempt started, so a worker that dies before it ends leaves a trace to supersede on resume. */
   attemptStarted(testName: string, attempt: number, remote: string, startedAt: Date): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.starts.push({ testName, attempt, remote, startedAt, settle: { resolve, reject } });
-      this.schedule();
+      this.batches.add({ kind: 'start', testName, attempt, remote, startedAt, settle: { resolve, reject } });
     });
   }
 
   /** Resolves once everything handed in so far is written (or has failed). */
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.startWriting();
-    }
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 
   private async queueAttempt(outcome: AttemptOutcome): Promise<IngestSummary | null> {
@@ -150,34 +153,11 @@ export class PostgresAggregator implements Aggregator {
     const signed = await signFailures(lines, files, outcome.exception);
     const keyPrefix = attemptKeyPrefix(this.target.runId, this.target.runPlatformId, outcome.testName, outcome.attempt);
     return new Promise((resolve, reject) => {
-      this.ingests.push({ outcome, lines, files, signed, keyPrefix, settle: { resolve, reject } });
-      this.schedule();
+      this.batches.add({ kind: 'ingest', outcome, lines, files, signed, keyPrefix, settle: { resolve, reject } });
     });
   }
 
-  private schedule(): void {
-    if (this.timer || this.writing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.startWriting();
-    }, this.batchMs);
-  }
-
-  /** Writes batch after batch: whatever is handed in during a write goes into the next one. */
-  private startWriting(): void {
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.ingests.length > 0 || this.starts.length > 0) {
-        const ingests = this.ingests;
-        const starts = this.starts;
-        this.ingests = [];
-        this.starts = [];
-        await this.write(ingests, starts);
-      }
-      this.writing = undefined;
-    })();
-  }
-
+  /** One batch; its failure fails each of its ingests and starts. */
   private async write(ingests: PendingIngest[], starts: PendingStart[]): Promise<void> {
     const settles = [...ingests.map((item) => item.settle), ...starts.map((item) => item.settle)];
     let summaries: (IngestSummary | null)[];
@@ -207,8 +187,8 @@ export class PostgresAggregator implements Aggregator {
          AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))`,
       [this.target.runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );
-    const stored = new Set(rows.map((row) => `${row.testName}\0${row.number}`));
-    return ingests.filter((item) => !stored.has(`${item.outcome.testName}\0${item.outcome.attempt}`));
+    const stored = new Set(rows.map((row) => attemptKey(row.testName, row.number)));
+    return ingests.filter((item) => !stored.has(attemptKey(item.outcome.testName, item.outcome.attempt)));
   }
 
   /** One transaction: attempt rows, then results, artifacts and flakiness of the attempts not stored before. */
@@ -250,9 +230,9 @@ export class PostgresAggregator implements Aggregator {
        ORDER BY "testName", "number" FOR UPDATE`,
       [runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );
-    const lockedByKey = new Map(locked.map((row) => [`${row.testName}\0${row.number}`, row]));
+    const lockedByKey = new Map(locked.map((row) => [attemptKey(row.testName, row.number), row]));
     const toStore = ingests.flatMap((item) => {
-      const row = lockedByKey.get(`${item.outcome.testName}\0${item.outcome.attempt}`);
+      const row = lockedByKey.get(attemptKey(item.outcome.testName, item.outcome.attempt));
       return row && !row.finished ? [{ ...item, pending: item, attemptId: row.id }] : [];
     });
     if (toStore.length === 0) return new Map();

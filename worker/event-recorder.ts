@@ -1,59 +1,43 @@
 import type { Db } from '../lib/server/db/client';
 import type { RunEvent } from '../lib/shared/events/catalogue';
 import { recordRunEvents, type LiveBroadcaster } from '../lib/server/runs/events';
+import { WriteBatches } from './write-batches';
 
 /** Long enough to gather a busy run's events (several tests starting and ending together), short beside a person's reaction. */
 const defaultBatchMs = 50;
 
 /**
  * The event sink of one run on a worker. Events are written in the order
- * they are recorded; the first one waits `batchMs` for others to share its
- * write, and whatever arrives while a write is in flight goes into the next
- * write, so a busy run costs one statement per batch rather than per event.
+ * they are recorded, in batches (see WriteBatches), so a busy run costs one
+ * statement per batch rather than per event.
  */
 export class RunEventRecorder {
-  private queue: RunEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly batches: WriteBatches<RunEvent>;
 
   constructor(
     private readonly db: Db,
     readonly runId: string,
     private readonly live: LiveBroadcaster | undefined,
     private readonly onError: (error: Error) => void,
-    private readonly batchMs = defaultBatchMs,
-  ) {}
+    batchMs = defaultBatchMs,
+  ) {
+    this.batches = new WriteBatches((batch) => this.store(batch), batchMs);
+  }
 
   record(event: RunEvent): void {
-    this.queue.push(event);
-    if (this.timer || this.writing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.startWriting();
-    }, this.batchMs);
+    this.batches.add(event);
   }
 
   /** Resolves once everything recorded so far is stored. */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.startWriting();
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 
-  private startWriting(): void {
-    if (this.writing || this.queue.length === 0) return;
-    this.writing = (async () => {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await recordRunEvents(this.db, this.runId, batch, this.live);
-        } catch (error) {
-          this.onError(error as Error);
-        }
-      }
-      this.writing = undefined;
-    })();
+  private async store(batch: RunEvent[]): Promise<void> {
+    try {
+      await recordRunEvents(this.db, this.runId, batch, this.live);
+    } catch (error) {
+      this.onError(error as Error);
+    }
   }
 }

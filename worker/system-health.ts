@@ -3,6 +3,7 @@ import type { RunEvent } from '../lib/shared/events/catalogue';
 import type { PlatformSnapshot } from '../lib/server/runs/settings';
 import { recordAudit } from '../lib/server/audit/audit-log';
 import { systemOf } from '../lib/server/history/systems';
+import { WriteBatches } from './write-batches';
 
 interface Observation {
   system: string;
@@ -25,9 +26,7 @@ const batchMs = 50;
  * batch at a time: a system's successes in a row in one statement.
  */
 export class SystemHealthRecorder {
-  private queue: Observation[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly batches = new WriteBatches<Observation>((batch) => this.storeBatch(batch), batchMs);
 
   constructor(
     private readonly db: Db,
@@ -43,49 +42,34 @@ export class SystemHealthRecorder {
     if (this.stopped.aborted || this.platformId === null) return;
     const observation = this.observation(event);
     if (!observation) return;
-    this.queue.push(observation);
-    if (this.timer || this.writing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.startWriting();
-    }, batchMs);
+    this.batches.add(observation);
   }
 
   /** Resolves once everything observed so far is stored. */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.startWriting();
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.batches.flush();
   }
 
-  private startWriting(): void {
-    if (this.writing || this.queue.length === 0 || this.platformId === null) return;
+  private async storeBatch(batch: Observation[]): Promise<void> {
     const platformId = this.platformId;
-    this.writing = (async () => {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        // Each system's observations in their order; the systems are independent of each other.
-        const bySystem = new Map<string, Observation[]>();
-        for (const observation of batch) {
-          const merged = bySystem.get(observation.system) ?? [];
-          const last = merged.at(-1);
-          if (last && last.error === null && observation.error === null) last.successes += observation.successes;
-          else merged.push({ ...observation });
-          bySystem.set(observation.system, merged);
-        }
-        // One statement per round: the first observation of each system, then the second of each…
-        const systems = [...bySystem.values()];
-        for (let round = 0; systems.some((observations) => observations.length > round); round++) {
-          const observations = systems.flatMap((list) => (list.length > round ? [list[round]!] : []));
-          await this.store(platformId, observations).catch((error: unknown) =>
-            console.error(`worker: recording system health failed: ${(error as Error).message}`),
-          );
-        }
-      }
-      this.writing = undefined;
-    })();
+    if (platformId === null) return;
+    // Each system's observations in their order; the systems are independent of each other.
+    const bySystem = new Map<string, Observation[]>();
+    for (const observation of batch) {
+      const merged = bySystem.get(observation.system) ?? [];
+      const last = merged.at(-1);
+      if (last && last.error === null && observation.error === null) last.successes += observation.successes;
+      else merged.push({ ...observation });
+      bySystem.set(observation.system, merged);
+    }
+    // One statement per round: the first observation of each system, then the second of each…
+    const systems = [...bySystem.values()];
+    for (let round = 0; systems.some((observations) => observations.length > round); round++) {
+      const observations = systems.flatMap((list) => (list.length > round ? [list[round]!] : []));
+      await this.store(platformId, observations).catch((error: unknown) =>
+        console.error(`worker: recording system health failed: ${(error as Error).message}`),
+      );
+    }
   }
 
   private observation(event: RunEvent): Observation | null {
