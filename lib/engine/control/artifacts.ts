@@ -67,10 +67,11 @@ export class ArtifactsWriter {
       await mkdir(artifactsDir, { recursive: true });
       return openResults();
     });
+    const testOutputPath = join(artifactsDir, testOutputFileName);
     const made = [resultsPath];
     try {
-      const testOutput = await createNew(join(artifactsDir, testOutputFileName), (path) => open(path, 'wx'));
-      made.push(join(artifactsDir, testOutputFileName));
+      const testOutput = await createNew(testOutputPath, (path) => open(path, 'wx'));
+      made.push(testOutputPath);
       await testOutput.close();
       await createNew(join(artifactsDir, filesDirName), (path) => mkdir(path));
     } catch (error) {
