@@ -1,7 +1,10 @@
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type pg from 'pg';
 import type { ArtifactStore } from '../lib/server/artifacts/store';
 import { sqlPool, sqlTransaction, type Db } from '../lib/server/db/client';
 import type { AttemptOutcome, Aggregator } from '../lib/engine/orchestrator/types';
+import { resultsFileName } from '../lib/engine/control/artifacts';
 import { redactSecrets } from '../lib/server/secrets/redaction';
 import { listAttemptFiles, owningResultLine, readResultLines, type AttemptFile, type ResultLine } from './attempt-files';
 import { signFailures, type SignedFailure } from './failure-evidence';
@@ -163,9 +166,7 @@ export class PostgresAggregator implements Aggregator {
     let summaries: (IngestSummary | null)[];
     try {
       const fresh = await this.notYetStored(ingests);
-      await Promise.all(
-        fresh.flatMap(({ files, keyPrefix }) => files.map((file) => this.store.put(`${keyPrefix}/${file.path}`, file.absolutePath))),
-      );
+      await Promise.all(fresh.map((item) => this.storeFiles(item)));
       const stored = await retryOnDeadlock(() => sqlTransaction(this.db, (connection) => this.storeBatch(connection, fresh, starts)));
       summaries = ingests.map((item) => stored.get(item) ?? null);
       const reported = summaries.filter((summary) => summary !== null);
@@ -176,6 +177,20 @@ export class PostgresAggregator implements Aggregator {
     }
     ingests.forEach((item, index) => item.settle.resolve(summaries[index]!));
     for (const start of starts) start.settle.resolve();
+  }
+
+  /**
+   * Moves the attempt's folder into the store whole, less `results` (stored
+   * as rows): one move instead of one per file. The folder holds nothing but
+   * `results` and `files/` once the attempt has ended (docs/ORCHESTRATION.md,
+   * "Test artifacts"), so the files land at the keys listed for them.
+   */
+  private async storeFiles({ outcome, files, keyPrefix }: PendingIngest): Promise<void> {
+    if (files.length === 0) return;
+    await unlink(path.join(outcome.artifactsDir, resultsFileName)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await this.store.putFolder(keyPrefix, outcome.artifactsDir);
   }
 
   /** Leaves out attempts whose final state is stored already (before their files would replace the stored ones). */

@@ -170,6 +170,9 @@ export async function runPlatformJob(job: PgBoss.Job<RunPlatformJobData>, servic
   await systemHealth?.flush();
   if (abort.signal.reason instanceof WorkerStopping) await handBack(claimed, job, services);
   else if (await finishRunPlatform(db, claimed.id, workerId, outcome, live)) {
+    await removeLiveAttempts(services.store, run.id, claimed.id).catch((error: Error) =>
+      console.error(`worker: run ${run.id}: removing its live folder failed: ${error.message}`),
+    );
     await emitRunFinishedIfOver(db, services.boss, run.id).catch((error: Error) =>
       console.error(`worker: run ${run.id}: queueing webhooks failed: ${error.message}`),
     );

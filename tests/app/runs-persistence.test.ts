@@ -1,7 +1,7 @@
 // Run events and the Postgres aggregator against the real database: the
 // sequence numbers several workers hand out, and what re-ingesting does.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -151,6 +151,14 @@ describe('Postgres aggregator', () => {
         .on('error', reject);
     });
     expect(stored).toBe('log\n');
+    // The attempt's folder was taken over whole, less `results`: the store holds its files and nothing else.
+    const inStore = await readdir(store.root, { recursive: true, withFileTypes: true });
+    expect(
+      inStore
+        .filter((entry) => !entry.isDirectory())
+        .map((entry) => path.relative(store.root, path.join(entry.parentPath, entry.name)))
+        .sort(),
+    ).toEqual(artifacts.map((artifact) => artifact.storageKey));
   });
 
   test('a rerun attempt is stored superseded with its reason; resume supersedes attempts a dead worker left running', async () => {

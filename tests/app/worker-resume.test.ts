@@ -4,6 +4,7 @@
 // stored exactly once and no container is left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -199,6 +200,10 @@ async function expectEachTestEndedOnce({
     30_000,
   );
   expect(left).toEqual([]);
+  // The dead worker's unfinished attempts went from the live folder at the takeover, everything else once the platform finished.
+  const artifacts = path.join(dataDir, 'artifacts');
+  expect(existsSync(path.join(artifacts, runId))).toBe(true);
+  expect(existsSync(path.join(artifacts, 'live', runId))).toBe(false);
 }
 
 test('a worker SIGKILLed mid-run: another resumes; each test ends with exactly one final result; no container left', async () => {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { artifactsDir } from '../config';
@@ -10,8 +10,13 @@ import { artifactsDir } from '../config';
  * file's size and sha256.
  */
 export interface ArtifactStore {
-  /** Stores the file at `sourcePath` under `key`, taking it over (moving) when it can; storing the same key again replaces it. */
-  put(key: string, sourcePath: string): Promise<void>;
+  /**
+   * Stores every file in the folder at `sourcePath` under `prefix`/<its path
+   * in the folder>, taking the folder over (moving it) when it can: one move
+   * for all of an attempt's files. Storing the same prefix again replaces
+   * everything stored under it.
+   */
+  putFolder(prefix: string, sourcePath: string): Promise<void>;
   read(key: string): Readable;
   size(key: string): Promise<number>;
   /** A file on this machine with the content, for random access (ranged reads of large logs); a remote store would cache it. */
@@ -34,19 +39,33 @@ const liveKeyPrefix = 'live';
 export class FolderArtifactStore implements ArtifactStore {
   constructor(readonly root: string) {}
 
-  async put(key: string, sourcePath: string): Promise<void> {
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
+  async putFolder(prefix: string, sourcePath: string): Promise<void> {
+    const target = this.pathOf(prefix);
+    const move = () =>
+      rename(sourcePath, target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        return this.copyFolder(sourcePath, target);
+      });
+    // Tried before making the parent folder, which the platform's earlier attempts have made in most cases.
     try {
-      await rename(sourcePath, target);
+      await move();
     } catch (error) {
-      // Another file system: copy through a temporary name so readers never see half a file.
-      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      const temporary = `${target}.${process.pid}.partial`;
-      await copyFile(sourcePath, temporary);
-      await rename(temporary, target);
-      await rm(sourcePath, { force: true });
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'ENOENT') await mkdir(path.dirname(target), { recursive: true });
+      else if (code === 'ENOTEMPTY' || code === 'EEXIST') await rm(target, { recursive: true, force: true });
+      else throw error;
+      await move();
     }
+  }
+
+  /** From another file system: copied under a temporary name first, so that readers never see half a file. */
+  private async copyFolder(sourcePath: string, target: string): Promise<void> {
+    const temporary = `${target}.${process.pid}.partial`;
+    await mkdir(path.dirname(target), { recursive: true });
+    await cp(sourcePath, temporary, { recursive: true, verbatimSymlinks: true });
+    await rm(target, { recursive: true, force: true });
+    await rename(temporary, target);
+    await rm(sourcePath, { recursive: true, force: true });
   }
 
   read(key: string): Readable {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactStore } from '../artifacts/store';
 import { testOutputFileName } from '../../engine/control/artifacts';
@@ -32,10 +32,16 @@ export function liveAttemptDirectories(store: ArtifactStore, runId: string, runP
   };
 }
 
-/** Removes what attempts of a run platform left in the live folder: when a worker takes the platform over, none of them is running. */
+/**
+ * Removes what attempts of a run platform left in the live folder, when none
+ * of them is running: a worker takes the platform over, or it has finished.
+ * The run's own live folder goes too once no other platform of it uses it.
+ */
 export async function removeLiveAttempts(store: ArtifactStore, runId: string, runPlatformId: string): Promise<void> {
   const directory = store.liveDirectory(`${runId}/${runPlatformId}`);
-  if (directory) await rm(directory, { recursive: true, force: true });
+  if (!directory) return;
+  await rm(directory, { recursive: true, force: true });
+  await rmdir(path.dirname(directory)).catch(() => undefined);
 }
 
 /** Web side: the output file of a running attempt, while it runs and when the store has a live folder. */
