@@ -14,4 +14,11 @@ echo "linting…"
 npm run --silent lint
 node --import tsx scripts/build-web.ts
 node --import tsx scripts/build-cli.ts
+# The tests' temporary files and folders go in one folder, removed at the end
+# whatever they left; open to every user like /tmp (sshd, PostgreSQL and
+# libvirt run tests' parts under their own users).
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/testyard-tests.XXXXXX")"
+chmod 1777 "$TMPDIR"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 npx vitest run "$@"
