@@ -196,10 +196,11 @@ export class PostgresAggregator implements Aggregator {
   /** Leaves out attempts whose final state is stored already (before their files would replace the stored ones). */
   private async notYetStored(ingests: PendingIngest[]): Promise<PendingIngest[]> {
     if (ingests.length === 0) return [];
+    // The names are an index condition too (also below): joined to unnest alone, the planner read every attempt of the platform.
     const { rows } = await sqlPool(this.db).query<{ testName: string; number: number }>(
       `SELECT "testName", "number" FROM "Attempt"
        WHERE "runPlatformId" = $1 AND "finishedAt" IS NOT NULL
-         AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))`,
+         AND "testName" = ANY($2::text[]) AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))`,
       [this.target.runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );
     const stored = new Set(rows.map((row) => attemptKey(row.testName, row.number)));
@@ -241,7 +242,8 @@ export class PostgresAggregator implements Aggregator {
 
     const { rows: locked } = await connection.query<LockedAttempt>(
       `SELECT "id", "testName", "number", "finishedAt" IS NOT NULL AS "finished" FROM "Attempt"
-       WHERE "runPlatformId" = $1 AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))
+       WHERE "runPlatformId" = $1
+         AND "testName" = ANY($2::text[]) AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))
        ORDER BY "testName", "number" FOR UPDATE`,
       [runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );

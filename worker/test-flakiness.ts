@@ -70,13 +70,14 @@ export async function recordFinalOutcomes(
     const row = previousByTest.get(outcome.testName);
     return row ? [{ outcome, ...nextFlakiness(row, outcome, context.commit, failedBefore.get(outcome.testName) ?? 0) }] : [];
   });
+  // The names are an index condition too: joined to unnest alone, the planner read every test of the platform.
   await connection.query(
     `UPDATE "TestFlakiness" AS f
      SET "runs" = u."runs", "recent" = u."recent", "flakyRecent" = u."flakyRecent", "flakyTotal" = u."flakyTotal",
          "lastStatus" = u."status", "lastCommit" = $3, "lastRunId" = $4, "lastRunNumber" = $5, "lastSeenAt" = now()
      FROM unnest($6::text[], $7::int[], $8::text[], $9::int[], $10::int[], $11::text[])
        AS u("testName", "runs", "recent", "flakyRecent", "flakyTotal", "status")
-     WHERE f."teamId" = $1 AND f."platform" = $2 AND f."testName" = u."testName"`,
+     WHERE f."teamId" = $1 AND f."platform" = $2 AND f."testName" = ANY($6::text[]) AND f."testName" = u."testName"`,
     [
       ...key,
       context.commit,

@@ -26,8 +26,8 @@ export interface FlakyTest extends FlakinessFlag {
 /**
  * The team's flakiest tests (viewer): most flaky events among their last
  * runs first. Read from the summary the worker maintains, through its
- * (teamId, flakyRecent, lastSeenAt) index, so the cost does not grow with
- * the number of stored results.
+ * (teamId, flakyRecent) index, so the cost does not grow with the number of
+ * stored results; only the flaky tests are sorted by when they last ran.
  */
 export async function listFlakiestTests(db: Db, actor: Actor, teamSlug: string, input: Record<string, string>): Promise<FlakyTest[]> {
   const { team } = await requireTeamRole(db, actor, teamSlug, 'viewer');
