@@ -198,9 +198,12 @@ export class PostgresAggregator implements Aggregator {
     if (ingests.length === 0) return [];
     // The names are an index condition too (also below): joined to unnest alone, the planner read every attempt of the platform.
     const { rows } = await sqlPool(this.db).query<{ testName: string; number: number }>(
-      `SELECT "testName", "number" FROM "Attempt"
+      {
+        name: 'ingest-stored-attempts',
+        text: `SELECT "testName", "number" FROM "Attempt"
        WHERE "runPlatformId" = $1 AND "finishedAt" IS NOT NULL
          AND "testName" = ANY($2::text[]) AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))`,
+      },
       [this.target.runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );
     const stored = new Set(rows.map((row) => attemptKey(row.testName, row.number)));
@@ -226,9 +229,12 @@ export class PostgresAggregator implements Aggregator {
       })),
     ];
     await connection.query(
-      `INSERT INTO "Attempt" ("id", "runId", "runPlatformId", "testName", "number", "remote", "startedAt")
+      {
+        name: 'ingest-insert-attempts',
+        text: `INSERT INTO "Attempt" ("id", "runId", "runPlatformId", "testName", "number", "remote", "startedAt")
        SELECT gen_random_uuid()::text, $1, $2, * FROM unnest($3::text[], $4::int[], $5::text[], $6::timestamp(3)[])
        ON CONFLICT ("runPlatformId", "testName", "number") DO NOTHING`,
+      },
       [
         runId,
         runPlatformId,
@@ -241,10 +247,13 @@ export class PostgresAggregator implements Aggregator {
     if (ingests.length === 0) return new Map();
 
     const { rows: locked } = await connection.query<LockedAttempt>(
-      `SELECT "id", "testName", "number", "finishedAt" IS NOT NULL AS "finished" FROM "Attempt"
+      {
+        name: 'ingest-lock-attempts',
+        text: `SELECT "id", "testName", "number", "finishedAt" IS NOT NULL AS "finished" FROM "Attempt"
        WHERE "runPlatformId" = $1
          AND "testName" = ANY($2::text[]) AND ("testName", "number") IN (SELECT * FROM unnest($2::text[], $3::int[]))
        ORDER BY "testName", "number" FOR UPDATE`,
+      },
       [runPlatformId, ingests.map((item) => item.outcome.testName), ingests.map((item) => item.outcome.attempt)],
     );
     const lockedByKey = new Map(locked.map((row) => [attemptKey(row.testName, row.number), row]));
@@ -255,12 +264,15 @@ export class PostgresAggregator implements Aggregator {
     if (toStore.length === 0) return new Map();
 
     await connection.query(
-      `UPDATE "Attempt" AS a
+      {
+        name: 'ingest-update-attempts',
+        text: `UPDATE "Attempt" AS a
        SET "remote" = u."remote", "exitCode" = u."exitCode", "exception" = u."exception", "rerunReason" = u."rerunReason",
            "superseded" = u."rerunReason" IS NOT NULL, "startedAt" = u."startedAt", "finishedAt" = u."finishedAt"
        FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamp(3)[], $7::timestamp(3)[])
          AS u("id", "remote", "exitCode", "exception", "rerunReason", "startedAt", "finishedAt")
        WHERE a."id" = u."id"`,
+      },
       [
         toStore.map((item) => item.attemptId),
         toStore.map(({ outcome }) => outcome.remoteId),
@@ -278,11 +290,14 @@ export class PostgresAggregator implements Aggregator {
       lines.length === 0
         ? { rows: [] }
         : await connection.query<{ id: string; attemptId: string; line: number }>(
-            `INSERT INTO "Result" ("runId", "runPlatformId", "teamId", "attemptId", "testName", "superseded", "durationMs",
+            {
+              name: 'ingest-insert-results',
+              text: `INSERT INTO "Result" ("runId", "runPlatformId", "teamId", "attemptId", "testName", "superseded", "durationMs",
                                    "name", "status", "note", "extra", "line", "signature", "evidence")
              SELECT $1, $2, $3, * FROM unnest($4::text[], $5::text[], $6::boolean[], $7::int[], $8::text[], $9::text[], $10::text[],
                                                $11::jsonb[], $12::int[], $13::text[], $14::jsonb[])
              RETURNING "id", "attemptId", "line"`,
+            },
             [
               runId,
               runPlatformId,
@@ -313,8 +328,11 @@ export class PostgresAggregator implements Aggregator {
     );
     if (files.length > 0) {
       await connection.query(
-        `INSERT INTO "Artifact" ("id", "attemptId", "resultId", "path", "size", "sha256", "storageKey")
+        {
+          name: 'ingest-insert-artifacts',
+          text: `INSERT INTO "Artifact" ("id", "attemptId", "resultId", "path", "size", "sha256", "storageKey")
          SELECT gen_random_uuid()::text, * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])`,
+        },
         [
           files.map(({ item }) => item.attemptId),
           files.map(({ resultId }) => resultId),
@@ -361,10 +379,10 @@ export class PostgresAggregator implements Aggregator {
   private async assertHeld(connection: pg.PoolClient): Promise<void> {
     const { runPlatformId, workerId } = this.target;
     if (workerId === undefined) return;
-    const { rowCount } = await connection.query(`SELECT 1 FROM "RunPlatform" WHERE "id" = $1 AND "workerId" = $2 FOR SHARE`, [
-      runPlatformId,
-      workerId,
-    ]);
+    const { rowCount } = await connection.query(
+      { name: 'ingest-hold-platform', text: `SELECT 1 FROM "RunPlatform" WHERE "id" = $1 AND "workerId" = $2 FOR SHARE` },
+      [runPlatformId, workerId],
+    );
     if (!rowCount) throw new RunPlatformLostError(runPlatformId);
   }
 }

@@ -94,7 +94,9 @@ export class SystemHealthRecorder {
   private async store(platformId: string, observations: readonly Observation[]): Promise<void> {
     const now = new Date().toISOString();
     const { rows } = await sqlPool(this.db).query<{ id: string; system: string; quarantinedAt: Date | null; consecutiveFailures: number }>(
-      `INSERT INTO "SystemHealth" AS h ("id", "teamId", "platformId", "system", "consecutiveFailures", "failures", "successes",
+      {
+        name: 'system-health-upsert',
+        text: `INSERT INTO "SystemHealth" AS h ("id", "teamId", "platformId", "system", "consecutiveFailures", "failures", "successes",
                                        "lastError", "lastFailureAt", "lastSuccessAt", "updatedAt")
        SELECT gen_random_uuid()::text, $1, $2, o."system", o."failures", o."failures", o."successes", o."lastError",
               CASE WHEN o."failures" > 0 THEN $3::timestamp(3) END, CASE WHEN o."failures" = 0 THEN $3::timestamp(3) END, $3::timestamp(3)
@@ -108,6 +110,7 @@ export class SystemHealthRecorder {
          "lastSuccessAt" = COALESCE(EXCLUDED."lastSuccessAt", h."lastSuccessAt"),
          "updatedAt" = EXCLUDED."updatedAt"
        RETURNING "id", "system", "quarantinedAt", "consecutiveFailures"`,
+      },
       [
         this.teamId,
         platformId,

@@ -40,12 +40,15 @@ export async function recordFinalOutcomes(
     testName: string;
     failedBefore: number;
   }>(
-    `SELECT p."name" AS "platform", r."commit", r."number", t."testName",
+    {
+      name: 'flakiness-contexts',
+      text: `SELECT p."name" AS "platform", r."commit", r."number", t."testName",
             (SELECT count(*)::int FROM "Attempt" a
              WHERE a."runPlatformId" = p."id" AND a."testName" = t."testName" AND a."number" < t."number"
                AND a."superseded" AND a."exception" IS NULL AND a."finishedAt" IS NOT NULL) AS "failedBefore"
      FROM "RunPlatform" p JOIN "Run" r ON r."id" = p."runId", unnest($2::text[], $3::int[]) AS t("testName", "number")
      WHERE p."id" = $1`,
+    },
     [target.runPlatformId, names, sorted.map((outcome) => outcome.attempt)],
   );
   const context = contexts[0];
@@ -54,15 +57,21 @@ export async function recordFinalOutcomes(
   const key = [target.teamId, context.platform];
 
   await connection.query(
-    `INSERT INTO "TestFlakiness" ("teamId", "platform", "testName", "lastStatus", "lastRunId", "lastRunNumber", "lastSeenAt")
+    {
+      name: 'flakiness-insert',
+      text: `INSERT INTO "TestFlakiness" ("teamId", "platform", "testName", "lastStatus", "lastRunId", "lastRunNumber", "lastSeenAt")
      SELECT $1, $2, t."testName", t."status", $3, $4, now() FROM unnest($5::text[], $6::text[]) AS t("testName", "status")
      ON CONFLICT DO NOTHING`,
+    },
     [...key, target.runId, context.number, names, sorted.map((outcome) => outcome.status)],
   );
   const { rows: previous } = await connection.query<FlakinessRow>(
-    `SELECT "testName", "recent", "lastCommit", "runs", "flakyTotal" FROM "TestFlakiness"
+    {
+      name: 'flakiness-lock',
+      text: `SELECT "testName", "recent", "lastCommit", "runs", "flakyTotal" FROM "TestFlakiness"
      WHERE "teamId" = $1 AND "platform" = $2 AND "testName" = ANY($3::text[])
      ORDER BY "testName" FOR UPDATE`,
+    },
     [...key, names],
   );
   const previousByTest = new Map(previous.map((row) => [row.testName, row]));
@@ -72,12 +81,15 @@ export async function recordFinalOutcomes(
   });
   // The names are an index condition too: joined to unnest alone, the planner read every test of the platform.
   await connection.query(
-    `UPDATE "TestFlakiness" AS f
+    {
+      name: 'flakiness-update',
+      text: `UPDATE "TestFlakiness" AS f
      SET "runs" = u."runs", "recent" = u."recent", "flakyRecent" = u."flakyRecent", "flakyTotal" = u."flakyTotal",
          "lastStatus" = u."status", "lastCommit" = $3, "lastRunId" = $4, "lastRunNumber" = $5, "lastSeenAt" = now()
      FROM unnest($6::text[], $7::int[], $8::text[], $9::int[], $10::int[], $11::text[])
        AS u("testName", "runs", "recent", "flakyRecent", "flakyTotal", "status")
      WHERE f."teamId" = $1 AND f."platform" = $2 AND f."testName" = ANY($6::text[]) AND f."testName" = u."testName"`,
+    },
     [
       ...key,
       context.commit,

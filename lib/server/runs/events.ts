@@ -53,7 +53,9 @@ export async function recordRunEvents(
   const {
     rows: [run],
   } = await sqlPool(db).query<{ eventSeq: number; teamId: string; number: number; status: string }>(
-    `WITH run AS (
+    {
+      name: 'run-events-insert',
+      text: `WITH run AS (
        UPDATE "Run" SET "eventSeq" = "eventSeq" + $2 WHERE "id" = $1
        RETURNING "eventSeq", "teamId", "number", "status"::text AS "status"),
      stored AS (
@@ -61,6 +63,7 @@ export async function recordRunEvents(
        SELECT $1, run."eventSeq" - $2 + event.position, event.type, event.payload, $5::timestamp(3)
        FROM run, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS event(type, payload, position))
      SELECT * FROM run`,
+    },
     [runId, events.length, events.map((event) => event.type), events.map((event) => JSON.stringify(event)), at],
   );
   if (!run) throw notFound('run');
