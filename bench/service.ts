@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { createDb } from '../lib/server/db/client';
-import { liveEventNames, type SequencedRunEvent } from '../lib/shared/events/catalogue';
+import type { SequencedRunEvent } from '../lib/shared/events/catalogue';
+import { liveEventNames } from '../lib/shared/rooms';
 import { signUpAndConfirm } from '../tests/support/accounts';
 import { startApp } from '../tests/support/app-server';
 import { startSshdPool } from '../tests/support/sshd-pool';
@@ -114,7 +115,7 @@ try {
       events.push(...items);
       if (items.some(({ event }) => event.type === 'run.finished')) wake();
     };
-    socket.on(liveEventNames.runEvent, (event: SequencedRunEvent) => received([event]));
+    socket.on(liveEventNames.runEvents, received);
     await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
     const started = performance.now();
     const run = await call<{ id: string; number: number }>('POST', `${teamApi}/runs`, {
@@ -160,8 +161,18 @@ try {
     );
     const durations = attempts.map((attempt) => attempt.finishedAt!.getTime() - attempt.startedAt.getTime());
     const first = attempts[0]!.startedAt.getTime() - run.createdAt.getTime();
+    // The start-up's steps, from the run's timeline: each type's first event.
+    const timeline = await db.runEvent.findMany({
+      where: { runId: run.id },
+      orderBy: { seq: 'asc' },
+      select: { type: true, createdAt: true },
+    });
+    const firstOf = (type: string) => timeline.find((event) => event.type === type)?.createdAt.getTime();
+    const steps = ['platform.started', 'remote.provisioned', 'remote.ready']
+      .map((type) => `${type} ${(firstOf(type) ?? NaN) - run.createdAt.getTime()} ms`)
+      .join(', ');
     const last = run.finishedAt!.getTime() - Math.max(...attempts.map((attempt) => attempt.finishedAt!.getTime()));
-    return `created → first test ${first} ms, test p50 ${median(durations)} ms, gap between tests on a system p50 ${median(gaps)} ms (${byRemote.size} systems), last test → run finished ${last} ms`;
+    return `created → first test ${first} ms (${steps}), test p50 ${median(durations)} ms, gap between tests on a system p50 ${median(gaps)} ms (${byRemote.size} systems), last test → run finished ${last} ms`;
   }
   console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
   console.log(

@@ -13,6 +13,8 @@ import { io, type Socket } from 'socket.io-client';
 import { createDb } from '../lib/server/db/client';
 import { createLiveEmitter } from '../lib/server/live/emitter';
 import { recordRunEvent } from '../lib/server/runs/events';
+import type { SequencedRunEvent } from '../lib/shared/events/catalogue';
+import { liveEventNames } from '../lib/shared/rooms';
 import { seedResults } from '../tests/app/run-pages-seed';
 import { signUpAndConfirm } from '../tests/support/accounts';
 import { startApp } from '../tests/support/app-server';
@@ -148,9 +150,11 @@ try {
   const storedAt = new Map<string, number>();
   for (let index = 0; index < socketClients; index++) {
     const socket = io(app.url, { transports: ['websocket'], extraHeaders: { cookie } });
-    socket.on('run-event', (event: { event: { type: string; test?: string } }) => {
-      const at = event.event.test && storedAt.get(event.event.test);
-      if (at) socketLatency.push(Date.now() - at);
+    socket.on(liveEventNames.runEvents, (events: SequencedRunEvent[]) => {
+      for (const { event } of events) {
+        const at = 'test' in event && storedAt.get(event.test);
+        if (at) socketLatency.push(Date.now() - at);
+      }
     });
     sockets.push(socket);
   }

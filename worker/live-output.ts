@@ -2,6 +2,7 @@ import { outputEventNames, type TestOutputChunk } from '../lib/shared/events/out
 import { rooms } from '../lib/shared/rooms';
 import type { RunningAttempt } from '../lib/engine/orchestrator';
 import type { LiveBroadcaster } from '../lib/server/runs/events';
+import { maxBareMessageBytes } from '../lib/server/live/emitter';
 
 /**
  * How running tests' output reaches viewers (docs/ORCHESTRATION.md, "Live
@@ -24,8 +25,7 @@ export const liveOutputPolicy = {
   chunkBytes: 4096,
   tailIntervalMs: 250,
   tailBytes: 1024,
-  /** A message's JSON above this many bytes would go through the adapter's attachment table. */
-  maxMessageBytes: 7000,
+  maxMessageBytes: maxBareMessageBytes,
 };
 
 export interface Scheduler {

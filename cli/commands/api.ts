@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { SequencedRunEvent } from '../../lib/shared/events/catalogue';
+import { liveEventNames } from '../../lib/shared/rooms';
 import type { RunDetails } from '../../lib/server/runs/details';
 import { parsePairs } from '../../lib/shared/context-pairs';
 import { EventSequencer } from '../../lib/shared/events/sequencer';
@@ -165,7 +166,7 @@ async function followRun(client: ApiClient, server: string, token: string, runPa
         },
         reject,
       );
-      socket.on('run-event', (item: SequencedRunEvent) => sequencer.receive(item));
+      socket.on(liveEventNames.runEvents, (events: SequencedRunEvent[]) => sequencer.receive(events));
       // A live delivery lost with nothing after it would leave no gap to notice; the timeline is read now and then too.
       timelinePoll = setInterval(() => void sequencer.catchUp(), timelinePollMs);
       let everConnected = false;

@@ -13,6 +13,13 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
 };
 
+/**
+ * The names of the run events sent to those rooms: a run's events on its
+ * room, as arrays of SequencedRunEvent in order (those stored together, in
+ * as few messages as fit a bare NOTIFY), and status changes on its team's.
+ */
+export const liveEventNames = { runEvents: 'run-events', runStatus: 'run-status' } as const;
+
 /** Rooms whose events belong to one team (every room but `health` and a user's own): who may be in them depends on membership. */
 export function isTeamRoom(room: string): boolean {
   return /^(team|run|output|page):/.test(room);

@@ -24,21 +24,35 @@ test('live events buffered while the timeline loads; duplicates dropped; a skipp
   const applied: number[] = [];
   const sequencer = new EventSequencer(fetchAfter, 2, (events) => applied.push(...events.map((item) => item.seq)));
   const loading = sequencer.catchUp();
-  sequencer.receive(event(6));
-  sequencer.receive(event(3));
+  sequencer.receive([event(6)]);
+  sequencer.receive([event(3)]);
   expect(applied).toEqual([]);
   await loading;
   expect(applied).toEqual([1, 2, 3, 4, 5, 6]);
-  sequencer.receive(event(6));
+  sequencer.receive([event(6)]);
   expect(applied).toEqual([1, 2, 3, 4, 5, 6]);
 
   // 7 and 8 were missed (say, during a reconnect); 9 arrives live: the gap comes from the timeline.
   stored.push(...[6, 7, 8, 9].map(event));
   const before = fetches();
-  sequencer.receive(event(9));
+  sequencer.receive([event(9)]);
   await new Promise((resolve) => setTimeout(resolve, 10));
   expect(applied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   expect(fetches()).toBeGreaterThan(before);
+});
+
+test('a message of several live events is applied at once, in order', async () => {
+  const stored = Array.from({ length: 2 }, (_, index) => event(index + 1));
+  const { fetchAfter, fetches } = timeline(stored, 10);
+  const applications: number[][] = [];
+  const sequencer = new EventSequencer(fetchAfter, 10, (events) => applications.push(events.map((item) => item.seq)));
+  await sequencer.catchUp();
+  sequencer.receive([event(3), event(4), event(5)]);
+  expect(applications).toEqual([
+    [1, 2],
+    [3, 4, 5],
+  ]);
+  expect(fetches()).toBe(1);
 });
 
 test('any interleaving of timeline pages, live deliveries (late, repeated, out of order) and reconnects applies 1..n once, in order', async () => {
@@ -61,7 +75,7 @@ test('any interleaving of timeline pages, live deliveries (late, repeated, out o
         const sequencer = new EventSequencer(fetchAfter, pageSize, (events) => applied.push(...events.map((item) => item.seq)));
         void sequencer.catchUp();
         for (const step of steps) {
-          if ('live' in step && step.live <= count) sequencer.receive(event(step.live));
+          if ('live' in step && step.live <= count) sequencer.receive([event(step.live)]);
           else if ('reconnect' in step) void sequencer.catchUp();
           else await Promise.resolve();
         }
@@ -79,7 +93,7 @@ test('started after a snapshot: only later events are fetched and applied', asyn
   const { fetchAfter } = timeline(stored, 2);
   const applied: number[] = [];
   const sequencer = new EventSequencer(fetchAfter, 2, (events) => applied.push(...events.map((item) => item.seq)), undefined, 3);
-  sequencer.receive(event(2));
+  sequencer.receive([event(2)]);
   await sequencer.catchUp();
   expect(applied).toEqual([4, 5, 6]);
   expect(sequencer.lastApplied).toBe(6);

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { FolderArtifactStore } from '../../lib/server/artifacts/store';
 import { createDb, type Db } from '../../lib/server/db/client';
-import type { RunEvent } from '../../lib/shared/events/catalogue';
+import type { RunEvent, SequencedRunEvent } from '../../lib/shared/events/catalogue';
+import { liveEventNames } from '../../lib/shared/rooms';
+import { maxBareMessageBytes } from '../../lib/server/live/emitter';
 import type { AttemptOutcome } from '../../lib/engine/orchestrator/types';
 import { PostgresAggregator, RunPlatformLostError, type IngestSummary } from '../../worker/aggregator';
 import { RunEventRecorder } from '../../worker/event-recorder';
@@ -36,6 +38,29 @@ async function newRun() {
 }
 
 describe('run events', () => {
+  test('events stored together reach the run room together: in order, in as few messages as fit a bare NOTIFY', async () => {
+    const { runId } = await newRun();
+    const sent: { room: string; event: string; items: SequencedRunEvent[] }[] = [];
+    const live = { to: (room: string) => ({ emit: (event: string, items: SequencedRunEvent[]) => sent.push({ room, event, items }) }) };
+    // 60 events of about 500 bytes each: too many for one message, and each fits.
+    const recorded = Array.from(
+      { length: 60 },
+      (_, index): RunEvent => ({ type: 'remote.setup-failed', platform: 'p1', remote: `r${index}`, error: 'x'.repeat(450) }),
+    );
+    const stored = await recordRunEvents(db, runId, recorded, live);
+    const messages = sent.filter((message) => message.room === `run:${runId}`);
+    expect(messages.every((message) => message.event === liveEventNames.runEvents)).toBe(true);
+    expect(messages.flatMap((message) => message.items)).toEqual(stored);
+    expect(messages.length).toBeGreaterThan(1);
+    expect(messages.length).toBeLessThan(10);
+    for (const message of messages) expect(Buffer.byteLength(JSON.stringify(message.items))).toBeLessThanOrEqual(maxBareMessageBytes);
+
+    // A few small events: one message.
+    sent.length = 0;
+    await recordRunEvents(db, runId, recorded.slice(0, 3).map((event) => ({ ...event, error: 'short' })), live);
+    expect(sent.filter((message) => message.room === `run:${runId}`).map((message) => message.items.length)).toEqual([3]);
+  });
+
   test('sequence numbers are gap-free and unique with many writers on separate connections', async () => {
     const { runId } = await newRun();
     const writers = 24;

@@ -4,6 +4,7 @@
 // what they may no longer see, at once; the handshake check is in csrf.test.ts.
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { liveEventNames } from '../../lib/shared/rooms';
 import { api } from '../support/api';
 import { fixtureFolder, securityTeam } from './support';
 
@@ -48,7 +49,9 @@ test('a removed member stops receiving the team and run rooms at once', async ()
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   expect(await eventsDuring(socket, 'run-status', () => api('POST', t.path('/runs'), t.owner, runBody))).toEqual([]);
-  expect(await eventsDuring(socket, 'run-event', () => api('POST', t.path(`/runs/${first.body.number}/cancel`), t.owner))).toEqual([]);
+  expect(
+    await eventsDuring(socket, liveEventNames.runEvents, () => api('POST', t.path(`/runs/${first.body.number}/cancel`), t.owner)),
+  ).toEqual([]);
   expect(await socket.emitWithAck('subscribe', `team:${t.team.team.id}`)).toBe(false);
 });
 

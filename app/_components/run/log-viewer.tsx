@@ -2,9 +2,9 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
-import { liveEventNames, type SequencedRunEvent } from '@/lib/shared/events/catalogue';
+import type { SequencedRunEvent } from '@/lib/shared/events/catalogue';
 import { outputEventNames, type TestOutputChunk } from '@/lib/shared/events/output';
-import { rooms } from '@/lib/shared/rooms';
+import { liveEventNames, rooms } from '@/lib/shared/rooms';
 import type { LogLines as LinesPage, SearchResult } from '@/lib/server/logs/log-file';
 import { copyText } from './copy-text';
 import { formatBytes } from './format-bytes';
@@ -236,8 +236,8 @@ export function LogViewer({ source, size, feed }: { source: LogSource; size: num
           cache.current.addChunk(chunk);
           redraw();
         },
-        [liveEventNames.runEvent]: ({ event }: SequencedRunEvent) => {
-          if (event.type === 'result.ingested' && ours(event)) router.refresh();
+        [liveEventNames.runEvents]: (events: SequencedRunEvent[]) => {
+          if (events.some(({ event }) => event.type === 'result.ingested' && ours(event))) router.refresh();
         },
       },
       (joined) => {

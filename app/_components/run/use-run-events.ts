@@ -1,10 +1,10 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { liveEventNames, type SequencedRunEvent } from '@/lib/shared/events/catalogue';
+import type { SequencedRunEvent } from '@/lib/shared/events/catalogue';
 import { EventSequencer } from '@/lib/shared/events/sequencer';
 import { outputEventNames, type TestOutputChunk } from '@/lib/shared/events/output';
-import { rooms } from '@/lib/shared/rooms';
+import { liveEventNames, rooms } from '@/lib/shared/rooms';
 import { openLiveSocket } from './live-socket';
 
 const pageSize = 5000;
@@ -44,7 +44,7 @@ export function useRunEvents(
     const socket = openLiveSocket(
       [rooms.run(runId)],
       {
-        [liveEventNames.runEvent]: (event: SequencedRunEvent) => sequencer.receive(event),
+        [liveEventNames.runEvents]: (events: SequencedRunEvent[]) => sequencer.receive(events),
         [outputEventNames.tail]: (chunk: TestOutputChunk) => handlers.current.onOutputTail?.(chunk),
       },
       (joined) => {

@@ -759,7 +759,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       title: 'Testyard API',
       version: '1',
       description:
-        'Everything the web pages do. Authenticate with the session cookie (browsers) or `Authorization: Bearer <token>` (an API token, created on a team\'s "API tokens" page; it acts with its user\'s role in its team only). Errors are `{"error": "...", "issues": [{"path", "message"}]}`; another team\'s data is 404, never 403. Live updates: Socket.IO on the same origin (same credentials); emit `subscribe` with `team:<teamId>` (event `run-status`) or `run:<runId>` (event `run-event`).',
+        'Everything the web pages do. Authenticate with the session cookie (browsers) or `Authorization: Bearer <token>` (an API token, created on a team\'s "API tokens" page; it acts with its user\'s role in its team only). Errors are `{"error": "...", "issues": [{"path", "message"}]}`; another team\'s data is 404, never 403. Live updates: Socket.IO on the same origin (same credentials); emit `subscribe` with `team:<teamId>` (event `run-status`) or `run:<runId>` (event `run-events`: arrays of timeline events, oldest first).',
     },
     servers: [{ url: `${serverUrl.replace(/\/$/, '')}/api/v1` }],
     security: [{ bearer: [] }, { session: [] }],

@@ -18,6 +18,13 @@ publisher.publish = function (this: Publisher, document) {
 /** The table Socket.IO's Postgres adapter and emitter share for payloads too large for NOTIFY. */
 export const attachmentsTable = 'socket_io_attachments';
 
+/**
+ * The JSON size of a message's data that still goes out as a bare NOTIFY:
+ * the emitter sends larger ones (8,000 bytes with its envelope) through the
+ * attachments table, a write and a read in the database.
+ */
+export const maxBareMessageBytes = 7000;
+
 /** The statement the emitter sends for each message. */
 const notifyStatement = 'SELECT pg_notify($1, $2)';
 

@@ -1,8 +1,9 @@
 import { sqlPool, type Db } from '../db/client';
 import { notFound } from '../errors';
-import { liveEventNames, type RunEvent, type SequencedRunEvent } from '../../shared/events/catalogue';
-import { rooms } from '../../shared/rooms';
+import type { RunEvent, SequencedRunEvent } from '../../shared/events/catalogue';
+import { liveEventNames, rooms } from '../../shared/rooms';
 import { processRedactor } from '../secrets/redaction';
+import { maxBareMessageBytes } from '../live/emitter';
 
 /** What events are broadcast through: the Socket.IO Postgres emitter in practice. */
 export interface LiveBroadcaster {
@@ -49,6 +50,7 @@ export async function recordRunEvents(
   // Whatever a provisioner or test said, no secret this process knows is stored or broadcast.
   const redactor = processRedactor();
   const events = recorded.map((event) => redactor.redactDeep(event));
+  const payloads = events.map((event) => JSON.stringify(event));
   const at = new Date().toISOString();
   const {
     rows: [run],
@@ -64,18 +66,43 @@ export async function recordRunEvents(
        FROM run, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS event(type, payload, position))
      SELECT * FROM run`,
     },
-    [runId, events.length, events.map((event) => event.type), events.map((event) => JSON.stringify(event)), at],
+    [runId, events.length, events.map((event) => event.type), payloads, at],
   );
   if (!run) throw notFound('run');
   const first = run.eventSeq - events.length + 1;
   const sequenced = events.map((event, index): SequencedRunEvent => ({ runId, seq: first + index, at, event }));
-  if (live) broadcast(live, run, sequenced);
+  if (live) broadcast(live, run, sequenced, payloads);
   return sequenced;
 }
 
-function broadcast(live: LiveBroadcaster, run: { teamId: string; number: number; status: string }, sequenced: SequencedRunEvent[]): void {
+/** Room for what a SequencedRunEvent adds around its event's JSON (run id, seq, time). */
+const sequencedEnvelopeBytes = 120;
+
+/**
+ * Events stored together go to the run's room together: as few messages as
+ * fit a bare NOTIFY each, rather than one per event (each message costs the
+ * worker, PostgreSQL, every web server and every viewer).
+ */
+function broadcast(
+  live: LiveBroadcaster,
+  run: { teamId: string; number: number; status: string },
+  sequenced: SequencedRunEvent[],
+  payloads: string[],
+): void {
   const runRoom = live.to(rooms.run(sequenced[0]!.runId));
-  for (const item of sequenced) runRoom.emit(liveEventNames.runEvent, item);
+  let message: SequencedRunEvent[] = [];
+  let messageBytes = 0;
+  sequenced.forEach((item, index) => {
+    const bytes = Buffer.byteLength(payloads[index]!) + sequencedEnvelopeBytes;
+    if (message.length > 0 && messageBytes + bytes > maxBareMessageBytes) {
+      runRoom.emit(liveEventNames.runEvents, message);
+      message = [];
+      messageBytes = 0;
+    }
+    message.push(item);
+    messageBytes += bytes;
+  });
+  runRoom.emit(liveEventNames.runEvents, message);
   const last = sequenced.findLast((item) => teamLevelTypes.has(item.event.type));
   if (last) {
     const update: RunStatusUpdate = { runId: last.runId, number: run.number, status: run.status, seq: last.seq, type: last.event.type };

@@ -100,6 +100,3 @@ export interface SequencedRunEvent {
   at: string;
   event: RunEvent;
 }
-
-/** Socket.IO event names browsers listen for: a run's events on its room, status changes on its team's room. */
-export const liveEventNames = { runEvent: 'run-event', runStatus: 'run-status' } as const;

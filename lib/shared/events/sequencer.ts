@@ -30,10 +30,9 @@ export class EventSequencer {
     return this.lastSeq;
   }
 
-  /** A live event. */
-  receive(event: SequencedRunEvent): void {
-    if (event.seq <= this.lastSeq) return;
-    this.pending.set(event.seq, event);
+  /** Live events: applied together, once those before them are. */
+  receive(events: readonly SequencedRunEvent[]): void {
+    for (const event of events) if (event.seq > this.lastSeq) this.pending.set(event.seq, event);
     if (!this.catchingUp) this.drainPending();
   }
 
