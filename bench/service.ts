@@ -23,7 +23,9 @@ const tests = Number(process.env.BENCH_TESTS ?? 500);
 const hosts = 4;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const target = 1.1;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const percentile = (values: number[], fraction: number) => [...values].sort((a, b) => a - b)[Math.floor(values.length * fraction)]!;
+const median = (values: number[]) => percentile(values, 0.5);
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 const work = await mkdtemp(path.join(tmpdir(), 'testyard-bench-service-'));
 const suite = path.join(work, 'suite');
@@ -172,7 +174,7 @@ try {
       .map((type) => `${type} ${(firstOf(type) ?? NaN) - run.createdAt.getTime()} ms`)
       .join(', ');
     const last = run.finishedAt!.getTime() - Math.max(...attempts.map((attempt) => attempt.finishedAt!.getTime()));
-    return `created → first test ${first} ms (${steps}), test p50 ${median(durations)} ms, gap between tests on a system p50 ${median(gaps)} ms (${byRemote.size} systems), last test → run finished ${last} ms`;
+    return `created → first test ${first} ms (${steps}), test p50 ${median(durations)} ms (mean ${mean(durations).toFixed(1)}, p90 ${percentile(durations, 0.9)}, max ${Math.max(...durations)}), gap between tests on a system p50 ${median(gaps)} ms (mean ${mean(gaps).toFixed(1)}, max ${Math.max(...gaps)}) (${byRemote.size} systems), last test → run finished ${last} ms`;
   }
   console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
   console.log(
