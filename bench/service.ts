@@ -3,7 +3,10 @@
 // `testyard run`, process start to exit, and (b) through the REST API on a
 // running app, from the create request to the run's final status. Target:
 // (b) within 1.1× of (a). The two run alternately, round by round, and the
-// ratio is the median of each round's.
+// ratio is the median of each round's. The first round of each
+// (BENCH_WARMUP) is printed but not counted: the app has just started, and a
+// service that has run anything before is warm (compiled code, prepared
+// statements, caches), while testyard run always starts cold and is measured so.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -22,6 +25,8 @@ import { createTestDatabase } from '../tests/support/test-database';
 const tests = Number(process.env.BENCH_TESTS ?? 500);
 const hosts = 4;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const warmUpRounds = Number(process.env.BENCH_WARMUP ?? 1);
+const roundName = (index: number) => (index < warmUpRounds ? `warm-up ${index + 1}` : `round ${index - warmUpRounds + 1}`);
 const target = 1.1;
 const percentile = (values: number[], fraction: number) => [...values].sort((a, b) => a - b)[Math.floor(values.length * fraction)]!;
 const median = (values: number[]) => percentile(values, 0.5);
@@ -69,7 +74,7 @@ try {
     const ended = performance.now();
     cliTimes.push((ended - started) / 1000);
     console.log(
-      `  round ${cliTimes.length}, testyard run: ${cliTimes.at(-1)!.toFixed(2)} s; start → first test passed ${Math.round(firstPass - started)} ms, last test passed → exit ${Math.round(ended - lastPass)} ms`,
+      `  ${roundName(cliTimes.length - 1)}, testyard run: ${cliTimes.at(-1)!.toFixed(2)} s; start → first test passed ${Math.round(firstPass - started)} ms, last test passed → exit ${Math.round(ended - lastPass)} ms`,
     );
   };
 
@@ -106,7 +111,7 @@ try {
   const repo = await call<{ id: string }>('POST', `${teamApi}/repos`, { name: 'bench', path: suite });
   const serviceTimes: number[] = [];
   // Alternately, so that a machine that gets busier or quieter meanwhile affects both alike.
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < warmUpRounds + rounds; round++) {
     await cliRound();
     // As a client waiting for a run does (testyard api run --wait): told of its end live, not polling the server.
     const socket = io(base, { transports: ['websocket'], extraHeaders: { cookie, origin: base } });
@@ -140,8 +145,9 @@ try {
     socket.close();
     const finished = events.find(({ event }) => event.type === 'run.finished')!.event;
     if (finished.type === 'run.finished' && finished.status !== 'passed') throw new Error(`run ${run.number} ended ${finished.status}`);
-    console.log(`  round ${round + 1}, REST API:     ${serviceTimes.at(-1)!.toFixed(2)} s; ${await whereTheTimeWent(run.number)}`);
+    console.log(`  ${roundName(round)}, REST API:     ${serviceTimes.at(-1)!.toFixed(2)} s; ${await whereTheTimeWent(run.number)}`);
   }
+  const warmUp = { cli: cliTimes.splice(0, warmUpRounds), service: serviceTimes.splice(0, warmUpRounds) };
   const ratios = serviceTimes.map((time, index) => time / cliTimes[index]!);
   const ratio = median(ratios);
 
@@ -176,7 +182,10 @@ try {
     const last = run.finishedAt!.getTime() - Math.max(...attempts.map((attempt) => attempt.finishedAt!.getTime()));
     return `created → first test ${first} ms (${steps}), test p50 ${median(durations)} ms (mean ${mean(durations).toFixed(1)}, p90 ${percentile(durations, 0.9)}, max ${Math.max(...durations)}), gap between tests on a system p50 ${median(gaps)} ms (mean ${mean(gaps).toFixed(1)}, max ${Math.max(...gaps)}) (${byRemote.size} systems), last test → run finished ${last} ms`;
   }
-  console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each`);
+  console.log(`${tests} \`true\` tests on ${hosts} SSH hosts, ${rounds} rounds each after ${warmUpRounds} not counted`);
+  console.log(
+    `  warm-up, not counted: testyard run [${warmUp.cli.map((time) => time.toFixed(2)).join(', ')}] s, REST API [${warmUp.service.map((time) => time.toFixed(2)).join(', ')}] s`,
+  );
   console.log(
     `  testyard run (process start → exit):      median ${median(cliTimes).toFixed(2)} s  [${cliTimes.map((time) => time.toFixed(2)).join(', ')}]`,
   );
