@@ -43,10 +43,12 @@ describe('run events', () => {
     const sent: { room: string; event: string; items: SequencedRunEvent[] }[] = [];
     const live = { to: (room: string) => ({ emit: (event: string, items: SequencedRunEvent[]) => sent.push({ room, event, items }) }) };
     // 60 events of about 500 bytes each: too many for one message, and each fits.
-    const recorded = Array.from(
-      { length: 60 },
-      (_, index): RunEvent => ({ type: 'remote.setup-failed', platform: 'p1', remote: `r${index}`, error: 'x'.repeat(450) }),
-    );
+    const recorded = Array.from({ length: 60 }, (_, index): RunEvent => ({
+      type: 'remote.setup-failed',
+      platform: 'p1',
+      remote: `r${index}`,
+      error: 'x'.repeat(450),
+    }));
     const stored = await recordRunEvents(db, runId, recorded, live);
     const messages = sent.filter((message) => message.room === `run:${runId}`);
     expect(messages.every((message) => message.event === liveEventNames.runEvents)).toBe(true);
@@ -57,7 +59,12 @@ describe('run events', () => {
 
     // A few small events: one message.
     sent.length = 0;
-    await recordRunEvents(db, runId, recorded.slice(0, 3).map((event) => ({ ...event, error: 'short' })), live);
+    await recordRunEvents(
+      db,
+      runId,
+      recorded.slice(0, 3).map((event) => ({ ...event, error: 'short' })),
+      live,
+    );
     expect(sent.filter((message) => message.room === `run:${runId}`).map((message) => message.items.length)).toEqual([3]);
   });
 
