@@ -120,6 +120,11 @@ async function outputFile(db: Db, store: ArtifactStore, attemptId: string): Prom
   return artifact ? store.localPath(artifact.storageKey) : null;
 }
 
+/** knownIssueSelect's fields as SQL columns. */
+const knownIssueColumns = Object.keys(knownIssueSelect)
+  .map((field) => `"${field}"`)
+  .join(', ');
+
 /**
  * The team's known issues that could label a result of one of these
  * statuses. Plain SQL: the worker asks for every batch of attempts it
@@ -130,8 +135,7 @@ export async function knownIssuesFor(db: Db, teamId: string, statuses: readonly 
   const { rows } = await sqlPool(db).query<KnownIssueRow>(
     {
       name: 'known-issues-for-statuses',
-      text: `SELECT "id", "title", "url", "testPattern", "platformPattern", "statuses", "textPattern" FROM "KnownIssue"
-             WHERE "teamId" = $1 AND "statuses" && $2::text[]`,
+      text: `SELECT ${knownIssueColumns} FROM "KnownIssue" WHERE "teamId" = $1 AND "statuses" && $2::text[]`,
     },
     [teamId, statuses],
   );
